@@ -1,0 +1,1 @@
+"""Platform adapters: turn platform updates into neutral events and apply actions."""

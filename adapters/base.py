@@ -1,0 +1,120 @@
+"""The contract every platform adapter fulfils.
+
+An adapter declares what it can do (``Capabilities``); the executor reads that declaration and
+applies a documented fallback where a capability is missing, so WeChat's lack of mute or
+delete degrades visibly instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from bot.events import AnyEvent
+
+EventSink = Callable[[AnyEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    delete_message: bool = False
+    mute: bool = False
+    remove: bool = False
+    ban: bool = False  # a ban the platform itself keeps (rejoin refused)
+    private_message: bool = False
+    quiet_group: bool = False  # whole-group mute (全员禁言)
+    delete_own_messages: bool = False  # lets reminders delete themselves later
+    admin_roles: bool = False  # the platform can tell who the admins are, with rights
+    buttons: bool = False  # inline buttons on messages
+
+
+# Rights named after Telegram's, which is the richest model; other adapters map onto them.
+RIGHT_DELETE = "can_delete_messages"
+RIGHT_RESTRICT = "can_restrict_members"
+RIGHT_CHANGE_INFO = "can_change_info"
+RIGHT_PIN = "can_pin_messages"
+RIGHT_INVITE = "can_invite_users"
+RIGHT_PROMOTE = "can_promote_members"
+
+
+@dataclass(frozen=True, slots=True)
+class AdminInfo:
+    user_id: str
+    is_owner: bool = False
+    rights: frozenset[str] = field(default_factory=frozenset)
+
+    def can(self, right: str) -> bool:
+        return self.is_owner or right in self.rights
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str
+
+
+class PlatformError(Exception):
+    """A platform refused or failed a call.
+
+    ``kind`` lets the executor decide: ``rate_limited`` (retry after ``retry_after`` seconds),
+    ``transient`` (5xx/network: retry with back-off), ``forbidden`` (missing rights: record and
+    tell the admins once), ``not_found`` (message/user gone: record, do not retry),
+    ``bad_request`` (record, do not retry).
+    """
+
+    def __init__(self, kind: str, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in ("rate_limited", "transient")
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    platform: str
+    capabilities: Capabilities
+
+    async def start(self, sink: EventSink) -> None:
+        """Begin delivering events to ``sink``; returns once started (runs in the background)."""
+
+    async def stop(self) -> None: ...
+
+    async def send_message(
+        self,
+        chat_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        mention: Sequence[str] = (),  # user ids to @-mention
+        buttons: Sequence[Button] = (),
+        delete_after: float | None = None,  # seconds; only if delete_own_messages
+    ) -> str | None:
+        """Send a message; returns its id when the platform gives one."""
+
+    async def send_private(self, user_id: str, text: str) -> bool:
+        """Private message; False when the platform cannot reach the user."""
+
+    async def delete_message(self, chat_id: str, message_id: str) -> None: ...
+
+    async def mute(self, chat_id: str, user_id: str, until: datetime | None) -> None: ...
+
+    async def unmute(self, chat_id: str, user_id: str) -> None: ...
+
+    async def remove(self, chat_id: str, user_id: str) -> None:
+        """Remove from the chat; the member may rejoin."""
+
+    async def ban(self, chat_id: str, user_id: str) -> None:
+        """Remove and keep out."""
+
+    async def unban(self, chat_id: str, user_id: str) -> None: ...
+
+    async def set_quiet(self, chat_id: str, quiet: bool) -> None: ...
+
+    async def get_admins(self, chat_id: str) -> list[AdminInfo]: ...
+
+    async def answer_button(self, callback_id: str, text: str) -> None: ...

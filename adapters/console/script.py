@@ -1,0 +1,258 @@
+"""Turns typed lines and transcript records (JSON Lines) into neutral events.
+
+Typed lines (``groupguard run`` on the console)::
+
+    张三-党群工作部: 大家好           a message from that member (joins them silently first)
+    张三-党群工作部: [fwd] [video] 看  a forwarded video with a caption
+    管理员-办公室: /mute @小明 10m     a command; @NAME targets a member, #N replies to message N
+    /join 小明 [by 张三-党群工作部]    a member joins (optionally invited by someone)
+    /leave 小明                       a member leaves
+    /rename 小明 李明-财务科           a nickname change
+    /admin 管理员-办公室               make someone a group admin (on the simulated platform)
+    /tick 25h                         move time forward (fires due timers)
+
+Transcript records (``groupguard replay FILE``), one JSON object per line, ``type`` one of
+message, edit, join, leave, rename, command, admin, tick, button — see README.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import count
+
+from adapters.console.adapter import ConsoleAdapter
+from bot.command_text import split_command
+from bot.events import (
+    AnyEvent,
+    ButtonPressed,
+    CommandIssued,
+    Member,
+    MemberJoined,
+    MemberLeft,
+    MessageEdited,
+    MessagePosted,
+    NicknameChanged,
+)
+from rules.durations import parse_duration
+
+DEFAULT_CHAT = "console-group"
+_PREFIX = re.compile(r"^\[(fwd|转发|photo|video|voice|audio|document|link|图片|视频|语音)\]\s*")
+_MEDIA = {"图片": "photo", "视频": "video", "语音": "voice"}
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Move simulated time forward; the scheduler then fires what fell due."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something to print rather than to handle (help, errors in a typed line)."""
+
+    text: str
+
+
+Step = AnyEvent | Tick | Note
+
+
+class ScriptError(ValueError):
+    pass
+
+
+@dataclass
+class ConsoleScript:
+    adapter: ConsoleAdapter
+    chat_id: str = DEFAULT_CHAT
+    chat_title: str = "GroupGuard 控制台群"
+    platform: str = "console"
+    names: dict[str, str] = field(default_factory=dict)  # nickname → user id
+    nicknames: dict[str, str] = field(default_factory=dict)  # user id → nickname
+    messages: dict[str, MessagePosted] = field(default_factory=dict)
+    _ids: count = field(default_factory=lambda: count(1))
+    _msg_ids: count = field(default_factory=lambda: count(1))
+
+    # ------------------------------------------------------------------ members
+    def member(self, name_or_id: str, *, create: bool = True) -> Member:
+        user_id = self.names.get(name_or_id) or (
+            name_or_id if name_or_id in self.nicknames else None
+        )
+        if user_id is None:
+            if not create:
+                raise ScriptError(f"unknown member {name_or_id!r}")
+            user_id = f"u{next(self._ids)}"
+            self._remember(user_id, name_or_id)
+        nickname = self.nicknames[user_id]
+        chat = self.adapter.chat(self.chat_id)
+        return Member(user_id=user_id, nickname=nickname, username=nickname,
+                      is_platform_admin=user_id in chat.admins)
+
+    def _remember(self, user_id: str, nickname: str) -> None:
+        old = self.nicknames.get(user_id)
+        if old is not None:
+            self.names.pop(old, None)
+        self.nicknames[user_id] = nickname
+        self.names[nickname] = user_id
+
+    def _base(self, at: datetime | None, chat: str | None = None) -> dict:
+        base = {"platform": self.platform, "chat_id": chat or self.chat_id,
+                "update_id": f"c{next(self._ids)}", "chat_title": self.chat_title}
+        if at is not None:
+            base["at"] = at
+        return base
+
+    # ------------------------------------------------------------------ typed lines
+    def parse_line(self, line: str) -> list[Step]:
+        line = line.strip()
+        if not line:
+            return []
+        if line.startswith("/"):
+            return self._directive(line)
+        name, sep, text = line.partition(":")
+        if not sep:
+            name, sep, text = line.partition("：")
+        if not sep or not name.strip():
+            raise ScriptError("type 'nickname: message' or a /directive (see the banner)")
+        return self._speak(name.strip(), text.strip())
+
+    def _directive(self, line: str) -> list[Step]:
+        head, *rest = line.split()
+        if head == "/join" and rest:
+            inviter = None
+            if len(rest) >= 3 and rest[1] == "by":
+                inviter = self.member(rest[2])
+            return [self._join(rest[0], inviter)]
+        if head == "/leave" and rest:
+            return [self._leave(rest[0])]
+        if head == "/rename" and len(rest) == 2:
+            return [self._rename(rest[0], rest[1])]
+        if head == "/admin" and rest:
+            who = self.member(rest[0])
+            self.adapter.chat(self.chat_id).admins.add(who.user_id)
+            return [Note(f"{who.nickname} is now an admin")]
+        if head == "/tick" and rest:
+            return [Tick(parse_duration(rest[0]).total_seconds())]
+        raise ScriptError(f"unknown or incomplete directive: {line}")
+
+    def _speak(self, name: str, text: str, *, at: datetime | None = None,
+               message_id: str | None = None, edited: bool = False) -> list[Step]:
+        steps: list[Step] = []
+        if name not in self.names:
+            steps.append(self._join(name, None, at=at))
+        sender = self.member(name)
+        if text.startswith(("/", "／")) and split_command(text):
+            return [*steps, self._command(sender, text, at=at, message_id=message_id)]
+        forwarded, media = False, None
+        while match := _PREFIX.match(text):
+            tag = match.group(1)
+            if tag in ("fwd", "转发"):
+                forwarded = True
+            else:
+                media = _MEDIA.get(tag, tag)
+            text = text[match.end():]
+        return [*steps, self._message(sender, text, media=media, forwarded=forwarded, at=at,
+                                      message_id=message_id, edited=edited)]
+
+    def _message(self, sender: Member, text: str, *, media: str | None = None,
+                 forwarded: bool = False, origin: str | None = None, at: datetime | None = None,
+                 message_id: str | None = None, edited: bool = False,
+                 chat: str | None = None) -> MessagePosted:
+        mid = message_id or str(next(self._msg_ids))
+        cls = MessageEdited if edited else MessagePosted
+        event = cls(**self._base(at, chat), message_id=mid, sender=sender, text=text,
+                    media_kind=media, forwarded=forwarded, forward_origin=origin)
+        self.messages[mid] = event
+        return event
+
+    def _command(self, sender: Member, text: str, *, at: datetime | None = None,
+                 message_id: str | None = None, reply_to: str | None = None,
+                 chat: str | None = None) -> CommandIssued:
+        parsed = split_command(text)
+        if parsed is None:
+            raise ScriptError(f"not a command: {text}")
+        name, args = parsed
+        target: Member | None = None
+        replied = self.messages.get(reply_to) if reply_to else None
+        kept: list[str] = []
+        for arg in args:
+            if arg.startswith("#") and arg[1:] in self.messages and replied is None:
+                replied = self.messages[arg[1:]]
+            elif arg.startswith("@") and target is None and arg[1:] in self.names:
+                target = self.member(arg[1:])
+            else:
+                kept.append(arg)
+        if target is None and replied is not None:
+            target = replied.sender
+        return CommandIssued(**self._base(at, chat), message_id=message_id or
+                             str(next(self._msg_ids)), sender=sender, name=name,
+                             args=tuple(kept), target=target, replied=replied, raw_text=text)
+
+    def _join(self, name: str, inviter: Member | None, *, at: datetime | None = None,
+              chat: str | None = None) -> MemberJoined:
+        member = self.member(name)
+        self.adapter.chat(chat or self.chat_id).present.add(member.user_id)
+        return MemberJoined(**self._base(at, chat), member=member, invited_by=inviter)
+
+    def _leave(self, name: str, *, at: datetime | None = None,
+               chat: str | None = None) -> MemberLeft:
+        member = self.member(name, create=False)
+        self.adapter.chat(chat or self.chat_id).present.discard(member.user_id)
+        return MemberLeft(**self._base(at, chat), member=member)
+
+    def _rename(self, old: str, new: str, *, at: datetime | None = None,
+                chat: str | None = None) -> NicknameChanged:
+        before = self.member(old, create=False)
+        self._remember(before.user_id, new)
+        return NicknameChanged(**self._base(at, chat), member=self.member(new),
+                               old_nickname=before.nickname)
+
+    # ------------------------------------------------------------------ transcripts
+    def parse_record(self, line: str, number: int = 0) -> list[Step]:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ScriptError(f"line {number}: not JSON: {exc.msg}") from None
+        if not isinstance(record, dict) or "type" not in record:
+            raise ScriptError(f"line {number}: each line is an object with a 'type'")
+        try:
+            return self._record(record)
+        except (KeyError, ValueError) as exc:
+            raise ScriptError(f"line {number}: {type(exc).__name__}: {exc}") from None
+
+    def _record(self, r: dict) -> list[Step]:
+        kind = r["type"]
+        at = datetime.fromisoformat(r["at"]) if r.get("at") else None
+        chat = r.get("chat")
+        name = r.get("name") or r.get("user")
+        if kind == "tick":
+            return [Tick(parse_duration(r["duration"]).total_seconds())]
+        if kind == "admin":
+            who = self.member(name)
+            self.adapter.chat(chat or self.chat_id).admins.add(who.user_id)
+            return [Note(f"{who.nickname} is now an admin")]
+        if kind == "join":
+            inviter = self.member(r["invited_by"]) if r.get("invited_by") else None
+            return [self._join(name, inviter, at=at, chat=chat)]
+        if kind == "leave":
+            return [self._leave(name, at=at, chat=chat)]
+        if kind == "rename":
+            return [self._rename(r["old"], r["new"], at=at, chat=chat)]
+        if kind in ("message", "edit"):
+            steps: list[Step] = []
+            if name not in self.names:
+                steps.append(self._join(name, None, at=at, chat=chat))
+            return [*steps, self._message(
+                self.member(name), r.get("text", ""), media=r.get("media"),
+                forwarded=bool(r.get("forwarded")), origin=r.get("forward_origin"), at=at,
+                message_id=r.get("id"), edited=kind == "edit", chat=chat)]
+        if kind == "command":
+            return [self._command(self.member(name), r["text"], at=at, message_id=r.get("id"),
+                                  reply_to=r.get("reply_to"), chat=chat)]
+        if kind == "button":
+            return [ButtonPressed(**self._base(at, chat), presser=self.member(name),
+                                  data=r["data"], callback_id=r.get("id"))]
+        raise ValueError(f"unknown type {kind!r}")

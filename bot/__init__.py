@@ -1,0 +1,1 @@
+"""GroupGuard application layer: events, executor, commands, scheduling, CLI."""

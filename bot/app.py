@@ -1,0 +1,294 @@
+"""The application: wires config, storage, adapters, the rules engine and the executor.
+
+``handle(event)`` is the sink every adapter delivers to. Per event: claim the update id (a
+repeat is dropped), record the member, ask the engine, let the executor act. An exception
+in one event is logged and recorded; the bot keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from adapters.base import Adapter
+from bot.admins import AdminDirectory
+from bot.clock import Clock
+from bot.config import Settings, policy_for
+from bot.escalation_responses import EscalationResponder
+from bot.events import (
+    AnyEvent,
+    ButtonPressed,
+    CommandIssued,
+    Member,
+    MemberJoined,
+    MemberLeft,
+    MessageEdited,
+    MessagePosted,
+    NicknameChanged,
+)
+from bot.executor import Executor, Target
+from bot.i18n import Catalogue
+from rules.decisions import Decision
+from rules.detection.detector import Detector
+from rules.engine import Engine
+from rules.observation import GroupState, Kind, MemberRecord, Observation
+from storage.repository import Repository
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What handling one event produced (the console and replay print it; tests read it)."""
+
+    event: AnyEvent
+    decisions: tuple[Decision, ...] = ()
+    duplicate: bool = False
+    replies: tuple[str, ...] = ()
+
+
+class Application:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        adapters: dict[str, Adapter],
+        detector: Detector,
+        clock: Clock | None = None,
+        *,
+        sleep: object = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.adapters = adapters
+        self.clock = clock or Clock()
+        self.catalogue = Catalogue(settings.language)
+        self.engine = Engine(detector)
+        self.admins = AdminDirectory(settings, adapters, self.clock,
+                                     settings.telegram.admin_cache_ttl)
+        self.executor = Executor(settings, store, adapters, self.admins, self.catalogue,
+                                 self.clock, sleep=sleep)
+        self.responder = EscalationResponder(self)
+        from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
+
+        self.commands = CommandHandler(self)
+        self.listeners: list = []  # callables receiving each Handled (console, replay)
+
+    @property
+    def detector(self) -> Detector:
+        return self.engine.detector
+
+    def reload_lexicons(self) -> int:
+        """Swap in freshly loaded lexicons without a restart; returns the term count."""
+        self.engine.detector = Detector.load(
+            self.settings.lexicon_dirs,
+            include_builtin=self.settings.builtin_lexicons,
+        )
+        return self.engine.detector.term_count
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        interrupted = await self.executor.reconcile()
+        if interrupted:
+            log.warning("reconciled %d action(s) interrupted by the last stop", interrupted)
+        for adapter in self.adapters.values():
+            await adapter.start(self.handle)
+
+    async def stop(self) -> None:
+        for adapter in self.adapters.values():
+            await adapter.stop()
+
+    # ------------------------------------------------------------------ events
+    async def handle(self, event: AnyEvent) -> Handled:
+        try:
+            handled = await self._dispatch(event)
+        except Exception:
+            log.exception("failed to handle %s %s", type(event).__name__, event.update_id)
+            handled = Handled(event)
+        for listener in self.listeners:
+            listener(handled)
+        return handled
+
+    def _is_self(self, platform: str, member: Member) -> bool:
+        adapter = self.adapters.get(platform)
+        own = getattr(adapter, "self_user_id", None)
+        return own is not None and member.user_id == own
+
+    async def _dispatch(self, event: AnyEvent) -> Handled:
+        if isinstance(event, ButtonPressed):
+            if not await self._claim(event):
+                return Handled(event, duplicate=True)
+            reply = await self.responder.handle(event)
+            return Handled(event, replies=(reply,))
+        if isinstance(event, CommandIssued):
+            if not await self._claim(event):
+                return Handled(event, duplicate=True)
+            replies = await self.commands.handle(event)
+            return Handled(event, replies=tuple(replies))
+        if isinstance(event, MessagePosted):  # includes MessageEdited
+            if self._is_self(event.platform, event.sender):
+                await self._claim(event)
+                return Handled(event)
+            kind = Kind.EDIT if isinstance(event, MessageEdited) else Kind.MESSAGE
+            return await self._member_event(event, event.sender, kind, message=event)
+        if isinstance(event, MemberJoined):
+            return await self._member_event(event, event.member, Kind.JOIN, status="active",
+                                            membership=("joined", event.invited_by))
+        if isinstance(event, MemberLeft):
+            return await self._left(event)
+        if isinstance(event, NicknameChanged):
+            return await self._member_event(event, event.member, Kind.NICKNAME)
+        return Handled(event)
+
+    async def _claim(self, event: AnyEvent) -> bool:
+        return await self.store.write(
+            lambda r: r.claim_update(event.platform, event.update_id, self.clock.now())
+        )
+
+    async def _member_event(
+        self,
+        event: AnyEvent,
+        member: Member,
+        kind: Kind,
+        *,
+        message: MessagePosted | None = None,
+        status: str | None = None,
+        membership: tuple[str, Member | None] | None = None,
+    ) -> Handled:
+        now = self.clock.now()
+
+        async def load(repo: Repository):  # type: ignore[no-untyped-def]
+            if not await repo.claim_update(event.platform, event.update_id, now):
+                return None
+            quiet = await repo.touch_group(event.platform, event.chat_id, event.chat_title, now)
+            previous = await repo.member(event.platform, event.chat_id, member.user_id)
+            if (
+                previous is None
+                or previous.nickname != member.nickname
+                or previous.username != member.username
+                or (status is not None and previous.status != status)
+            ):
+                await repo.save_member(
+                    previous, platform=event.platform, chat_id=event.chat_id,
+                    user_id=member.user_id, nickname=member.nickname,
+                    username=member.username, at=now, status=status,
+                )
+            if membership is not None:
+                by = membership[1].user_id if membership[1] else None
+                await repo.record_membership(event.platform, event.chat_id, member.user_id,
+                                             membership[0], by, now)
+            blacklisted = await repo.is_blacklisted(event.platform, member.user_id)
+            return quiet, previous, blacklisted
+
+        loaded = await self.store.write(load)
+        if loaded is None:
+            return Handled(event, duplicate=True)
+        quiet, previous, blacklisted = loaded
+        is_admin = False
+        if not member.is_service_account:
+            is_admin = await self.admins.is_admin(event.platform, event.chat_id, member)
+        record = MemberRecord(
+            known_nickname=previous.nickname if previous else None,
+            is_admin=is_admin,
+            blacklisted=blacklisted,
+            restricted_until=previous.restricted_until if previous else None,
+            deadline_armed=bool(previous and previous.nickname_deadline),
+        )
+        observation = Observation(
+            kind=kind, user_id=member.user_id, nickname=member.nickname, at=now,
+            message_id=message.message_id if message else None,
+            text=message.text if message else "",
+            media_kind=message.media_kind if message else None,
+            forwarded=message.forwarded if message else False,
+            forward_origin=message.forward_origin if message else None,
+            is_service_account=member.is_service_account,
+        )
+        decisions = await self.decide(event.platform, event.chat_id, observation, record,
+                                      GroupState(quiet=quiet))
+        if decisions:
+            target = Target(event.platform, event.chat_id, event.chat_title, member.user_id,
+                            member.nickname, message_text=observation.text)
+            await self.executor.apply(target, decisions)
+        return Handled(event, decisions=tuple(decisions))
+
+    async def decide(self, platform: str, chat_id: str, observation: Observation,
+                     record: MemberRecord, group: GroupState) -> list[Decision]:
+        policy = policy_for(self.settings, platform, chat_id)
+        decisions = self.engine.decide(observation, policy, record, group)
+        if any(d.counts_as_offence for d in decisions):
+            # Only offending events pay for the history query; decide again with it so the
+            # ladder sees the right offence number.
+            since = observation.at - policy.window
+            counts = await self.store.read(
+                lambda r: r.offence_counts(platform, chat_id, observation.user_id, since)
+            )
+            if counts:
+                record = MemberRecord(
+                    known_nickname=record.known_nickname, is_admin=record.is_admin,
+                    blacklisted=record.blacklisted, restricted_until=record.restricted_until,
+                    deadline_armed=record.deadline_armed, offences=counts,
+                )
+                decisions = self.engine.decide(observation, policy, record, group)
+        return decisions
+
+    async def _left(self, event: MemberLeft) -> Handled:
+        now = self.clock.now()
+        removed_by = event.removed_by.user_id if event.removed_by else None
+        kind = "removed" if removed_by else "left"
+
+        async def write(repo: Repository) -> bool:
+            if not await repo.claim_update(event.platform, event.update_id, now):
+                return False
+            await repo.touch_group(event.platform, event.chat_id, event.chat_title, now)
+            previous = await repo.member(event.platform, event.chat_id, event.member.user_id)
+            await repo.save_member(
+                previous, platform=event.platform, chat_id=event.chat_id,
+                user_id=event.member.user_id, nickname=event.member.nickname,
+                username=event.member.username, at=now, status=kind,
+            )
+            await repo.set_member_fields(event.platform, event.chat_id, event.member.user_id,
+                                         nickname_deadline=None)
+            await repo.cancel_timers("nickname_deadline", event.platform, event.chat_id,
+                                     event.member.user_id)
+            await repo.record_membership(event.platform, event.chat_id, event.member.user_id,
+                                         kind, removed_by, now)
+            return True
+
+        if not await self.store.write(write):
+            return Handled(event, duplicate=True)
+        self.admins.invalidate(event.platform, event.chat_id)
+        own = getattr(self.adapters.get(event.platform), "self_user_id", None)
+        if removed_by is None or removed_by != own:
+            # M6: departures are recorded and the owner is told.
+            by = (self.catalogue.t("notice.member_left_by", by=event.removed_by.nickname)
+                  if event.removed_by else "")
+            text = self.catalogue.t("notice.member_left_admin", member=event.member.nickname,
+                                    by=by)
+            try:
+                await self.executor.notify_admins(event.platform, event.chat_id, text)
+            except Exception:
+                log.exception("could not tell the admins about a departure")
+        return Handled(event)
+
+    # ------------------------------------------------------------------ timers
+    async def on_timer(self, kind: str, platform: str, chat_id: str, user_id: str | None,
+                       payload: dict) -> None:
+        from bot.timers import fire_timer  # one module owns what each timer kind does
+
+        await fire_timer(self, kind, platform, chat_id, user_id, payload)
+
+    async def now(self) -> datetime:
+        return self.clock.now()
+
+
+async def run_forever(app: Application, scheduler: object) -> None:
+    await app.start()
+    try:
+        await scheduler.run()  # type: ignore[attr-defined]
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await app.stop()

@@ -1,0 +1,1 @@
+"""Admin and member slash commands, platform-neutral (REQUIREMENTS L4)."""

@@ -1,0 +1,221 @@
+"""Configuration: YAML validated by pydantic, with errors that name the key and the line.
+
+Secrets never live in the file: each secret setting names an environment variable
+(``token_env``, ``url_env``) and is read from the environment at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from rules.policy import Duration, EscalationTarget, GroupPolicy
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupguard.db"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = DEFAULT_DATABASE_URL
+    # When this variable is set it wins over ``url`` (PostgreSQL passwords stay out of files).
+    url_env: str = "GROUPGUARD_DATABASE_URL"
+    retry_for: Duration = timedelta(seconds=60)
+
+    def resolved_url(self) -> str:
+        return os.environ.get(self.url_env) or self.url
+
+
+class AdminEntry(_Section):
+    platform: str
+    user_id: str
+    name: str | None = None
+
+
+class GroupSettings(_Section):
+    """A managed group (G1): owning unit, responsible person, its admins and policy overrides."""
+
+    platform: str
+    chat_id: str
+    name: str | None = None
+    unit: str | None = None
+    responsible: str | None = None
+    admins: tuple[str, ...] = ()  # user ids entitled to admin commands in this group
+    rules_text: str | None = None
+    policy: dict[str, Any] = Field(default_factory=dict)  # same keys as the top-level policy
+
+
+class QuietWindow(_Section):
+    """A scheduled whole-group mute (全员禁言) for holidays and special periods (A6)."""
+
+    start: str  # ISO date-time, e.g. 2026-10-01T00:00+08:00
+    end: str
+    chats: tuple[str, ...] = ()  # chat ids; empty = every managed group
+    platform: str | None = None
+
+
+class TelegramSettings(_Section):
+    token_env: str = "TELEGRAM_BOT_TOKEN"
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
+    rate_limit: bool = True  # AIORateLimiter with Telegram's limits; off only in tests
+    reminder_delete_after: Duration = timedelta(minutes=10)
+    admin_cache_ttl: Duration = timedelta(minutes=10)
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env) or None
+
+
+class WeChatSettings(_Section):
+    endpoint: str | None = None  # host:port of the wechaty puppet service
+    token_env: str = "WECHATY_PUPPET_SERVICE_TOKEN"
+    start_timeout: Duration = timedelta(seconds=30)
+    messages_per_minute: int = 40
+    room_interval: Duration = timedelta(seconds=3)
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env) or None
+
+
+class EscalationSettings(_Section):
+    """Supervisors by tier (L2): e.g. tier 1 分管负责人; tier 2 党工委 / 派出所 / 网信办."""
+
+    tiers: dict[int, tuple[EscalationTarget, ...]] = Field(default_factory=dict)
+    # Escalate a member to tier 2 once this many escalated offences pile up in the window.
+    repeat_to_tier2: int = 3
+
+
+class Settings(_Section):
+    language: Literal["zh-CN", "en"] = "zh-CN"
+    database: DatabaseSettings = DatabaseSettings()
+    admins: tuple[AdminEntry, ...] = ()  # entitled in every managed group
+    groups: tuple[GroupSettings, ...] = ()
+    policy: GroupPolicy = GroupPolicy()
+    escalation: EscalationSettings = EscalationSettings()
+    quiet_schedule: tuple[QuietWindow, ...] = ()
+    lexicon_dirs: tuple[Path, ...] = ()  # extend or replace the shipped lexicons
+    builtin_lexicons: bool = True
+    telegram: TelegramSettings = TelegramSettings()
+    wechat: WeChatSettings = WeChatSettings()
+    dry_run: bool = False  # decide and record, but never call the platform
+    timer_poll: Duration = timedelta(seconds=1)
+
+    @field_validator("groups")
+    @classmethod
+    def _unique_groups(cls, groups: tuple[GroupSettings, ...]) -> tuple[GroupSettings, ...]:
+        seen: set[tuple[str, str]] = set()
+        for group in groups:
+            key = (group.platform, group.chat_id)
+            if key in seen:
+                raise ValueError(f"group {group.platform}:{group.chat_id} is listed twice")
+            seen.add(key)
+        return groups
+
+    def group(self, platform: str, chat_id: str) -> GroupSettings | None:
+        for group in self.groups:
+            if group.platform == platform and group.chat_id == chat_id:
+                return group
+        return None
+
+
+class ConfigError(Exception):
+    """A config problem, with the key path and the line it is on."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{path}: invalid configuration\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _line_index(value_node, (*path, key), out)
+            out[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_index(item, (*path, index), out)
+
+
+def _line_for(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
+    # pydantic locations use ints for list indexes and keys as strings; YAML keys may be ints
+    # (escalation tiers). Walk back to the nearest ancestor that exists in the file.
+    for end in range(len(loc), -1, -1):
+        candidates = [loc[:end], tuple(str(p) if isinstance(p, int) else p for p in loc[:end])]
+        for candidate in candidates:
+            if candidate in lines:
+                return lines[candidate]
+    return None
+
+
+def parse_settings(text: str, source: str = "<config>") -> Settings:
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "unknown line"
+        raise ConfigError(source, [f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["line 1: the top level must be a mapping of settings"])
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _line_index(node, (), lines)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            key = ".".join(str(p) for p in loc) or "(top level)"
+            line = _line_for(loc, lines)
+            where = f"line {line}" if line else "line ?"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {key}: {message}")
+        raise ConfigError(source, problems) from None
+
+
+def load_settings(path: Path | None) -> Settings:
+    if path is None:
+        return Settings()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
+    return parse_settings(text, str(path))
+
+
+def policy_for(settings: Settings, platform: str, chat_id: str) -> GroupPolicy:
+    """The group's policy: the top-level policy with the group's overrides applied."""
+    group = settings.group(platform, chat_id)
+    if group is None or not group.policy:
+        return settings.policy
+    base = settings.policy.model_dump(mode="python")
+    merged = _deep_merge(base, group.policy)
+    return GroupPolicy.model_validate(merged)
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

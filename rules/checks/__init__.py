@@ -1,0 +1,1 @@
+"""One module per rule; each exposes ``RULE`` (see ``rules.engine.Rule``)."""

@@ -1,0 +1,71 @@
+"""Content rules (REQUIREMENTS C1–C9): detector hits → one decision per category on the ladder.
+
+The most severe category carries its full ladder step; the others still count as offences and
+keep their evidence, but their actions are trimmed to what the first one does not already do,
+so one message is not deleted twice or warned three times.
+"""
+
+from __future__ import annotations
+
+from rules.decisions import Decision, Evidence
+from rules.engine import Context
+from rules.observation import Kind
+
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+
+
+class ContentRule:
+    id = "content"
+    order = 50
+    final = False
+
+    def check(self, ctx: Context) -> list[Decision]:
+        obs = ctx.observation
+        if obs.kind not in (Kind.MESSAGE, Kind.EDIT):
+            return []
+        if not obs.text and not obs.media_kind:
+            return []
+        hits = ctx.detector.detect(
+            obs.text,
+            forwarded=obs.forwarded,
+            forward_origin=obs.forward_origin,
+            media_kind=obs.media_kind,
+        )
+        by_category: dict[str, list] = {}
+        for hit in hits:
+            if ctx.policy.category(hit.category) is not None:
+                by_category.setdefault(hit.category, []).append(hit)
+        ranked = sorted(
+            by_category.items(),
+            key=lambda item: -SEVERITY_RANK.get(ctx.policy.categories[item[0]].severity, 0),
+        )
+        decisions: list[Decision] = []
+        taken: set = set()
+        for category, category_hits in ranked:
+            policy = ctx.policy.categories[category]
+            number = ctx.member.offences.get(category, 0) + 1
+            actions = tuple(a for a in ctx.policy.step_for(category, number) if a not in taken)
+            taken.update(actions)
+            decisions.append(
+                Decision(
+                    rule=self.id,
+                    article=policy.article or category_hits[0].article,
+                    category=category,
+                    severity=policy.severity,
+                    actions=actions,
+                    user_id=obs.user_id,
+                    message_id=obs.message_id,
+                    evidence=tuple(
+                        Evidence(h.match, h.start, h.end, kind=h.kind, reason=h.reason)
+                        for h in category_hits
+                    ),
+                    reason=f"category.{category}",
+                    counts_as_offence=True,
+                    offence_number=number,
+                    params={"kinds": ",".join(sorted({h.kind for h in category_hits}))},
+                )
+            )
+        return decisions
+
+
+RULE = ContentRule()

@@ -1,0 +1,42 @@
+"""Durations as admins type them: ``10m``, ``2h``, ``3d``, ``1w``, ``90s``, or ``1h30m``."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+_WHOLE = re.compile(r"^(?:\s*\d+\s*[smhdw]\s*)+$", re.IGNORECASE)
+# Telegram treats restrictions shorter than 30 s or longer than 366 days as permanent; refuse
+# them here so an admin never gets a permanent mute by accident.
+MIN_DURATION = timedelta(seconds=30)
+MAX_DURATION = timedelta(days=366)
+
+
+class DurationError(ValueError):
+    pass
+
+
+def parse_duration(text: str) -> timedelta:
+    if not text or not _WHOLE.match(text):
+        raise DurationError(f"not a duration: {text!r} (use e.g. 10m, 2h, 3d)")
+    seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in _PART.findall(text))
+    return timedelta(seconds=seconds)
+
+
+def parse_bounded_duration(text: str) -> timedelta:
+    value = parse_duration(text)
+    if not MIN_DURATION <= value <= MAX_DURATION:
+        raise DurationError(f"duration {text!r} is outside 30s..366d")
+    return value
+
+
+def format_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"

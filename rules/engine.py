@@ -1,0 +1,72 @@
+"""The rules engine: a pure function of (observation, group policy, member record) → decisions.
+
+No I/O happens here. Rules are modules in ``rules/checks``, each exposing ``RULE``; the engine
+discovers them, so adding a rule touches one file. Hard policy (blacklist, restriction, quiet
+mode) runs before the real-name rule and content checks, and a hard-policy hit ends the run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Protocol
+
+from rules.detection.detector import Detector
+
+from rules import checks
+from rules.decisions import Decision
+from rules.observation import GroupState, MemberRecord, Observation
+from rules.policy import GroupPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    observation: Observation
+    policy: GroupPolicy
+    member: MemberRecord
+    group: GroupState
+    detector: Detector
+
+
+class Rule(Protocol):
+    id: str
+    order: int  # lower runs first
+    final: bool  # a hit stops the rules after it
+
+    def check(self, ctx: Context) -> list[Decision]: ...
+
+
+def discover_rules() -> list[Rule]:
+    found: list[Rule] = []
+    for info in pkgutil.iter_modules(checks.__path__):
+        module = importlib.import_module(f"{checks.__name__}.{info.name}")
+        rule = getattr(module, "RULE", None)
+        if rule is not None:
+            found.append(rule)
+    return sorted(found, key=lambda r: r.order)
+
+
+class Engine:
+    def __init__(self, detector: Detector, rules: list[Rule] | None = None) -> None:
+        self.detector = detector
+        self.rules = rules if rules is not None else discover_rules()
+
+    def decide(
+        self,
+        observation: Observation,
+        policy: GroupPolicy,
+        member: MemberRecord,
+        group: GroupState | None = None,
+    ) -> list[Decision]:
+        if observation.is_service_account:
+            # Linked-channel posts and anonymous admins are not members; never punish them.
+            return []
+        ctx = Context(observation, policy, member, group or GroupState(), self.detector)
+        decisions: list[Decision] = []
+        for rule in self.rules:
+            found = rule.check(ctx)
+            decisions.extend(found)
+            if found and rule.final:
+                break
+        return decisions

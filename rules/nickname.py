@@ -1,0 +1,33 @@
+"""Checking a nickname against the real-name pattern (实名制: 真实姓名加单位（部门）名称)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Zero-width and direction marks are invisible in a name list but defeat a pattern match.
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    )
+)
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def clean_nickname(name: str) -> str:
+    # NFKC folds full-width Latin/digits but keeps the full-width parentheses the pattern allows.
+    return unicodedata.normalize("NFKC", name.translate(_INVISIBLE)).strip()
+
+
+def nickname_complies(name: str, pattern: str) -> bool:
+    cleaned = clean_nickname(name)
+    if cleaned != name.strip() and name.translate(_INVISIBLE) != name:
+        # A name padded with invisible characters is a dodge, not a real name.
+        return False
+    return bool(_compiled(pattern).match(cleaned))

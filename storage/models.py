@@ -1,0 +1,215 @@
+"""Tables. The ``actions`` and ``action_outcomes`` tables are append-only: the migration installs
+triggers that refuse UPDATE and DELETE, so a record cannot be silently altered (REQUIREMENTS L1).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite only autoincrements INTEGER keys
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite would otherwise hand back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use aware UTC datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {datetime: UTCDateTime()}
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    quiet: Mapped[bool] = mapped_column(default=False)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    __table_args__ = (Index("ux_groups_chat", "platform", "chat_id", unique=True),)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    nickname: Mapped[str] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active/left/removed
+    restricted_until: Mapped[datetime | None]
+    # Denormalised from the armed real-name timer so the hot path needs no timers query.
+    nickname_deadline: Mapped[datetime | None]
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    __table_args__ = (
+        Index("ux_members_chat_user", "platform", "chat_id", "user_id", unique=True),
+        Index("ix_members_username", "platform", "chat_id", "username"),
+    )
+
+
+class NicknameChange(Base):
+    __tablename__ = "nickname_history"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    old_nickname: Mapped[str | None] = mapped_column(Text)
+    new_nickname: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    __table_args__ = (Index("ix_nickhist_member", "platform", "chat_id", "user_id"),)
+
+
+class MembershipEvent(Base):
+    """Joins and departures (REQUIREMENTS M6: departures are recorded and the owner told)."""
+
+    __tablename__ = "membership_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # joined / left / removed
+    by_user_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class Offence(Base):
+    __tablename__ = "offences"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(32))
+    article: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    decision_id: Mapped[str] = mapped_column(String(36))
+    # Revoked by /unwarn or a supervisor's "false positive"; recorded, never deleted.
+    revoked_at: Mapped[datetime | None]
+    at: Mapped[datetime]
+    __table_args__ = (
+        Index("ix_offences_member", "platform", "chat_id", "user_id", "category", "at"),
+    )
+
+
+class ActionRecord(Base):
+    """Append-only audit journal: the intent, written before the platform is called."""
+
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    decision_id: Mapped[str] = mapped_column(String(36), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))  # "bot" or the admin's user id
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    rule: Mapped[str] = mapped_column(String(32))
+    article: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # personal data masked
+    reason: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (Index("ix_actions_member", "platform", "chat_id", "user_id"),)
+
+
+class ActionOutcome(Base):
+    """Append-only: what happened when the platform was called (done, failed, fallback, ...)."""
+
+    __tablename__ = "action_outcomes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    notified: Mapped[list] = mapped_column(JSON, default=list)  # who was told
+
+
+class Escalation(Base):
+    __tablename__ = "escalations"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"))
+    decision_id: Mapped[str] = mapped_column(String(36), index=True)
+    tier: Mapped[int]
+    target_platform: Mapped[str] = mapped_column(String(16))
+    target_chat_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    article: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sent/failed
+    at: Mapped[datetime]
+
+
+class EscalationResponse(Base):
+    """A supervisor's button press (acknowledge / lift / false positive), append-only."""
+
+    __tablename__ = "escalation_responses"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"), index=True)
+    responder: Mapped[str] = mapped_column(String(64))
+    response: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+
+class Timer(Base):
+    """Every timer is a row, re-armed on start: mute expiries, grace deadlines, quiet ends."""
+
+    __tablename__ = "timers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default="armed")  # armed/fired/cancelled
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    __table_args__ = (
+        Index("ix_timers_member", "platform", "chat_id", "user_id", "kind", "status"),
+    )
+
+
+class BlacklistEntry(Base):
+    __tablename__ = "blacklist"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("ix_blacklist_user", "platform", "user_id"),)
+
+
+class ProcessedUpdate(Base):
+    __tablename__ = "processed_updates"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]

@@ -1,0 +1,514 @@
+"""Queries and writes, one method each, on a connection inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import (
+    ActionOutcome,
+    ActionRecord,
+    BlacklistEntry,
+    Escalation,
+    EscalationResponse,
+    Group,
+    Member,
+    MembershipEvent,
+    NicknameChange,
+    Offence,
+    ProcessedUpdate,
+    Timer,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    platform: str
+    chat_id: str
+    user_id: str
+    nickname: str
+    username: str | None
+    status: str
+    restricted_until: datetime | None
+    nickname_deadline: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRow:
+    id: int
+    kind: str
+    platform: str
+    chat_id: str
+    user_id: str | None
+    due_at: datetime
+    payload: dict[str, Any]
+
+
+class Repository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.c = connection
+
+    def _insert_ignore(self, table: Any) -> Any:
+        dialect = self.c.dialect.name
+        if dialect == "postgresql":
+            return pg_insert(table)
+        return sqlite_insert(table)
+
+    # --- updates -------------------------------------------------------------------------
+    async def claim_update(self, platform: str, update_id: str, at: datetime) -> bool:
+        """Record an update id; False when it was already handled (a repeated delivery)."""
+        stmt = (
+            self._insert_ignore(ProcessedUpdate)
+            .values(platform=platform, update_id=update_id, at=at)
+            .on_conflict_do_nothing()
+        )
+        result = await self.c.execute(stmt)
+        return result.rowcount == 1
+
+    # --- groups --------------------------------------------------------------------------
+    async def touch_group(
+        self, platform: str, chat_id: str, title: str | None, at: datetime
+    ) -> bool:
+        """Returns the group's quiet flag."""
+        row = (
+            await self.c.execute(
+                select(Group.id, Group.quiet, Group.title).where(
+                    Group.platform == platform, Group.chat_id == chat_id
+                )
+            )
+        ).first()
+        if row is None:
+            stmt = (
+                self._insert_ignore(Group)
+                .values(
+                    platform=platform,
+                    chat_id=chat_id,
+                    title=title,
+                    quiet=False,
+                    first_seen=at,
+                    last_seen=at,
+                )
+                .on_conflict_do_nothing()
+            )
+            await self.c.execute(stmt)
+            return False
+        if title and title != row.title:
+            await self.c.execute(update(Group).where(Group.id == row.id).values(title=title))
+        return bool(row.quiet)
+
+    async def set_quiet(self, platform: str, chat_id: str, quiet: bool) -> None:
+        await self.c.execute(
+            update(Group)
+            .where(Group.platform == platform, Group.chat_id == chat_id)
+            .values(quiet=quiet)
+        )
+
+    async def groups(self, platform: str | None = None) -> list[tuple[str, str, str | None]]:
+        stmt = select(Group.platform, Group.chat_id, Group.title)
+        if platform:
+            stmt = stmt.where(Group.platform == platform)
+        return [tuple(r) for r in (await self.c.execute(stmt)).all()]
+
+    # --- members -------------------------------------------------------------------------
+    async def member(self, platform: str, chat_id: str, user_id: str) -> MemberRow | None:
+        row = (
+            await self.c.execute(
+                select(
+                    Member.platform,
+                    Member.chat_id,
+                    Member.user_id,
+                    Member.nickname,
+                    Member.username,
+                    Member.status,
+                    Member.restricted_until,
+                    Member.nickname_deadline,
+                ).where(
+                    Member.platform == platform,
+                    Member.chat_id == chat_id,
+                    Member.user_id == user_id,
+                )
+            )
+        ).first()
+        return MemberRow(*row) if row else None
+
+    async def member_by_username(
+        self, platform: str, chat_id: str, username: str
+    ) -> MemberRow | None:
+        row = (
+            await self.c.execute(
+                select(
+                    Member.platform,
+                    Member.chat_id,
+                    Member.user_id,
+                    Member.nickname,
+                    Member.username,
+                    Member.status,
+                    Member.restricted_until,
+                    Member.nickname_deadline,
+                ).where(
+                    Member.platform == platform,
+                    Member.chat_id == chat_id,
+                    func.lower(Member.username) == username.lower().lstrip("@"),
+                )
+            )
+        ).first()
+        return MemberRow(*row) if row else None
+
+    async def save_member(
+        self,
+        previous: MemberRow | None,
+        *,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        nickname: str,
+        username: str | None,
+        at: datetime,
+        status: str | None = None,
+    ) -> None:
+        """Insert or update the member, writing nickname history when the name changed."""
+        if previous is None:
+            await self.c.execute(
+                self._insert_ignore(Member)
+                .values(
+                    platform=platform,
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    nickname=nickname,
+                    username=username,
+                    status=status or "active",
+                    first_seen=at,
+                    last_seen=at,
+                )
+                .on_conflict_do_nothing()
+            )
+            await self._nickname_history(platform, chat_id, user_id, None, nickname, at)
+            return
+        values: dict[str, Any] = {"last_seen": at}
+        if nickname != previous.nickname:
+            values["nickname"] = nickname
+            await self._nickname_history(
+                platform, chat_id, user_id, previous.nickname, nickname, at
+            )
+        if username != previous.username:
+            values["username"] = username
+        if status and status != previous.status:
+            values["status"] = status
+        await self.c.execute(
+            update(Member)
+            .where(
+                Member.platform == platform, Member.chat_id == chat_id, Member.user_id == user_id
+            )
+            .values(**values)
+        )
+
+    async def _nickname_history(
+        self, platform: str, chat_id: str, user_id: str, old: str | None, new: str, at: datetime
+    ) -> None:
+        await self.c.execute(
+            insert(NicknameChange).values(
+                platform=platform,
+                chat_id=chat_id,
+                user_id=user_id,
+                old_nickname=old,
+                new_nickname=new,
+                at=at,
+            )
+        )
+
+    async def set_member_fields(
+        self, platform: str, chat_id: str, user_id: str, **values: Any
+    ) -> None:
+        await self.c.execute(
+            update(Member)
+            .where(
+                Member.platform == platform, Member.chat_id == chat_id, Member.user_id == user_id
+            )
+            .values(**values)
+        )
+
+    async def nickname_history(self, platform: str, chat_id: str, user_id: str) -> list[tuple]:
+        rows = await self.c.execute(
+            select(NicknameChange.old_nickname, NicknameChange.new_nickname, NicknameChange.at)
+            .where(
+                NicknameChange.platform == platform,
+                NicknameChange.chat_id == chat_id,
+                NicknameChange.user_id == user_id,
+            )
+            .order_by(NicknameChange.id)
+        )
+        return [tuple(r) for r in rows.all()]
+
+    async def record_membership(
+        self, platform: str, chat_id: str, user_id: str, kind: str, by: str | None, at: datetime
+    ) -> None:
+        await self.c.execute(
+            insert(MembershipEvent).values(
+                platform=platform, chat_id=chat_id, user_id=user_id, kind=kind, by_user_id=by, at=at
+            )
+        )
+
+    # --- offences ------------------------------------------------------------------------
+    async def offence_counts(
+        self, platform: str, chat_id: str, user_id: str, since: datetime
+    ) -> dict[str, int]:
+        rows = await self.c.execute(
+            select(Offence.category, func.count())
+            .where(
+                Offence.platform == platform,
+                Offence.chat_id == chat_id,
+                Offence.user_id == user_id,
+                Offence.at >= since,
+                Offence.revoked_at.is_(None),
+            )
+            .group_by(Offence.category)
+        )
+        return {category: count for category, count in rows.all()}
+
+    async def add_offence(self, **values: Any) -> None:
+        await self.c.execute(insert(Offence).values(**values))
+
+    async def revoke_last_offence(
+        self,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        at: datetime,
+        decision_id: str | None = None,
+    ) -> bool:
+        conditions = [
+            Offence.platform == platform,
+            Offence.chat_id == chat_id,
+            Offence.user_id == user_id,
+            Offence.revoked_at.is_(None),
+        ]
+        if decision_id:
+            conditions.append(Offence.decision_id == decision_id)
+        last = (
+            await self.c.execute(select(func.max(Offence.id)).where(and_(*conditions)))
+        ).scalar()
+        if last is None:
+            return False
+        await self.c.execute(update(Offence).where(Offence.id == last).values(revoked_at=at))
+        return True
+
+    async def active_offences(
+        self, platform: str, chat_id: str, user_id: str, since: datetime
+    ) -> list[tuple]:
+        rows = await self.c.execute(
+            select(Offence.category, Offence.article, Offence.at)
+            .where(
+                Offence.platform == platform,
+                Offence.chat_id == chat_id,
+                Offence.user_id == user_id,
+                Offence.at >= since,
+                Offence.revoked_at.is_(None),
+            )
+            .order_by(Offence.at)
+        )
+        return [tuple(r) for r in rows.all()]
+
+    # --- blacklist -----------------------------------------------------------------------
+    async def is_blacklisted(self, platform: str, user_id: str) -> bool:
+        found = await self.c.execute(
+            select(BlacklistEntry.id)
+            .where(
+                BlacklistEntry.platform == platform,
+                BlacklistEntry.user_id == user_id,
+                BlacklistEntry.lifted_at.is_(None),
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
+    async def add_blacklist(
+        self, platform: str, user_id: str, reason: str, by: str, at: datetime
+    ) -> bool:
+        if await self.is_blacklisted(platform, user_id):
+            return False
+        await self.c.execute(
+            insert(BlacklistEntry).values(
+                platform=platform, user_id=user_id, reason=reason, added_by=by, added_at=at
+            )
+        )
+        return True
+
+    async def lift_blacklist(self, platform: str, user_id: str, by: str, at: datetime) -> bool:
+        result = await self.c.execute(
+            update(BlacklistEntry)
+            .where(
+                BlacklistEntry.platform == platform,
+                BlacklistEntry.user_id == user_id,
+                BlacklistEntry.lifted_at.is_(None),
+            )
+            .values(lifted_at=at, lifted_by=by)
+        )
+        return result.rowcount > 0
+
+    # --- audit journal -------------------------------------------------------------------
+    async def record_action(self, **values: Any) -> int:
+        result = await self.c.execute(
+            insert(ActionRecord).values(**values).returning(ActionRecord.id)
+        )
+        return int(result.scalar_one())
+
+    async def record_outcome(
+        self, action_id: int, outcome: str, detail: str, at: datetime, notified: Sequence[str] = ()
+    ) -> None:
+        await self.c.execute(
+            insert(ActionOutcome).values(
+                action_id=action_id, outcome=outcome, detail=detail, at=at, notified=list(notified)
+            )
+        )
+
+    async def actions_without_outcome(self) -> list[dict[str, Any]]:
+        done = select(ActionOutcome.action_id)
+        rows = await self.c.execute(
+            select(ActionRecord).where(ActionRecord.id.not_in(done)).order_by(ActionRecord.id)
+        )
+        return [dict(r._mapping) for r in rows.all()]
+
+    async def audit(
+        self,
+        *,
+        platform: str | None = None,
+        chat_id: str | None = None,
+        user_id: str | None = None,
+        category: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        latest = (
+            select(ActionOutcome.action_id, func.max(ActionOutcome.id).label("oid"))
+            .group_by(ActionOutcome.action_id)
+            .subquery()
+        )
+        stmt = (
+            select(
+                ActionRecord, ActionOutcome.outcome, ActionOutcome.detail, ActionOutcome.notified
+            )
+            .outerjoin(latest, latest.c.action_id == ActionRecord.id)
+            .outerjoin(ActionOutcome, ActionOutcome.id == latest.c.oid)
+            .order_by(ActionRecord.id)
+            .limit(limit)
+        )
+        for column, value in (
+            (ActionRecord.platform, platform),
+            (ActionRecord.chat_id, chat_id),
+            (ActionRecord.user_id, user_id),
+            (ActionRecord.category, category),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if since is not None:
+            stmt = stmt.where(ActionRecord.at >= since)
+        if until is not None:
+            stmt = stmt.where(ActionRecord.at < until)
+        return [dict(r._mapping) for r in (await self.c.execute(stmt)).all()]
+
+    # --- escalations ---------------------------------------------------------------------
+    async def add_escalation(self, **values: Any) -> int:
+        result = await self.c.execute(insert(Escalation).values(**values).returning(Escalation.id))
+        return int(result.scalar_one())
+
+    async def set_escalation_status(self, escalation_id: int, status: str) -> None:
+        await self.c.execute(
+            update(Escalation).where(Escalation.id == escalation_id).values(status=status)
+        )
+
+    async def escalation(self, escalation_id: int) -> dict[str, Any] | None:
+        row = (
+            await self.c.execute(select(Escalation).where(Escalation.id == escalation_id))
+        ).first()
+        return dict(row._mapping) if row else None
+
+    async def escalations_for(self, decision_id: str) -> list[dict[str, Any]]:
+        rows = await self.c.execute(
+            select(Escalation).where(Escalation.decision_id == decision_id).order_by(Escalation.id)
+        )
+        return [dict(r._mapping) for r in rows.all()]
+
+    async def add_escalation_response(
+        self, escalation_id: int, responder: str, response: str, at: datetime
+    ) -> None:
+        await self.c.execute(
+            insert(EscalationResponse).values(
+                escalation_id=escalation_id, responder=responder, response=response, at=at
+            )
+        )
+
+    # --- timers --------------------------------------------------------------------------
+    async def arm_timer(
+        self,
+        kind: str,
+        platform: str,
+        chat_id: str,
+        user_id: str | None,
+        due_at: datetime,
+        at: datetime,
+        payload: dict[str, Any] | None = None,
+    ) -> int:
+        # One armed timer per (kind, member): re-arming replaces, so a mute extended by a
+        # second /mute does not lift at the first expiry.
+        await self.cancel_timers(kind, platform, chat_id, user_id)
+        result = await self.c.execute(
+            insert(Timer)
+            .values(
+                kind=kind,
+                platform=platform,
+                chat_id=chat_id,
+                user_id=user_id,
+                due_at=due_at,
+                status="armed",
+                payload=payload or {},
+                created_at=at,
+            )
+            .returning(Timer.id)
+        )
+        return int(result.scalar_one())
+
+    async def cancel_timers(
+        self, kind: str, platform: str, chat_id: str, user_id: str | None
+    ) -> int:
+        result = await self.c.execute(
+            update(Timer)
+            .where(
+                Timer.kind == kind,
+                Timer.platform == platform,
+                Timer.chat_id == chat_id,
+                Timer.user_id == user_id if user_id is not None else Timer.user_id.is_(None),
+                Timer.status == "armed",
+            )
+            .values(status="cancelled")
+        )
+        return result.rowcount
+
+    async def armed_timers(self, due_before: datetime | None = None) -> list[TimerRow]:
+        stmt = select(
+            Timer.id,
+            Timer.kind,
+            Timer.platform,
+            Timer.chat_id,
+            Timer.user_id,
+            Timer.due_at,
+            Timer.payload,
+        ).where(Timer.status == "armed")
+        if due_before is not None:
+            stmt = stmt.where(Timer.due_at <= due_before)
+        rows = await self.c.execute(stmt.order_by(Timer.due_at))
+        return [TimerRow(*r) for r in rows.all()]
+
+    async def finish_timer(self, timer_id: int, status: str = "fired") -> bool:
+        """Claim an armed timer; False if another instance or a cancel got there first."""
+        result = await self.c.execute(
+            update(Timer).where(Timer.id == timer_id, Timer.status == "armed").values(status=status)
+        )
+        return result.rowcount == 1
