@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,11 +72,13 @@ def replay(config: Path | None, transcript: Path) -> None:
     from bot.console_runner import replay as run_replay
 
     settings = _settings(config)
-    if config is None and not DEFAULT_CONFIG.exists():
-        # A replay should not write into the working directory's database by accident.
-        settings = settings.model_copy(update={"database": settings.database.model_copy(
-            update={"url": "sqlite+aiosqlite:///:memory:"})})
-    asyncio.run(run_replay(settings, transcript))
+    with tempfile.TemporaryDirectory(prefix="groupguard-replay-") as scratch:
+        if config is None and not DEFAULT_CONFIG.exists():
+            # A replay should not write into the working directory's database by accident.
+            url = f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
+            settings = settings.model_copy(update={"database": settings.database.model_copy(
+                update={"url": url})})
+        asyncio.run(run_replay(settings, transcript))
 
 
 @main.command()

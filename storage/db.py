@@ -39,10 +39,12 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def alembic_config(url: str) -> AlembicConfig:
+def alembic_config(url: str | None = None) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url)
+    if url is not None:
+        # configparser treats % as interpolation; URL-encoded passwords contain it.
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
@@ -50,7 +52,7 @@ async def upgrade(engine: AsyncEngine) -> None:
     """Bring the schema to the newest migration (idempotent)."""
 
     def _upgrade(connection) -> None:  # type: ignore[no-untyped-def]
-        cfg = alembic_config(str(engine.url))
+        cfg = alembic_config()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
 

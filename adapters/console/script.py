@@ -74,6 +74,7 @@ class ConsoleScript:
     nicknames: dict[str, str] = field(default_factory=dict)  # user id → nickname
     messages: dict[str, MessagePosted] = field(default_factory=dict)
     _ids: count = field(default_factory=lambda: count(1))
+    _user_ids: count = field(default_factory=lambda: count(1))
     _msg_ids: count = field(default_factory=lambda: count(1))
 
     # ------------------------------------------------------------------ members
@@ -84,7 +85,7 @@ class ConsoleScript:
         if user_id is None:
             if not create:
                 raise ScriptError(f"unknown member {name_or_id!r}")
-            user_id = f"u{next(self._ids)}"
+            user_id = f"u{next(self._user_ids)}"
             self._remember(user_id, name_or_id)
         nickname = self.nicknames[user_id]
         chat = self.adapter.chat(self.chat_id)

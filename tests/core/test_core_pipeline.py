@@ -1,0 +1,264 @@
+"""End to end on the console adapter: events → engine → executor → storage."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from core_harness import Harness, make_harness
+
+from bot.events import Member, MessagePosted
+
+BAD_LINE = "张三-党群工作部: 加我微信带你赌博，稳赚不赔"
+
+
+@pytest.fixture
+async def h(sqlite_url: str):  # type: ignore[no-untyped-def]
+    harness = await make_harness(sqlite_url)
+    yield harness
+    await harness.close()
+
+
+@pytest.fixture
+async def hdb(db_url: str):  # type: ignore[no-untyped-def]
+    harness = await make_harness(db_url)
+    yield harness
+    await harness.close()
+
+
+async def test_wrongly_named_member_is_reminded_then_removed_at_the_deadline(hdb: Harness) -> None:
+    h = hdb
+    await h.say("/admin 管理员-办公室")
+    (handled,) = await h.say("/join 小明")
+    assert [d.rule for d in handled.decisions] == ["nickname"]
+    reminder = [t for _, t in h.adapter.sent if "真实姓名" in t]
+    assert reminder and "张三-党群工作部" in reminder[0]  # the expected format, with an example
+    assert await h.advance(timedelta(hours=23)) == 0
+    assert await h.advance(timedelta(hours=2)) == 1
+    assert ("remove", "console-group", "u2") in h.adapter.calls
+    told = [where for where, t in h.adapter.sent if "宽限期" in t and where.startswith("private")]
+    assert told == ["private:u1"]  # the group's admin, not the bot itself
+    kinds = [(r["kind"], r["outcome"]) for r in await h.audit(user_id="u2")]
+    assert ("remind", "done") in kinds and ("remove", "done") in kinds
+
+
+async def test_fixing_the_name_in_time_cancels_the_deadline(h: Harness) -> None:
+    await h.say("/join 小明")
+    await h.say("/rename 小明 李明-财务科")
+    assert await h.advance(timedelta(hours=25)) == 0
+    assert not any(c[0] == "remove" for c in h.adapter.calls)
+
+
+async def test_a_message_under_a_new_wrong_name_is_checked(h: Harness) -> None:
+    await h.say("张三-党群工作部: 早上好")
+    h.script._remember("u1", "三哥")
+    (handled,) = await h.say("三哥: 我改名了")
+    assert [d.rule for d in handled.decisions] == ["nickname"]
+    history = await h.app.store.read(lambda r: r.nickname_history("console", "console-group", "u1"))
+    assert [new for _, new, _ in history] == ["张三-党群工作部", "三哥"]
+
+
+async def test_illegal_message_is_deleted_member_blacklisted_and_escalated(hdb: Harness) -> None:
+    h = hdb
+    handled = (await h.say(BAD_LINE))[-1]
+    assert [d.category for d in handled.decisions] == ["illegal"]
+    assert ("delete_message", "console-group", "1") in h.adapter.calls
+    assert ("ban", "console-group", "u1") in h.adapter.calls
+    assert await h.app.store.read(lambda r: r.is_blacklisted("console", "u1"))
+    for tier in ("tier1-分管负责人", "tier2-网信办"):
+        (text,) = h.sent_to(tier)
+        assert "R1 Art.7" in text and "赌博" in text
+    rows = await h.audit(category="illegal")
+    assert {r["kind"] for r in rows} >= {"delete", "blacklist", "escalate"}
+    assert all(r["outcome"] == "done" for r in rows)
+    assert rows[0]["evidence"][0]["match"] in BAD_LINE
+
+
+async def test_blacklisted_member_joining_another_group_is_removed(h: Harness) -> None:
+    await h.say(BAD_LINE)
+    await h.record({"type": "join", "user": "张三-党群工作部", "chat": "group-2"})
+    assert ("ban", "group-2", "u1") in h.adapter.calls
+
+
+async def test_evidence_sent_to_supervisors_masks_personal_data(h: Harness) -> None:
+    await h.say("张三-党群工作部: 我的身份证110105199001011236，一起赌博")
+    (text,) = h.sent_to("tier1-分管负责人")
+    assert "110105199001011236" not in text
+
+
+async def test_repeated_update_is_not_handled_twice(h: Harness) -> None:
+    (event,) = [s for s in h.script.parse_line(BAD_LINE) if isinstance(s, MessagePosted)] or [None]
+    steps = h.script.parse_line("李四-财务科: 赌博吗加我")
+    message = steps[-1]
+    first = await h.app.handle(message)
+    second = await h.app.handle(message)
+    assert not first.duplicate and second.duplicate and second.decisions == ()
+    assert len([c for c in h.adapter.calls if c[0] == "delete_message"]) <= 1
+
+
+async def test_the_bots_own_messages_are_ignored(h: Harness) -> None:
+    bot = Member(user_id="bot", nickname="GroupGuard", is_bot=True)
+    event = MessagePosted(platform="console", chat_id="g", update_id="x1", message_id="9",
+                          sender=bot, text="一起赌博")
+    handled = await h.app.handle(event)
+    assert handled.decisions == () and h.adapter.calls == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "好" * 10_000, "\u200b\u200e\u202e\u2066", "🙂" * 500, "\x00\x01控制字符", "a\ud800b"],
+    ids=["empty", "10k", "invisible-rtl", "emoji", "control", "lone-surrogate"],
+)
+async def test_odd_messages_are_handled_and_recorded(h: Harness, text: str) -> None:
+    sender = Member(user_id="u9", nickname="王五-办公室")
+    event = MessagePosted(platform="console", chat_id="g", update_id=f"odd-{hash(text)}",
+                          message_id="1", sender=sender, text=text)
+    handled = await h.app.handle(event)
+    assert not handled.duplicate
+    assert await h.app.store.read(lambda r: r.member("console", "g", "u9")) is not None
+
+
+async def test_zero_width_characters_do_not_hide_a_bad_word(h: Harness) -> None:
+    handled = (await h.say("张三-党群工作部: 一起赌\u200b博吧"))[-1]
+    assert [d.category for d in handled.decisions] == ["illegal"]
+
+
+async def test_non_admin_command_is_refused_and_recorded(h: Harness) -> None:
+    await h.say("/join 小明")
+    (handled,) = (await h.say("路人-街道办: /mute @小明 10m"))[-1:]
+    assert handled.replies and "没有" in handled.replies[0]
+    assert not any(c[0] == "mute" for c in h.adapter.calls)
+    rows = await h.audit(category="command")
+    assert [(r["kind"], r["outcome"], r["actor"]) for r in rows] == [
+        ("command:mute", "refused", "u2")]
+
+
+async def test_admin_mute_sets_restriction_and_lifts_it_on_time(h: Harness) -> None:
+    await h.say("/admin 管理员-办公室")
+    await h.say("/join 李明-财务科")
+    await h.say("管理员-办公室: /mute @李明-财务科 10m 刷屏")
+    (mute,) = [c for c in h.adapter.calls if c[0] == "mute"]
+    assert mute[2] == "u2" and mute[3] == (h.clock.now() + timedelta(minutes=10)).isoformat(
+        timespec="minutes")
+    await h.advance(timedelta(minutes=9))
+    assert not any(c[0] == "unmute" for c in h.adapter.calls)
+    await h.advance(timedelta(minutes=2))
+    assert ("unmute", "console-group", "u2") in h.adapter.calls
+    member = await h.app.store.read(lambda r: r.member("console", "console-group", "u2"))
+    assert member.restricted_until is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("管理员-办公室: /mute abc", "请回复"),
+        ("管理员-办公室: /mute @李明-财务科 abc", "时长格式不正确"),
+        ("管理员-办公室: /mute @李明-财务科", "用法"),
+        ("管理员-办公室: /mute @李明-财务科 0s", "时长格式不正确"),
+        ("管理员-办公室: /kick @nobody", "找不到该成员"),
+        ("管理员-办公室: /mute @管理员-办公室 10m", "不能对管理员"),
+        ("管理员-办公室: /quiet maybe", "用法"),
+    ],
+)
+async def test_malformed_commands_get_a_one_line_answer(h: Harness, line: str, expected: str) -> None:
+    await h.say("/admin 管理员-办公室")
+    await h.say("/join 李明-财务科")
+    handled = (await h.say(line))[-1]
+    assert len(handled.replies) == 1 and expected in handled.replies[0]
+    assert "\n" not in handled.replies[0]
+    assert not any(c[0] in ("mute", "remove") for c in h.adapter.calls)
+
+
+async def test_restart_finishes_an_action_interrupted_between_intent_and_outcome(
+    sqlite_url: str,
+) -> None:
+    h = await make_harness(sqlite_url)
+    await h.say("/join 李明-财务科")
+    await h.app.store.write(lambda r: r.record_action(
+        decision_id="d", at=h.clock.now(), platform="console", chat_id="console-group",
+        user_id="u1", actor="bot", kind="remove", params={}, rule="content", article="R1 Art.10",
+        category="harmful", severity="high", message_id=None, evidence=[], reason=""))
+    await h.close()
+    h2 = await make_harness(sqlite_url)  # start() reconciles
+    assert ("remove", "console-group", "u1") in h2.adapter.calls
+    rows = await h2.audit(category="harmful")
+    assert rows[-1]["outcome"] == "done" and "restart" in rows[-1]["detail"]
+    await h2.close()
+
+
+async def test_mute_survives_a_restart_and_is_lifted_on_time(sqlite_url: str) -> None:
+    h = await make_harness(sqlite_url)
+    await h.say("/admin 管理员-办公室")
+    await h.say("/join 李明-财务科")
+    await h.say("管理员-办公室: /mute @李明-财务科 1h")
+    start = h.clock.now()
+    await h.close()
+    h2 = await make_harness(sqlite_url)
+    h2.clock.set(start + timedelta(minutes=61))
+    assert await h2.scheduler.tick() == 1
+    assert ("unmute", "console-group", "u2") in h2.adapter.calls
+    await h2.close()
+
+
+async def test_a_briefly_locked_database_loses_no_record(sqlite_url: str) -> None:
+    import sqlite3
+
+    h = await make_harness(sqlite_url)
+    path = sqlite_url.split("///", 1)[1]
+    blocker = sqlite3.connect(path, timeout=1, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+
+    async def release() -> None:
+        await asyncio.sleep(6.5)  # longer than SQLite's own 5 s busy timeout
+        blocker.execute("COMMIT")
+
+    releasing = asyncio.create_task(release())
+    handled = (await h.say(BAD_LINE))[-1]
+    await releasing
+    blocker.close()
+    assert [d.category for d in handled.decisions] == ["illegal"]
+    rows = await h.audit(category="illegal")
+    assert rows and all(r["outcome"] == "done" for r in rows)
+    await h.close()
+
+
+async def test_capability_fallback_is_recorded(h: Harness) -> None:
+    from adapters.base import Capabilities
+
+    h.adapter.capabilities = Capabilities(remove=True, ban=False, private_message=False)
+    await h.say("/admin 管理员-办公室")
+    await h.say("/join 李明-财务科")
+    await h.say("管理员-办公室: /mute @李明-财务科 10m")
+    (row,) = [r for r in await h.audit() if r["kind"] == "mute"]
+    assert row["outcome"] == "fallback"
+    assert any("无法自动禁言" in t for _, t in h.adapter.sent)
+    handled = (await h.say("李明-财务科: 我还要说"))[-1]
+    assert [d.category for d in handled.decisions] == ["restricted"]
+
+
+async def test_dry_run_decides_and_records_but_never_acts(sqlite_url: str) -> None:
+    h = await make_harness(sqlite_url, dry_run=True)
+    await h.say(BAD_LINE)
+    assert h.adapter.calls == [] and h.adapter.sent == []
+    assert await h.audit(category="illegal")
+    await h.close()
+
+
+async def test_supervisor_false_positive_press_lifts_and_is_recorded(h: Harness) -> None:
+    await h.say(BAD_LINE)
+    await h.record({"type": "button", "user": "sup", "data": "esc:1:fp", "id": "cb1"})
+    assert not await h.app.store.read(lambda r: r.is_blacklisted("console", "u1"))
+    assert ("unban", "console-group", "u1") in h.adapter.calls
+    counts = await h.app.store.read(lambda r: r.offence_counts(
+        "console", "console-group", "u1", h.clock.now() - timedelta(days=1)))
+    assert counts == {}
+
+
+async def test_departures_are_recorded_and_admins_told(h: Harness) -> None:
+    await h.say("/admin 管理员-办公室")
+    await h.say("/join 李明-财务科")
+    await h.say("/leave 李明-财务科")
+    assert any("退出" in t for where, t in h.adapter.sent if where == "private:u1")
+    member = await h.app.store.read(lambda r: r.member("console", "console-group", "u2"))
+    assert member.status == "left"
