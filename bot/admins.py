@@ -49,7 +49,9 @@ class AdminDirectory:
         try:
             admins = {a.user_id: a for a in await adapter.get_admins(chat_id)}
         except PlatformError as exc:
-            log.warning("cannot read admins of %s:%s (%s); using last known", platform, chat_id, exc)
+            log.warning(
+                "cannot read admins of %s:%s (%s); using last known", platform, chat_id, exc
+            )
             return entry.admins if entry is not None else {}
         self._cache[key] = _Entry(admins, now)
         return admins

@@ -29,12 +29,13 @@ from bot.events import (
     NicknameChanged,
 )
 from bot.executor import Executor, Target
+from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from rules.decisions import Decision
 from rules.detection.detector import Detector
 from rules.engine import Engine
 from rules.observation import GroupState, Kind, MemberRecord, Observation
-from storage.repository import Repository
+from storage.repository import MemberRow, Repository
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,15 @@ class Application:
         self.clock = clock or Clock()
         self.catalogue = Catalogue(settings.language)
         self.engine = Engine(detector)
-        self.admins = AdminDirectory(settings, adapters, self.clock,
-                                     settings.telegram.admin_cache_ttl)
-        self.executor = Executor(settings, store, adapters, self.admins, self.catalogue,
-                                 self.clock, sleep=sleep)
+        self.admins = AdminDirectory(
+            settings, adapters, self.clock, settings.telegram.admin_cache_ttl
+        )
+        self.executor = Executor(
+            settings, store, adapters, self.admins, self.catalogue, self.clock, sleep=sleep
+        )
         self.responder = EscalationResponder(self)
+        self.hot = HotPath(store)
+        self.executor.on_applied = self.hot.invalidate
         from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
 
         self.commands = CommandHandler(self)
@@ -91,6 +96,7 @@ class Application:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
+        await self.hot.start()
         interrupted = await self.executor.reconcile()
         if interrupted:
             log.warning("reconciled %d action(s) interrupted by the last stop", interrupted)
@@ -100,6 +106,7 @@ class Application:
     async def stop(self) -> None:
         for adapter in self.adapters.values():
             await adapter.stop()
+        await self.hot.stop()
 
     # ------------------------------------------------------------------ events
     async def handle(self, event: AnyEvent) -> Handled:
@@ -130,13 +137,18 @@ class Application:
             return Handled(event, replies=tuple(replies))
         if isinstance(event, MessagePosted):  # includes MessageEdited
             if self._is_self(event.platform, event.sender):
-                await self._claim(event)
+                self.hot.claim(event.platform, event.update_id, self.clock.now())
                 return Handled(event)
             kind = Kind.EDIT if isinstance(event, MessageEdited) else Kind.MESSAGE
-            return await self._member_event(event, event.sender, kind, message=event)
+            return await self._message(event, kind)
         if isinstance(event, MemberJoined):
-            return await self._member_event(event, event.member, Kind.JOIN, status="active",
-                                            membership=("joined", event.invited_by))
+            return await self._member_event(
+                event,
+                event.member,
+                Kind.JOIN,
+                status="active",
+                membership=("joined", event.invited_by),
+            )
         if isinstance(event, MemberLeft):
             return await self._left(event)
         if isinstance(event, NicknameChanged):
@@ -144,9 +156,48 @@ class Application:
         return Handled(event)
 
     async def _claim(self, event: AnyEvent) -> bool:
-        return await self.store.write(
+        await self.hot.flush()
+        claimed = await self.store.write(
             lambda r: r.claim_update(event.platform, event.update_id, self.clock.now())
         )
+        self.hot.remember(event.platform, event.update_id)
+        return claimed
+
+    async def _message(self, event: MessagePosted, kind: Kind) -> Handled:
+        """The hot path: cached state, queued writes, and a flush only when acting."""
+        now = self.clock.now()
+        hot, member = self.hot, event.sender
+        if not hot.claim(event.platform, event.update_id, now):
+            return Handled(event, duplicate=True)
+        quiet = await hot.group_quiet(event.platform, event.chat_id, event.chat_title, now)
+        previous = await hot.member(event.platform, event.chat_id, member.user_id)
+        if (
+            previous is None
+            or previous.nickname != member.nickname
+            or previous.username != member.username
+        ):
+            hot.save_member(
+                previous,
+                platform=event.platform,
+                chat_id=event.chat_id,
+                user_id=member.user_id,
+                nickname=member.nickname,
+                username=member.username,
+                at=now,
+            )
+        decisions = await self._decide_for(
+            event,
+            member,
+            kind,
+            now,
+            previous,
+            quiet,
+            hot.is_blacklisted(event.platform, member.user_id),
+            message=event,
+        )
+        if not decisions:
+            await hot.maybe_flush()
+        return Handled(event, decisions=tuple(decisions))
 
     async def _member_event(
         self,
@@ -154,11 +205,12 @@ class Application:
         member: Member,
         kind: Kind,
         *,
-        message: MessagePosted | None = None,
         status: str | None = None,
         membership: tuple[str, Member | None] | None = None,
     ) -> Handled:
+        """Joins and nickname changes: rare, so written at once in one transaction."""
         now = self.clock.now()
+        await self.hot.flush()  # keep the order of writes: queued messages first
 
         async def load(repo: Repository):  # type: ignore[no-untyped-def]
             if not await repo.claim_update(event.platform, event.update_id, now):
@@ -172,21 +224,44 @@ class Application:
                 or (status is not None and previous.status != status)
             ):
                 await repo.save_member(
-                    previous, platform=event.platform, chat_id=event.chat_id,
-                    user_id=member.user_id, nickname=member.nickname,
-                    username=member.username, at=now, status=status,
+                    previous,
+                    platform=event.platform,
+                    chat_id=event.chat_id,
+                    user_id=member.user_id,
+                    nickname=member.nickname,
+                    username=member.username,
+                    at=now,
+                    status=status,
                 )
             if membership is not None:
                 by = membership[1].user_id if membership[1] else None
-                await repo.record_membership(event.platform, event.chat_id, member.user_id,
-                                             membership[0], by, now)
+                await repo.record_membership(
+                    event.platform, event.chat_id, member.user_id, membership[0], by, now
+                )
             blacklisted = await repo.is_blacklisted(event.platform, member.user_id)
             return quiet, previous, blacklisted
 
         loaded = await self.store.write(load)
+        self.hot.remember(event.platform, event.update_id)
         if loaded is None:
             return Handled(event, duplicate=True)
+        await self.hot.invalidate(event.platform, event.chat_id, member.user_id)
         quiet, previous, blacklisted = loaded
+        decisions = await self._decide_for(event, member, kind, now, previous, quiet, blacklisted)
+        return Handled(event, decisions=tuple(decisions))
+
+    async def _decide_for(
+        self,
+        event: AnyEvent,
+        member: Member,
+        kind: Kind,
+        now: datetime,
+        previous: MemberRow | None,
+        quiet: bool,
+        blacklisted: bool,
+        *,
+        message: MessagePosted | None = None,
+    ) -> list[Decision]:
         is_admin = False
         if not member.is_service_account:
             is_admin = await self.admins.is_admin(event.platform, event.chat_id, member)
@@ -198,7 +273,10 @@ class Application:
             deadline_armed=bool(previous and previous.nickname_deadline),
         )
         observation = Observation(
-            kind=kind, user_id=member.user_id, nickname=member.nickname, at=now,
+            kind=kind,
+            user_id=member.user_id,
+            nickname=member.nickname,
+            at=now,
             message_id=message.message_id if message else None,
             text=message.text if message else "",
             media_kind=message.media_kind if message else None,
@@ -206,16 +284,30 @@ class Application:
             forward_origin=message.forward_origin if message else None,
             is_service_account=member.is_service_account,
         )
-        decisions = await self.decide(event.platform, event.chat_id, observation, record,
-                                      GroupState(quiet=quiet))
+        decisions = await self.decide(
+            event.platform, event.chat_id, observation, record, GroupState(quiet=quiet)
+        )
         if decisions:
-            target = Target(event.platform, event.chat_id, event.chat_title, member.user_id,
-                            member.nickname, message_text=observation.text)
+            await self.hot.flush()  # everything a decision rests on is committed first
+            target = Target(
+                event.platform,
+                event.chat_id,
+                event.chat_title,
+                member.user_id,
+                member.nickname,
+                message_text=observation.text,
+            )
             await self.executor.apply(target, decisions)
-        return Handled(event, decisions=tuple(decisions))
+        return decisions
 
-    async def decide(self, platform: str, chat_id: str, observation: Observation,
-                     record: MemberRecord, group: GroupState) -> list[Decision]:
+    async def decide(
+        self,
+        platform: str,
+        chat_id: str,
+        observation: Observation,
+        record: MemberRecord,
+        group: GroupState,
+    ) -> list[Decision]:
         policy = policy_for(self.settings, platform, chat_id)
         decisions = self.engine.decide(observation, policy, record, group)
         if any(d.counts_as_offence for d in decisions):
@@ -227,9 +319,12 @@ class Application:
             )
             if counts:
                 record = MemberRecord(
-                    known_nickname=record.known_nickname, is_admin=record.is_admin,
-                    blacklisted=record.blacklisted, restricted_until=record.restricted_until,
-                    deadline_armed=record.deadline_armed, offences=counts,
+                    known_nickname=record.known_nickname,
+                    is_admin=record.is_admin,
+                    blacklisted=record.blacklisted,
+                    restricted_until=record.restricted_until,
+                    deadline_armed=record.deadline_armed,
+                    offences=counts,
                 )
                 decisions = self.engine.decide(observation, policy, record, group)
         return decisions
@@ -245,28 +340,42 @@ class Application:
             await repo.touch_group(event.platform, event.chat_id, event.chat_title, now)
             previous = await repo.member(event.platform, event.chat_id, event.member.user_id)
             await repo.save_member(
-                previous, platform=event.platform, chat_id=event.chat_id,
-                user_id=event.member.user_id, nickname=event.member.nickname,
-                username=event.member.username, at=now, status=kind,
+                previous,
+                platform=event.platform,
+                chat_id=event.chat_id,
+                user_id=event.member.user_id,
+                nickname=event.member.nickname,
+                username=event.member.username,
+                at=now,
+                status=kind,
             )
-            await repo.set_member_fields(event.platform, event.chat_id, event.member.user_id,
-                                         nickname_deadline=None)
-            await repo.cancel_timers("nickname_deadline", event.platform, event.chat_id,
-                                     event.member.user_id)
-            await repo.record_membership(event.platform, event.chat_id, event.member.user_id,
-                                         kind, removed_by, now)
+            await repo.set_member_fields(
+                event.platform, event.chat_id, event.member.user_id, nickname_deadline=None
+            )
+            await repo.cancel_timers(
+                "nickname_deadline", event.platform, event.chat_id, event.member.user_id
+            )
+            await repo.record_membership(
+                event.platform, event.chat_id, event.member.user_id, kind, removed_by, now
+            )
             return True
 
-        if not await self.store.write(write):
+        await self.hot.flush()
+        claimed = await self.store.write(write)
+        self.hot.remember(event.platform, event.update_id)
+        if not claimed:
             return Handled(event, duplicate=True)
+        await self.hot.invalidate(event.platform, event.chat_id, event.member.user_id)
         self.admins.invalidate(event.platform, event.chat_id)
         own = getattr(self.adapters.get(event.platform), "self_user_id", None)
         if removed_by is None or removed_by != own:
             # M6: departures are recorded and the owner is told.
-            by = (self.catalogue.t("notice.member_left_by", by=event.removed_by.nickname)
-                  if event.removed_by else "")
-            text = self.catalogue.t("notice.member_left_admin", member=event.member.nickname,
-                                    by=by)
+            by = (
+                self.catalogue.t("notice.member_left_by", by=event.removed_by.nickname)
+                if event.removed_by
+                else ""
+            )
+            text = self.catalogue.t("notice.member_left_admin", member=event.member.nickname, by=by)
             try:
                 await self.executor.notify_admins(event.platform, event.chat_id, text)
             except Exception:
@@ -274,8 +383,9 @@ class Application:
         return Handled(event)
 
     # ------------------------------------------------------------------ timers
-    async def on_timer(self, kind: str, platform: str, chat_id: str, user_id: str | None,
-                       payload: dict) -> None:
+    async def on_timer(
+        self, kind: str, platform: str, chat_id: str, user_id: str | None, payload: dict
+    ) -> None:
         from bot.timers import fire_timer  # one module owns what each timer kind does
 
         await fire_timer(self, kind, platform, chat_id, user_id, payload)

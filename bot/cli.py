@@ -1,4 +1,4 @@
-"""The ``groupguard`` command line (click): run, replay, check, audit, db upgrade, config validate."""
+"""The ``groupguard`` command line: run, replay, check, audit, db upgrade, config validate."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def _settings(config: Path | None) -> Settings:
 
 
 config_option = click.option(
-    "-c", "--config", type=click.Path(path_type=Path, dir_okay=False),
+    "-c",
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
     help="YAML config file (default: ./config.yaml if present, else built-in defaults).",
 )
 
@@ -76,8 +78,9 @@ def replay(config: Path | None, transcript: Path) -> None:
         if config is None and not DEFAULT_CONFIG.exists():
             # A replay should not write into the working directory's database by accident.
             url = f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
-            settings = settings.model_copy(update={"database": settings.database.model_copy(
-                update={"url": url})})
+            settings = settings.model_copy(
+                update={"database": settings.database.model_copy(update={"url": url})}
+            )
         asyncio.run(run_replay(settings, transcript))
 
 
@@ -88,8 +91,8 @@ def replay(config: Path | None, transcript: Path) -> None:
 @click.argument("texts", nargs=-1)
 def check(config: Path | None, from_stdin: bool, as_json: bool, texts: tuple[str, ...]) -> None:
     """Show which content rules a message hits, and why."""
-    from rules.detection.report import format_hits, hits_to_json
     from bot.runtime import load_detector
+    from rules.detection.report import format_hits, hits_to_json
 
     if not texts and not from_stdin:
         raise click.UsageError("give TEXT arguments or --stdin")
@@ -125,9 +128,17 @@ def _parse_date(value: str | None) -> datetime | None:
 @click.option("--until", help="Before this date (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output.")
 @click.option("--limit", default=1000, show_default=True)
-def audit(config: Path | None, chat_id: str | None, platform: str | None, user_id: str | None,
-          category: str | None, since: str | None, until: str | None, as_json: bool,
-          limit: int) -> None:
+def audit(
+    config: Path | None,
+    chat_id: str | None,
+    platform: str | None,
+    user_id: str | None,
+    category: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+    limit: int,
+) -> None:
     """List recorded actions with their article, evidence and outcome."""
     from storage.store import Store
 
@@ -136,17 +147,29 @@ def audit(config: Path | None, chat_id: str | None, platform: str | None, user_i
     async def query() -> list[dict]:
         store = await Store.open(settings.database.resolved_url(), retry_for=5)
         try:
-            return await store.read(lambda r: r.audit(
-                platform=platform, chat_id=chat_id, user_id=user_id, category=category,
-                since=_parse_date(since), until=_parse_date(until), limit=limit))
+            return await store.read(
+                lambda r: r.audit(
+                    platform=platform,
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    category=category,
+                    since=_parse_date(since),
+                    until=_parse_date(until),
+                    limit=limit,
+                )
+            )
         finally:
             await store.close()
 
     rows = asyncio.run(query())
     for row in rows:
         if as_json:
-            click.echo(json.dumps({k: (v.isoformat() if isinstance(v, datetime) else v)
-                                   for k, v in row.items()}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()},
+                    ensure_ascii=False,
+                )
+            )
             continue
         evidence = "; ".join(f"{e['match']}[{e['start']}:{e['end']}]" for e in row["evidence"])
         click.echo(

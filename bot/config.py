@@ -169,7 +169,9 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "unknown line"
-        raise ConfigError(source, [f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+        raise ConfigError(
+            source, [f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]
+        ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -182,7 +184,9 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple(
+                p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
             key = ".".join(str(p) for p in loc) or "(top level)"
             line = _line_for(loc, lines)
             where = f"line {line}" if line else "line ?"

@@ -22,12 +22,21 @@ def _describe(handled: Handled, t: Callable[..., str]) -> Iterable[str]:
     for d in handled.decisions:
         actions = ", ".join(str(a) for a in d.actions) or "record"
         evidence = "; ".join(f"{e.match}[{e.start}:{e.end}] {e.kind}" for e in d.evidence)
-        yield (f"   ↳ {d.rule} · {d.category} · {d.article} · {d.severity} → {actions}"
-               + (f" · {evidence}" if evidence else ""))
+        yield (
+            f"   ↳ {d.rule} · {d.category} · {d.article} · {d.severity} → {actions}"
+            + (f" · {evidence}" if evidence else "")
+        )
 
 
-async def _run_steps(steps_source, script: ConsoleScript, app, scheduler: Scheduler, clock: Clock,
-                     out: Callable[[str], None], stats: Counter) -> None:
+async def _run_steps(
+    steps_source,
+    script: ConsoleScript,
+    app,
+    scheduler: Scheduler,
+    clock: Clock,
+    out: Callable[[str], None],
+    stats: Counter,
+) -> None:
     for steps in steps_source:
         for step in steps:
             if isinstance(step, Note):
@@ -46,8 +55,9 @@ async def _run_steps(steps_source, script: ConsoleScript, app, scheduler: Schedu
         await scheduler.tick()
 
 
-async def run_console(settings: Settings, out: Callable[[str], None] = print,
-                      lines: Iterable[str] | None = None) -> None:
+async def run_console(
+    settings: Settings, out: Callable[[str], None] = print, lines: Iterable[str] | None = None
+) -> None:
     adapter = ConsoleAdapter(output=out)
     clock = OffsetClock()
     runtime = await build(settings, {"console": adapter}, clock)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,6 +84,8 @@ class Executor:
         self._sleep = sleep
         # Per process: a missing right is reported to a group's admins once, not per message.
         self._reported_missing: set[tuple[str, str, str]] = set()
+        # Told after each decision, so caches of member/group state drop what changed.
+        self.on_applied: Callable[[str, str, str | None], Awaitable[None]] | None = None
 
     # ------------------------------------------------------------------ public
     async def apply(self, target: Target, decisions: Sequence[Decision]) -> list[Applied]:
@@ -93,22 +95,59 @@ class Executor:
         return results
 
     async def apply_one(self, target: Target, decision: Decision) -> Applied:
+        """Journal every intent (one transaction), act, then journal every outcome."""
         decision_id = str(uuid.uuid4())
         applied = Applied(decision_id)
         now = self.clock.now()
-        if decision.counts_as_offence and target.user_id is not None:
-            await self.store.write(
-                lambda r: r.add_offence(
-                    platform=target.platform, chat_id=target.chat_id, user_id=target.user_id,
-                    category=decision.category, rule=decision.rule, article=decision.article,
-                    message_id=decision.message_id, decision_id=decision_id, at=now,
+        planned = [(action, self._params(action)) for action in decision.actions]
+
+        async def write_intents(repo: Repository) -> list[int]:
+            if decision.counts_as_offence and target.user_id is not None:
+                await repo.add_offence(
+                    platform=target.platform,
+                    chat_id=target.chat_id,
+                    user_id=target.user_id,
+                    category=decision.category,
+                    rule=decision.rule,
+                    article=decision.article,
+                    message_id=decision.message_id,
+                    decision_id=decision_id,
+                    at=now,
                 )
+            if not planned:
+                # A detection with nothing to do is still recorded (L1: every detection).
+                action_id = await repo.record_action(
+                    **self._action_row(target, decision, decision_id, "record", {})
+                )
+                await repo.record_outcome(action_id, "done", "", now)
+                return []
+            return [
+                await repo.record_action(
+                    **self._action_row(target, decision, decision_id, str(a.kind), params)
+                )
+                for a, params in planned
+            ]
+
+        action_ids = await self.store.write(write_intents)
+        outcomes = []
+        for (action, params), action_id in zip(planned, action_ids, strict=True):
+            outcome, detail, notified = await self._attempt(
+                target, decision, decision_id, action, params
             )
-        if not decision.actions:
-            # A detection with nothing to do is still recorded (L1: every detection).
-            await self._journal(target, decision, decision_id, "record", {}, "done", "")
-        for action in decision.actions:
-            await self._run(target, decision, decision_id, action, applied)
+            outcomes.append((action_id, outcome, detail, notified))
+            bucket = {"done": applied.done, "fallback": applied.fallbacks}.get(
+                outcome, applied.failed
+            )
+            bucket.append(str(action.kind))
+
+        async def write_outcomes(repo: Repository) -> None:
+            for action_id, outcome, detail, notified in outcomes:
+                await repo.record_outcome(action_id, outcome, detail, self.clock.now(), notified)
+
+        if outcomes:
+            await self.store.write(write_outcomes)
+        if self.on_applied is not None and planned:
+            await self.on_applied(target.platform, target.chat_id, target.user_id)
         return applied
 
     async def reconcile(self) -> int:
@@ -120,8 +159,14 @@ class Executor:
             outcome, detail = "interrupted", "process stopped before the outcome was recorded"
             if kind in IDEMPOTENT and adapter is not None and not self.settings.dry_run:
                 try:
-                    await self._platform_call(adapter, kind, row["chat_id"], row["user_id"],
-                                              row["message_id"], row["params"])
+                    await self._platform_call(
+                        adapter,
+                        kind,
+                        row["chat_id"],
+                        row["user_id"],
+                        row["message_id"],
+                        row["params"],
+                    )
                     outcome, detail = "done", "re-applied after restart"
                 except PlatformError as exc:
                     outcome, detail = "failed", f"re-apply after restart: {exc.kind}: {exc}"
@@ -133,63 +178,97 @@ class Executor:
         return len(pending)
 
     # ------------------------------------------------------------------ journal
-    async def _journal(
-        self, target: Target, decision: Decision, decision_id: str, kind: str,
-        params: dict[str, Any], outcome: str | None, detail: str,
-        notified: Sequence[str] = (),
-    ) -> int:
-        evidence = [
-            {"match": mask_pii(e.match), "start": e.start, "end": e.end, "kind": e.kind,
-             "reason": e.reason}
-            for e in decision.evidence
-        ]
-
-        async def write(repo: Repository) -> int:
-            action_id = await repo.record_action(
-                decision_id=decision_id, at=self.clock.now(), platform=target.platform,
-                chat_id=target.chat_id, user_id=target.user_id, actor=target.actor, kind=kind,
-                params=params, rule=decision.rule, article=decision.article,
-                category=decision.category, severity=decision.severity,
-                message_id=decision.message_id, evidence=evidence, reason=decision.reason,
-            )
-            if outcome is not None:
-                await repo.record_outcome(action_id, outcome, detail, self.clock.now(), notified)
-            return action_id
-
-        return await self.store.write(write)
-
-    async def _outcome(self, action_id: int, outcome: str, detail: str = "",
-                       notified: Sequence[str] = ()) -> None:
-        await self.store.write(
-            lambda r: r.record_outcome(action_id, outcome, detail, self.clock.now(), notified)
-        )
-
-    # ------------------------------------------------------------------ actions
-    async def _run(self, target: Target, decision: Decision, decision_id: str, action: Action,
-                   applied: Applied) -> None:
-        kind = str(action.kind)
+    def _params(self, action: Action) -> dict[str, Any]:
         params: dict[str, Any] = {}
         if action.duration is not None:
             params["duration"] = format_duration(action.duration)
             params["until"] = (self.clock.now() + action.duration).isoformat()
         if action.tier is not None:
             params["tier"] = action.tier
-        action_id = await self._journal(target, decision, decision_id, kind, params, None, "")
-        try:
-            outcome, detail, notified = await self._perform(target, decision, decision_id,
-                                                            action, params)
-        except PlatformError as exc:
-            outcome, detail, notified = "failed", f"{exc.kind}: {exc}", []
-            if exc.kind == "forbidden":
-                await self._report_missing_right(target, kind)
-        except Exception as exc:  # a bug in one action must not lose the others' records
-            log.exception("action %s failed", kind)
-            outcome, detail, notified = "failed", f"error: {exc!r}", []
-        await self._outcome(action_id, outcome, detail, notified)
-        {"done": applied.done, "fallback": applied.fallbacks}.get(outcome, applied.failed).append(kind)
+        return params
 
-    async def _perform(self, target: Target, decision: Decision, decision_id: str,
-                       action: Action, params: dict[str, Any]) -> tuple[str, str, list[str]]:
+    def _action_row(
+        self,
+        target: Target,
+        decision: Decision,
+        decision_id: str,
+        kind: str,
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        evidence = [
+            {
+                "match": mask_pii(e.match),
+                "start": e.start,
+                "end": e.end,
+                "kind": e.kind,
+                "reason": e.reason,
+            }
+            for e in decision.evidence
+        ]
+        return {
+            "decision_id": decision_id,
+            "at": self.clock.now(),
+            "platform": target.platform,
+            "chat_id": target.chat_id,
+            "user_id": target.user_id,
+            "actor": target.actor,
+            "kind": kind,
+            "params": params,
+            "rule": decision.rule,
+            "article": decision.article,
+            "category": decision.category,
+            "severity": decision.severity,
+            "message_id": decision.message_id,
+            "evidence": evidence,
+            "reason": decision.reason,
+        }
+
+    async def record(
+        self,
+        target: Target,
+        decision: Decision,
+        kind: str,
+        params: dict[str, Any],
+        outcome: str,
+        detail: str,
+    ) -> int:
+        """Journal something that needed no platform call (a refused command, a report)."""
+        row = self._action_row(target, decision, "-", kind, params)
+
+        async def write(repo: Repository) -> int:
+            action_id = await repo.record_action(**row)
+            await repo.record_outcome(action_id, outcome, detail, self.clock.now())
+            return action_id
+
+        return await self.store.write(write)
+
+    # ------------------------------------------------------------------ actions
+    async def _attempt(
+        self,
+        target: Target,
+        decision: Decision,
+        decision_id: str,
+        action: Action,
+        params: dict[str, Any],
+    ) -> tuple[str, str, list[str]]:
+        try:
+            return await self._perform(target, decision, decision_id, action, params)
+        except PlatformError as exc:
+            if exc.kind == "forbidden":
+                await self._report_missing_right(target, str(action.kind))
+            return "failed", f"{exc.kind}: {exc}", []
+        except Exception as exc:  # a bug in one action must not lose the others' records
+            log.exception("action %s failed", action.kind)
+            return "failed", f"error: {exc!r}", []
+
+    async def _perform(
+        self,
+        target: Target,
+        decision: Decision,
+        decision_id: str,
+        action: Action,
+        params: dict[str, Any],
+    ) -> tuple[str, str, list[str]]:
         adapter = self.adapters.get(target.platform)
         caps = adapter.capabilities if adapter else None
         kind = action.kind
@@ -225,12 +304,17 @@ class Executor:
             await self.store.write(lambda r: self._restrict(r, target, until))
             fallback = caps is None or not caps.mute
             if not fallback and not dry:
-                await call_with_retry(lambda: adapter.mute(target.chat_id, user, until),
-                                      **self._retry_kw())
+                await call_with_retry(
+                    lambda: adapter.mute(target.chat_id, user, until), **self._retry_kw()
+                )
             key = "notice.muted_fallback" if fallback else "notice.muted"
-            await self._send(target, self.t(key, mention=mention, until=self._local(until),
-                                            reason=self._reason(decision)),
-                             mention_ids=[user] if user else [])
+            await self._send(
+                target,
+                self.t(
+                    key, mention=mention, until=self._local(until), reason=self._reason(decision)
+                ),
+                mention_ids=[user] if user else [],
+            )
             if fallback:
                 return "fallback", f"recorded restriction until {until.isoformat()}", [user]
             return "done", f"until {until.isoformat()}", [user]
@@ -238,21 +322,28 @@ class Executor:
         if kind is ActionKind.UNMUTE:
             await self.store.write(lambda r: self._unrestrict(r, target))
             if caps and caps.mute and not dry:
-                await call_with_retry(lambda: adapter.unmute(target.chat_id, user),
-                                      **self._retry_kw())
-            await self._send(target, self.t("notice.unmuted", mention=mention),
-                             mention_ids=[user] if user else [])
+                await call_with_retry(
+                    lambda: adapter.unmute(target.chat_id, user), **self._retry_kw()
+                )
+            await self._send(
+                target,
+                self.t("notice.unmuted", mention=mention),
+                mention_ids=[user] if user else [],
+            )
             return "done", "", [user] if user else []
 
         if kind is ActionKind.REMOVE:
             if caps is None or not caps.remove:
                 return "fallback", "platform cannot remove members", []
             if not dry:
-                await call_with_retry(lambda: adapter.remove(target.chat_id, user),
-                                      **self._retry_kw())
+                await call_with_retry(
+                    lambda: adapter.remove(target.chat_id, user), **self._retry_kw()
+                )
             await self._mark_removed(target)
-            await self._send(target, self.t("notice.removed", member=target.nickname,
-                                            reason=self._reason(decision)))
+            await self._send(
+                target,
+                self.t("notice.removed", member=target.nickname, reason=self._reason(decision)),
+            )
             return "done", "", []
 
         if kind is ActionKind.BLACKLIST:
@@ -260,13 +351,16 @@ class Executor:
 
         if kind is ActionKind.UNBLACKLIST:
             now = self.clock.now()
-            await self.store.write(lambda r: r.lift_blacklist(target.platform, user, target.actor, now))
+            await self.store.write(
+                lambda r: r.lift_blacklist(target.platform, user, target.actor, now)
+            )
             if caps and caps.ban and not dry:
                 groups = await self.store.read(lambda r: r.groups(target.platform))
                 for _, chat_id, _ in groups:
                     try:
-                        await call_with_retry(lambda c=chat_id: adapter.unban(c, user),
-                                              **self._retry_kw())
+                        await call_with_retry(
+                            lambda c=chat_id: adapter.unban(c, user), **self._retry_kw()
+                        )
                     except PlatformError as exc:
                         log.info("unban in %s failed: %s", chat_id, exc)
             return "done", "", []
@@ -279,12 +373,17 @@ class Executor:
             await self.store.write(lambda r: self._set_quiet(r, target, quiet, action.duration))
             fallback = caps is None or not caps.quiet_group
             if not fallback and not dry:
-                await call_with_retry(lambda: adapter.set_quiet(target.chat_id, quiet),
-                                      **self._retry_kw())
+                await call_with_retry(
+                    lambda: adapter.set_quiet(target.chat_id, quiet), **self._retry_kw()
+                )
             if quiet:
-                until = (self.t("notice.quiet_until",
-                                until=self._local(self.clock.now() + action.duration))
-                         if action.duration else "")
+                until = (
+                    self.t(
+                        "notice.quiet_until", until=self._local(self.clock.now() + action.duration)
+                    )
+                    if action.duration
+                    else ""
+                )
                 await self._send(target, self.t("notice.quiet_on", until=until))
             else:
                 await self._send(target, self.t("notice.quiet_off"))
@@ -302,23 +401,31 @@ class Executor:
             now = self.clock.now()
 
             async def arm(r: Repository) -> None:
-                await r.arm_timer("nickname_deadline", target.platform, target.chat_id, user,
-                                  due, now)
-                await r.set_member_fields(target.platform, target.chat_id, user,
-                                          nickname_deadline=due)
+                await r.arm_timer(
+                    "nickname_deadline", target.platform, target.chat_id, user, due, now
+                )
+                await r.set_member_fields(
+                    target.platform, target.chat_id, user, nickname_deadline=due
+                )
 
             await self.store.write(arm)
             return "done", f"due {due.isoformat()}", []
 
         if kind is ActionKind.CANCEL_DEADLINE:
+
             async def cancel(r: Repository) -> None:
                 await r.cancel_timers("nickname_deadline", target.platform, target.chat_id, user)
-                await r.set_member_fields(target.platform, target.chat_id, user,
-                                          nickname_deadline=None)
+                await r.set_member_fields(
+                    target.platform, target.chat_id, user, nickname_deadline=None
+                )
 
             await self.store.write(cancel)
-            await self._send(target, self.t("notice.nickname_thanks", mention=mention),
-                             mention_ids=[user] if user else [], ephemeral=True)
+            await self._send(
+                target,
+                self.t("notice.nickname_thanks", mention=mention),
+                mention_ids=[user] if user else [],
+                ephemeral=True,
+            )
             return "done", "", [user] if user else []
 
         return "skipped", f"unknown action {kind}", []
@@ -338,48 +445,73 @@ class Executor:
         return self.t("command.reason_default")
 
     def _actions_text(self, decision: Decision) -> str:
-        shown = [a for a in decision.actions
-                 if a.kind not in (ActionKind.ESCALATE, ActionKind.NOTIFY_ADMINS,
-                                   ActionKind.ARM_DEADLINE)]
-        return "、".join(self.t(f"action.{a.kind}") + (f" {format_duration(a.duration)}"
-                                                      if a.duration else "") for a in shown)
+        shown = [
+            a
+            for a in decision.actions
+            if a.kind
+            not in (ActionKind.ESCALATE, ActionKind.NOTIFY_ADMINS, ActionKind.ARM_DEADLINE)
+        ]
+        return "、".join(
+            self.t(f"action.{a.kind}") + (f" {format_duration(a.duration)}" if a.duration else "")
+            for a in shown
+        )
 
-    def _member_notice(self, target: Target, decision: Decision, action: Action,
-                       mention: str) -> str:
+    def _member_notice(
+        self, target: Target, decision: Decision, action: Action, mention: str
+    ) -> str:
         if decision.category == "nickname":
             deadline = self.clock.now() + self.settings.policy.nickname.grace_period
             for a in decision.actions:
                 if a.kind is ActionKind.ARM_DEADLINE and a.duration:
                     deadline = self.clock.now() + a.duration
-            consequence = "、".join(self.t(f"action.{a.kind}")
-                                   for a in self.settings.policy.nickname.action
-                                   if a.kind is not ActionKind.NOTIFY_ADMINS)
-            return self.t("notice.nickname_remind", mention=mention,
-                          example=decision.params.get("example", ""),
-                          deadline=self._local(deadline), consequence=consequence)
+            consequence = "、".join(
+                self.t(f"action.{a.kind}")
+                for a in self.settings.policy.nickname.action
+                if a.kind is not ActionKind.NOTIFY_ADMINS
+            )
+            return self.t(
+                "notice.nickname_remind",
+                mention=mention,
+                example=decision.params.get("example", ""),
+                deadline=self._local(deadline),
+                consequence=consequence,
+            )
         category = self.t(f"category.{decision.category}")
         if action.kind is ActionKind.REMIND:
-            return self.t("notice.remind_content", mention=mention, category=category,
-                          article=decision.article)
-        return self.t("notice.warn", mention=mention, category=category,
-                      article=decision.article, actions=self._actions_text(decision),
-                      window=format_duration(self.settings.policy.window),
-                      number=decision.offence_number or 1)
+            return self.t(
+                "notice.remind_content",
+                mention=mention,
+                category=category,
+                article=decision.article,
+            )
+        return self.t(
+            "notice.warn",
+            mention=mention,
+            category=category,
+            article=decision.article,
+            actions=self._actions_text(decision),
+            window=format_duration(self.settings.policy.window),
+            number=decision.offence_number or 1,
+        )
 
     def _admin_notice(self, target: Target, decision: Decision) -> str:
         actions = self._actions_text(decision)
         if decision.category == "nickname":
-            return self.t("notice.nickname_deadline_admin", member=target.nickname,
-                          nickname=decision.params.get("nickname", target.nickname),
-                          actions=actions)
+            return self.t(
+                "notice.nickname_deadline_admin",
+                member=target.nickname,
+                nickname=decision.params.get("nickname", target.nickname),
+                actions=actions,
+            )
         if decision.category == "blacklist":
             return self.t("notice.blacklisted_rejoin_admin", member=target.nickname)
         if decision.category == "restricted":
             return self.t("notice.restricted_admin", member=target.nickname, actions=actions)
         return f"{self.t('category.' + decision.category)}: {target.nickname} — {actions}"
 
-    async def _send(self, target: Target, text: str, *, mention_ids: Sequence[str] = (),
-                    ephemeral: bool = False) -> str | None:
+    async def _send(
+        self, target: Target, text: str, *, mention_ids: Sequence[str] = (), ephemeral: bool = False
+    ) -> str | None:
         adapter = self.adapters.get(target.platform)
         if adapter is None or self.settings.dry_run:
             return None
@@ -387,8 +519,9 @@ class Executor:
         if ephemeral and adapter.capabilities.delete_own_messages:
             delete_after = self.settings.telegram.reminder_delete_after.total_seconds()
         return await call_with_retry(
-            lambda: adapter.send_message(target.chat_id, text, mention=list(mention_ids),
-                                         delete_after=delete_after),
+            lambda: adapter.send_message(
+                target.chat_id, text, mention=list(mention_ids), delete_after=delete_after
+            ),
             **self._retry_kw(),
         )
 
@@ -425,11 +558,19 @@ class Executor:
                 self.t("notice.missing_right_admin", right=right, action=self.t(f"action.{kind}")),
             )
         except PlatformError as exc:
-            log.warning("could not tell admins of %s about a missing right: %s",
-                        target.chat_id, exc)
+            log.warning(
+                "could not tell admins of %s about a missing right: %s", target.chat_id, exc
+            )
 
-    async def _platform_call(self, adapter: Adapter, kind: str, chat_id: str, user_id: str | None,
-                             message_id: str | None, params: dict[str, Any]) -> None:
+    async def _platform_call(
+        self,
+        adapter: Adapter,
+        kind: str,
+        chat_id: str,
+        user_id: str | None,
+        message_id: str | None,
+        params: dict[str, Any],
+    ) -> None:
         if kind == "delete" and message_id:
             await adapter.delete_message(chat_id, message_id)
         elif kind == "mute" and user_id and adapter.capabilities.mute:
@@ -444,22 +585,32 @@ class Executor:
             await adapter.set_quiet(chat_id, kind == "quiet")
 
     async def _restrict(self, repo: Repository, target: Target, until: datetime) -> None:
-        await repo.set_member_fields(target.platform, target.chat_id, target.user_id,
-                                     restricted_until=until)
-        await repo.arm_timer("mute_expiry", target.platform, target.chat_id, target.user_id,
-                             until, self.clock.now())
+        await repo.set_member_fields(
+            target.platform, target.chat_id, target.user_id, restricted_until=until
+        )
+        await repo.arm_timer(
+            "mute_expiry", target.platform, target.chat_id, target.user_id, until, self.clock.now()
+        )
 
     async def _unrestrict(self, repo: Repository, target: Target) -> None:
-        await repo.set_member_fields(target.platform, target.chat_id, target.user_id,
-                                     restricted_until=None)
+        await repo.set_member_fields(
+            target.platform, target.chat_id, target.user_id, restricted_until=None
+        )
         await repo.cancel_timers("mute_expiry", target.platform, target.chat_id, target.user_id)
 
-    async def _set_quiet(self, repo: Repository, target: Target, quiet: bool,
-                         duration: timedelta | None) -> None:
+    async def _set_quiet(
+        self, repo: Repository, target: Target, quiet: bool, duration: timedelta | None
+    ) -> None:
         await repo.set_quiet(target.platform, target.chat_id, quiet)
         if quiet and duration:
-            await repo.arm_timer("quiet_end", target.platform, target.chat_id, None,
-                                 self.clock.now() + duration, self.clock.now())
+            await repo.arm_timer(
+                "quiet_end",
+                target.platform,
+                target.chat_id,
+                None,
+                self.clock.now() + duration,
+                self.clock.now(),
+            )
         elif not quiet:
             await repo.cancel_timers("quiet_end", target.platform, target.chat_id, None)
 
@@ -467,22 +618,31 @@ class Executor:
         now = self.clock.now()
 
         async def write(r: Repository) -> None:
-            await r.set_member_fields(target.platform, target.chat_id, target.user_id,
-                                      status="removed", nickname_deadline=None)
-            await r.cancel_timers("nickname_deadline", target.platform, target.chat_id,
-                                  target.user_id)
-            await r.record_membership(target.platform, target.chat_id, target.user_id,
-                                      "removed", target.actor, now)
+            await r.set_member_fields(
+                target.platform,
+                target.chat_id,
+                target.user_id,
+                status="removed",
+                nickname_deadline=None,
+            )
+            await r.cancel_timers(
+                "nickname_deadline", target.platform, target.chat_id, target.user_id
+            )
+            await r.record_membership(
+                target.platform, target.chat_id, target.user_id, "removed", target.actor, now
+            )
 
         await self.store.write(write)
 
-    async def _blacklist(self, target: Target, decision: Decision, adapter: Adapter | None,
-                         dry: bool) -> tuple[str, str, list[str]]:
+    async def _blacklist(
+        self, target: Target, decision: Decision, adapter: Adapter | None, dry: bool
+    ) -> tuple[str, str, list[str]]:
         user = target.user_id
         now = self.clock.now()
         reason = self._reason(decision)
-        await self.store.write(lambda r: r.add_blacklist(target.platform, user, reason,
-                                                         target.actor, now))
+        await self.store.write(
+            lambda r: r.add_blacklist(target.platform, user, reason, target.actor, now)
+        )
         if adapter is None or dry:
             return "done", "recorded", []
         caps = adapter.capabilities
@@ -492,25 +652,29 @@ class Executor:
         for chat_id in chats:
             try:
                 if caps.ban:
-                    await call_with_retry(lambda c=chat_id: adapter.ban(c, user),
-                                          **self._retry_kw())
+                    await call_with_retry(
+                        lambda c=chat_id: adapter.ban(c, user), **self._retry_kw()
+                    )
                 elif caps.remove and chat_id == target.chat_id:
-                    await call_with_retry(lambda c=chat_id: adapter.remove(c, user),
-                                          **self._retry_kw())
+                    await call_with_retry(
+                        lambda c=chat_id: adapter.remove(c, user), **self._retry_kw()
+                    )
             except PlatformError as exc:
                 if chat_id == target.chat_id:
                     raise
                 failures.append(f"{chat_id}: {exc.kind}")
         await self._mark_removed(target)
-        await self._send(target, self.t("notice.blacklisted", member=target.nickname,
-                                        reason=reason))
+        await self._send(
+            target, self.t("notice.blacklisted", member=target.nickname, reason=reason)
+        )
         detail = f"banned in {len(chats) - len(failures)} group(s)"
         if failures:
             detail += "; failed: " + ", ".join(failures)
         return "done", detail, []
 
-    async def _escalate(self, target: Target, decision: Decision, decision_id: str,
-                        tier: int) -> tuple[str, str, list[str]]:
+    async def _escalate(
+        self, target: Target, decision: Decision, decision_id: str, tier: int
+    ) -> tuple[str, str, list[str]]:
         targets = self.settings.escalation.tiers.get(tier, ())
         if not targets:
             return "skipped", f"no supervisors configured for tier {tier}", []
@@ -525,22 +689,34 @@ class Executor:
 
             async def add(r: Repository, s=supervisor, at=now) -> int:
                 return await r.add_escalation(
-                    action_id=None, decision_id=decision_id, tier=tier,
-                    target_platform=s.platform, target_chat_id=s.chat_id,
-                    platform=target.platform, chat_id=target.chat_id, user_id=target.user_id,
-                    category=decision.category, article=decision.article,
-                    summary=evidence, status="pending", at=at,
+                    action_id=None,
+                    decision_id=decision_id,
+                    tier=tier,
+                    target_platform=s.platform,
+                    target_chat_id=s.chat_id,
+                    platform=target.platform,
+                    chat_id=target.chat_id,
+                    user_id=target.user_id,
+                    category=decision.category,
+                    article=decision.article,
+                    summary=evidence,
+                    status="pending",
+                    at=at,
                 )
 
             escalation_id = await self.store.write(add)
             tier_name = supervisor.name or self.t("escalation.tier", tier=tier)
             text = self.t("escalation.title", tier_name=tier_name, escalation_id=escalation_id)
             text += "\n" + self.t(
-                "escalation.body", group=group,
+                "escalation.body",
+                group=group,
                 member=f"{target.nickname} ({target.user_id})",
-                category=self.t(f"category.{decision.category}"), article=decision.article,
-                evidence=evidence, actions=self._actions_text(decision),
-                decision_id=decision_id, at=self._local(now),
+                category=self.t(f"category.{decision.category}"),
+                article=decision.article,
+                evidence=evidence,
+                actions=self._actions_text(decision),
+                decision_id=decision_id,
+                at=self._local(now),
             )
             adapter = self.adapters.get(supervisor.platform)
             status = "sent"
@@ -552,21 +728,24 @@ class Executor:
                     buttons = [
                         Button(self.t("escalation.button_ack"), f"esc:{escalation_id}:ack"),
                         Button(self.t("escalation.button_lift"), f"esc:{escalation_id}:lift"),
-                        Button(self.t("escalation.button_false_positive"),
-                               f"esc:{escalation_id}:fp"),
+                        Button(
+                            self.t("escalation.button_false_positive"), f"esc:{escalation_id}:fp"
+                        ),
                     ]
                 try:
                     await call_with_retry(
-                        lambda a=adapter, s=supervisor, b=buttons: a.send_message(
-                            s.chat_id, text, buttons=b),
+                        lambda a=adapter, s=supervisor, b=buttons, m=text: a.send_message(
+                            s.chat_id, m, buttons=b
+                        ),
                         **self._retry_kw(),
                     )
                     told.append(f"{supervisor.platform}:{supervisor.chat_id}")
                 except PlatformError as exc:
                     status = "failed"
                     failed.append(f"{supervisor.chat_id}: {exc.kind}")
-            await self.store.write(lambda r, e=escalation_id, s=status:
-                                   r.set_escalation_status(e, s))
+            await self.store.write(
+                lambda r, e=escalation_id, s=status: r.set_escalation_status(e, s)
+            )
         if failed and not told:
             return "failed", "; ".join(failed), told
         return "done", "; ".join(failed), told

@@ -44,9 +44,14 @@ class Runtime:
         await self.store.close()
 
 
-async def build(settings: Settings, adapters: dict[str, Adapter], clock: Clock | None = None,
-                detector: Detector | None = None) -> Runtime:
-    store = await Store.open(settings.database.resolved_url(),
-                             retry_for=settings.database.retry_for.total_seconds())
+async def build(
+    settings: Settings,
+    adapters: dict[str, Adapter],
+    clock: Clock | None = None,
+    detector: Detector | None = None,
+) -> Runtime:
+    store = await Store.open(
+        settings.database.resolved_url(), retry_for=settings.database.retry_for.total_seconds()
+    )
     app = Application(settings, store, adapters, detector or load_detector(settings), clock)
     return Runtime(app, store)

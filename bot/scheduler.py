@@ -32,8 +32,9 @@ class Scheduler:
             if not claimed:
                 continue
             try:
-                await self.app.on_timer(timer.kind, timer.platform, timer.chat_id,
-                                        timer.user_id, timer.payload)
+                await self.app.on_timer(
+                    timer.kind, timer.platform, timer.chat_id, timer.user_id, timer.payload
+                )
                 fired += 1
             except Exception:
                 log.exception("timer %s (%s) failed", timer.id, timer.kind)
@@ -58,10 +59,14 @@ class Scheduler:
 
                 await self.app.executor.apply_one(
                     Target(platform, chat_id, title, None, ""),
-                    Decision(rule="quiet_schedule", article="R2 Art.22", category="quiet",
-                             severity="info", actions=(Action(ActionKind.QUIET,
-                                                              duration=end - now),),
-                             reason="reason.quiet_mode"),
+                    Decision(
+                        rule="quiet_schedule",
+                        article="R2 Art.22",
+                        category="quiet",
+                        severity="info",
+                        actions=(Action(ActionKind.QUIET, duration=end - now),),
+                        reason="reason.quiet_mode",
+                    ),
                 )
 
     async def run(self) -> None:

@@ -512,3 +512,28 @@ class Repository:
             update(Timer).where(Timer.id == timer_id, Timer.status == "armed").values(status=status)
         )
         return result.rowcount == 1
+
+
+class BulkRepository(Repository):
+    """Batch writes for the per-message hot path (group commit)."""
+
+    async def claim_updates_bulk(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            stmt = self._insert_ignore(ProcessedUpdate).on_conflict_do_nothing()
+            await self.c.execute(stmt, list(rows))
+
+    async def recent_update_ids(self, limit: int) -> list[tuple[str, str]]:
+        rows = await self.c.execute(
+            select(ProcessedUpdate.platform, ProcessedUpdate.update_id)
+            .order_by(ProcessedUpdate.at.desc())
+            .limit(limit)
+        )
+        return [tuple(r) for r in rows.all()]
+
+    async def active_blacklist(self) -> set[tuple[str, str]]:
+        rows = await self.c.execute(
+            select(BlacklistEntry.platform, BlacklistEntry.user_id).where(
+                BlacklistEntry.lifted_at.is_(None)
+            )
+        )
+        return {(p, u) for p, u in rows.all()}

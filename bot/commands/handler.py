@@ -56,22 +56,45 @@ class CommandHandler:
                 await adapter.send_message(event.chat_id, text, reply_to=event.message_id)
         return list(texts)
 
-    async def _record(self, event: CommandIssued, spec: CommandSpec, target: Member | None,
-                      outcome: str, detail: str) -> None:
-        decision = Decision(rule="command", article=ARTICLES.get(spec.name, "R1 Art.10"),
-                            category="command", severity="info", actions=(),
-                            user_id=target.user_id if target else None, reason=event.raw_text[:200])
-        await self.app.executor._journal(
-            self._target(event, target), decision, "-", f"command:{spec.name}",
-            {"args": list(event.args)}, outcome, detail,
+    async def _record(
+        self,
+        event: CommandIssued,
+        spec: CommandSpec,
+        target: Member | None,
+        outcome: str,
+        detail: str,
+    ) -> None:
+        decision = Decision(
+            rule="command",
+            article=ARTICLES.get(spec.name, "R1 Art.10"),
+            category="command",
+            severity="info",
+            actions=(),
+            user_id=target.user_id if target else None,
+            reason=event.raw_text[:200],
+        )
+        await self.app.executor.record(
+            self._target(event, target),
+            decision,
+            f"command:{spec.name}",
+            {"args": list(event.args)},
+            outcome,
+            detail,
         )
 
     def _target(self, event: CommandIssued, member: Member | None) -> Target:
-        return Target(event.platform, event.chat_id, event.chat_title,
-                      member.user_id if member else None, member.nickname if member else "",
-                      actor=event.sender.user_id)
+        return Target(
+            event.platform,
+            event.chat_id,
+            event.chat_title,
+            member.user_id if member else None,
+            member.nickname if member else "",
+            actor=event.sender.user_id,
+        )
 
-    async def _resolve_target(self, event: CommandIssued, spec: CommandSpec) -> tuple[Member, list[str]]:
+    async def _resolve_target(
+        self, event: CommandIssued, spec: CommandSpec
+    ) -> tuple[Member, list[str]]:
         args = list(event.args)
         target = event.target
         if target is None and args and (args[0].startswith("@") or args[0].lstrip("-").isdigit()):
@@ -95,7 +118,9 @@ class CommandHandler:
     async def _lookup(self, event: CommandIssued, who: str) -> Member | None:
         store = self.app.store
         if who.startswith("@"):
-            row = await store.read(lambda r: r.member_by_username(event.platform, event.chat_id, who))
+            row = await store.read(
+                lambda r: r.member_by_username(event.platform, event.chat_id, who)
+            )
         else:
             row = await store.read(lambda r: r.member(event.platform, event.chat_id, who))
             if row is None:
@@ -105,21 +130,36 @@ class CommandHandler:
             return None
         return Member(user_id=row.user_id, nickname=row.nickname, username=row.username)
 
-    async def _act(self, event: CommandIssued, spec: CommandSpec, target: Member | None,
-                   actions: tuple[Action, ...], *, reason: str = "", offence: bool = False,
-                   category: str = "manual") -> None:
+    async def _act(
+        self,
+        event: CommandIssued,
+        spec: CommandSpec,
+        target: Member | None,
+        actions: tuple[Action, ...],
+        *,
+        reason: str = "",
+        offence: bool = False,
+        category: str = "manual",
+    ) -> None:
         number = 0
         if offence and target is not None:
             since = self.app.clock.now() - self.app.settings.policy.window
-            counts = await self.app.store.read(lambda r: r.offence_counts(
-                event.platform, event.chat_id, target.user_id, since))
+            counts = await self.app.store.read(
+                lambda r: r.offence_counts(event.platform, event.chat_id, target.user_id, since)
+            )
             number = sum(counts.values()) + 1
         decision = Decision(
-            rule="command", article=ARTICLES.get(spec.name, "R1 Art.10"), category=category,
-            severity="medium", actions=actions, user_id=target.user_id if target else None,
+            rule="command",
+            article=ARTICLES.get(spec.name, "R1 Art.10"),
+            category=category,
+            severity="medium",
+            actions=actions,
+            user_id=target.user_id if target else None,
             message_id=event.replied.message_id if event.replied else None,
             evidence=(Evidence(reason, 0, len(reason), kind="admin_reason"),) if reason else (),
-            reason="", counts_as_offence=offence, offence_number=number,
+            reason="",
+            counts_as_offence=offence,
+            offence_number=number,
         )
         target_ref = self._target(event, target)
         if event.replied is not None:
@@ -129,15 +169,17 @@ class CommandHandler:
     # ------------------------------------------------------------------ commands
     async def _cmd_warn(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
         target, args = await self._resolve_target(event, spec)
-        await self._act(event, spec, target, (Action(ActionKind.WARN),), reason=" ".join(args),
-                        offence=True)
+        await self._act(
+            event, spec, target, (Action(ActionKind.WARN),), reason=" ".join(args), offence=True
+        )
         return []
 
     async def _cmd_unwarn(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
         target, _ = await self._resolve_target(event, spec)
         now = self.app.clock.now()
-        revoked = await self.app.store.write(lambda r: r.revoke_last_offence(
-            event.platform, event.chat_id, target.user_id, now))
+        revoked = await self.app.store.write(
+            lambda r: r.revoke_last_offence(event.platform, event.chat_id, target.user_id, now)
+        )
         await self._record(event, spec, target, "done" if revoked else "skipped", "")
         window = format_duration(self.app.settings.policy.window)
         if not revoked:
@@ -148,15 +190,25 @@ class CommandHandler:
         target, _ = await self._resolve_target(event, spec)
         window = self.app.settings.policy.window
         since = self.app.clock.now() - window
-        rows = await self.app.store.read(lambda r: r.active_offences(
-            event.platform, event.chat_id, target.user_id, since))
+        rows = await self.app.store.read(
+            lambda r: r.active_offences(event.platform, event.chat_id, target.user_id, since)
+        )
         if not rows:
-            return [self.t("command.no_warns", member=target.nickname,
-                           window=format_duration(window))]
-        lines = "\n".join(f"- {at:%Y-%m-%d %H:%M} {self.t('category.' + c)} ({a})"
-                          for c, a, at in rows)
-        return [self.t("command.warns_list", member=target.nickname,
-                       window=format_duration(window), count=len(rows), lines=lines)]
+            return [
+                self.t("command.no_warns", member=target.nickname, window=format_duration(window))
+            ]
+        lines = "\n".join(
+            f"- {at:%Y-%m-%d %H:%M} {self.t('category.' + c)} ({a})" for c, a, at in rows
+        )
+        return [
+            self.t(
+                "command.warns_list",
+                member=target.nickname,
+                window=format_duration(window),
+                count=len(rows),
+                lines=lines,
+            )
+        ]
 
     async def _cmd_mute(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
         target, args = await self._resolve_target(event, spec)
@@ -166,8 +218,13 @@ class CommandHandler:
             duration = parse_bounded_duration(args[0])
         except DurationError:
             raise CommandError(self.t("command.bad_duration", value=args[0])) from None
-        await self._act(event, spec, target, (Action(ActionKind.MUTE, duration=duration),),
-                        reason=" ".join(args[1:]))
+        await self._act(
+            event,
+            spec,
+            target,
+            (Action(ActionKind.MUTE, duration=duration),),
+            reason=" ".join(args[1:]),
+        )
         return []
 
     async def _cmd_unmute(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
@@ -182,8 +239,7 @@ class CommandHandler:
 
     async def _cmd_ban(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
         target, args = await self._resolve_target(event, spec)
-        await self._act(event, spec, target, (Action(ActionKind.BLACKLIST),),
-                        reason=" ".join(args))
+        await self._act(event, spec, target, (Action(ActionKind.BLACKLIST),), reason=" ".join(args))
         return []
 
     async def _cmd_unban(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
@@ -227,27 +283,40 @@ class CommandHandler:
         own = getattr(adapter, "self_user_id", None)
         admins = await self.app.admins.platform_admins(event.platform, event.chat_id)
         info = admins.get(own) if own else None
-        rights = ", ".join(sorted(info.rights)) if info and info.rights else self.t(
-            "command.word_none")
+        rights = (
+            ", ".join(sorted(info.rights)) if info and info.rights else self.t("command.word_none")
+        )
         if info is not None and info.is_owner:
             rights = "owner"
         policy = self.app.settings.policy
-        group_quiet = await self.app.store.write(lambda r: r.touch_group(
-            event.platform, event.chat_id, event.chat_title, self.app.clock.now()))
+        group_quiet = await self.app.store.write(
+            lambda r: r.touch_group(
+                event.platform, event.chat_id, event.chat_title, self.app.clock.now()
+            )
+        )
         timers = await self.app.store.read(lambda r: r.armed_timers())
         mine = [t for t in timers if t.platform == event.platform and t.chat_id == event.chat_id]
         timer_text = ", ".join(f"{t.kind}@{t.due_at:%m-%d %H:%M}" for t in mine[:10]) or self.t(
-            "command.word_none")
+            "command.word_none"
+        )
         ladder = "\n".join(
             f"{self.t('category.' + name)}: "
             + " → ".join("+".join(str(a) for a in step) for step in cat.steps)
-            for name, cat in policy.categories.items() if cat.enabled
+            for name, cat in policy.categories.items()
+            if cat.enabled
         )
         yes, no = self.t("command.word_yes"), self.t("command.word_no")
-        return [self.t("command.status", rights=rights,
-                       nickname=yes if policy.nickname.enabled else no,
-                       grace=format_duration(policy.nickname.grace_period),
-                       quiet=yes if group_quiet else no, timers=timer_text, ladder=ladder)]
+        return [
+            self.t(
+                "command.status",
+                rights=rights,
+                nickname=yes if policy.nickname.enabled else no,
+                grace=format_duration(policy.nickname.grace_period),
+                quiet=yes if group_quiet else no,
+                timers=timer_text,
+                ladder=ladder,
+            )
+        ]
 
     async def _cmd_rules(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
         group = self.app.settings.group(event.platform, event.chat_id)
@@ -263,8 +332,12 @@ class CommandHandler:
         if replied is None:
             raise CommandError(self.t("command.report_needs_reply"))
         excerpt = mask_pii(replied.text[:100])
-        text = self.t("notice.report_admin", reporter=event.sender.nickname,
-                      member=replied.sender.nickname, excerpt=excerpt)
+        text = self.t(
+            "notice.report_admin",
+            reporter=event.sender.nickname,
+            member=replied.sender.nickname,
+            excerpt=excerpt,
+        )
         told = await self.app.executor.notify_admins(event.platform, event.chat_id, text)
         await self._record(event, spec, replied.sender, "done", "told: " + ",".join(told))
         return [self.t("command.report_thanks")]

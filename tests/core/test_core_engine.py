@@ -36,8 +36,9 @@ def illegal(match: str = "赌博") -> Hit:
 
 
 def message(text: str, nickname: str = "张三-党群工作部", **kw) -> Observation:  # type: ignore[no-untyped-def]
-    return Observation(kind=Kind.MESSAGE, user_id="u1", nickname=nickname, at=NOW,
-                       message_id="m1", text=text, **kw)
+    return Observation(
+        kind=Kind.MESSAGE, user_id="u1", nickname=nickname, at=NOW, message_id="m1", text=text, **kw
+    )
 
 
 def kinds(decision) -> list[str]:  # type: ignore[no-untyped-def]
@@ -46,16 +47,30 @@ def kinds(decision) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_rules_are_discovered_in_hard_policy_first_order() -> None:
     assert [r.id for r in discover_rules()] == [
-        "blacklist", "restriction", "quiet", "nickname", "content"]
+        "blacklist",
+        "restriction",
+        "quiet",
+        "nickname",
+        "content",
+    ]
 
 
 @pytest.mark.parametrize(
     ("name", "ok"),
     [
-        ("张三-党群工作部", True), ("李四—财务科", True), ("王五·办公室", True),
-        ("赵六（社区居委会）", True), ("欧阳娜娜-团委", True), ("张三－党群工作部", True),
-        ("小明", False), ("Tom-IT", False), ("张三", False), ("张三-", False),
-        ("张\u200b三-党群工作部", False), ("", False), ("张三丰李四王五-办公室", False),
+        ("张三-党群工作部", True),
+        ("李四—财务科", True),
+        ("王五·办公室", True),
+        ("赵六（社区居委会）", True),
+        ("欧阳娜娜-团委", True),
+        ("张三－党群工作部", True),
+        ("小明", False),
+        ("Tom-IT", False),
+        ("张三", False),
+        ("张三-", False),
+        ("张\u200b三-党群工作部", False),
+        ("", False),
+        ("张三丰李四王五-办公室", False),
     ],
 )
 def test_default_nickname_pattern_is_real_name_plus_unit(name: str, ok: bool) -> None:
@@ -80,16 +95,18 @@ def test_harmful_ladder_warns_then_mutes_then_removes() -> None:
 
 def test_illegal_content_blacklists_and_escalates_to_both_tiers_at_once() -> None:
     engine = Engine(ScriptedDetector(illegal()))
-    (decision,) = engine.decide(message("一起赌博"), GroupPolicy(),
-                                MemberRecord(known_nickname="张三-党群工作部"))
+    (decision,) = engine.decide(
+        message("一起赌博"), GroupPolicy(), MemberRecord(known_nickname="张三-党群工作部")
+    )
     assert kinds(decision) == ["delete", "blacklist", "escalate:1", "escalate:2"]
     assert decision.evidence[0].match == "赌博" and decision.severity == "critical"
 
 
 def test_two_categories_in_one_message_do_not_delete_twice() -> None:
     engine = Engine(ScriptedDetector(illegal(), harmful()))
-    decisions = engine.decide(message("赌博 脏话"), GroupPolicy(),
-                              MemberRecord(known_nickname="张三-党群工作部"))
+    decisions = engine.decide(
+        message("赌博 脏话"), GroupPolicy(), MemberRecord(known_nickname="张三-党群工作部")
+    )
     assert [d.category for d in decisions] == ["illegal", "harmful"]
     assert "delete" in kinds(decisions[0]) and "delete" not in kinds(decisions[1])
     assert all(d.counts_as_offence for d in decisions)
@@ -127,18 +144,27 @@ def test_admins_follow_the_real_name_rule_unless_exempted() -> None:
 
 def test_message_with_changed_name_is_rechecked_but_unchanged_name_is_cheap() -> None:
     engine = Engine(ScriptedDetector())
-    same = engine.decide(message("hi", nickname="小明"), GroupPolicy(),
-                         MemberRecord(known_nickname="小明", deadline_armed=True))
+    same = engine.decide(
+        message("hi", nickname="小明"),
+        GroupPolicy(),
+        MemberRecord(known_nickname="小明", deadline_armed=True),
+    )
     assert same == []  # already reminded; the deadline will act
-    changed = engine.decide(message("hi", nickname="明明"), GroupPolicy(),
-                            MemberRecord(known_nickname="张三-党群工作部"))
+    changed = engine.decide(
+        message("hi", nickname="明明"),
+        GroupPolicy(),
+        MemberRecord(known_nickname="张三-党群工作部"),
+    )
     assert changed and changed[0].rule == "nickname"
 
 
 def test_blacklisted_member_is_removed_before_any_other_rule() -> None:
     engine = Engine(ScriptedDetector(harmful()))
-    decisions = engine.decide(message("脏话"), GroupPolicy(),
-                              MemberRecord(known_nickname="张三-党群工作部", blacklisted=True))
+    decisions = engine.decide(
+        message("脏话"),
+        GroupPolicy(),
+        MemberRecord(known_nickname="张三-党群工作部", blacklisted=True),
+    )
     assert [d.rule for d in decisions] == ["blacklist"]
     assert kinds(decisions[0]) == ["delete", "blacklist", "notify_admins"]
 
@@ -146,28 +172,45 @@ def test_blacklisted_member_is_removed_before_any_other_rule() -> None:
 def test_speaking_while_restricted_climbs_to_removal() -> None:
     engine = Engine(ScriptedDetector())
     until = NOW + timedelta(hours=1)
-    first = engine.decide(message("hi"), GroupPolicy(),
-                          MemberRecord(known_nickname="张三-党群工作部", restricted_until=until))
-    second = engine.decide(message("hi"), GroupPolicy(),
-                           MemberRecord(known_nickname="张三-党群工作部", restricted_until=until,
-                                        offences={"restricted": 1}))
+    first = engine.decide(
+        message("hi"),
+        GroupPolicy(),
+        MemberRecord(known_nickname="张三-党群工作部", restricted_until=until),
+    )
+    second = engine.decide(
+        message("hi"),
+        GroupPolicy(),
+        MemberRecord(
+            known_nickname="张三-党群工作部", restricted_until=until, offences={"restricted": 1}
+        ),
+    )
     assert kinds(first[0]) == ["delete", "warn"]
     assert kinds(second[0]) == ["delete", "remove", "notify_admins"]
-    after = engine.decide(message("hi"), GroupPolicy(),
-                          MemberRecord(known_nickname="张三-党群工作部",
-                                       restricted_until=NOW - timedelta(seconds=1)))
+    after = engine.decide(
+        message("hi"),
+        GroupPolicy(),
+        MemberRecord(known_nickname="张三-党群工作部", restricted_until=NOW - timedelta(seconds=1)),
+    )
     assert after == []
 
 
 def test_quiet_mode_deletes_member_messages_but_not_admin_ones() -> None:
     engine = Engine(ScriptedDetector())
     quiet = GroupState(quiet=True)
-    (decision,) = engine.decide(message("hi"), GroupPolicy(),
-                                MemberRecord(known_nickname="张三-党群工作部"), quiet)
+    (decision,) = engine.decide(
+        message("hi"), GroupPolicy(), MemberRecord(known_nickname="张三-党群工作部"), quiet
+    )
     assert decision.rule == "quiet" and kinds(decision) == ["delete"]
     assert not decision.counts_as_offence
-    assert engine.decide(message("hi"), GroupPolicy(),
-                         MemberRecord(known_nickname="张三-党群工作部", is_admin=True), quiet) == []
+    assert (
+        engine.decide(
+            message("hi"),
+            GroupPolicy(),
+            MemberRecord(known_nickname="张三-党群工作部", is_admin=True),
+            quiet,
+        )
+        == []
+    )
 
 
 def test_service_accounts_are_never_punished() -> None:
@@ -186,7 +229,8 @@ def test_action_specs_parse_and_reject_nonsense() -> None:
 
 def test_category_override_keeps_the_other_defaults() -> None:
     policy = GroupPolicy.model_validate(
-        {"categories": {"offtopic": {"steps": [["warn"]], "severity": "low"}}})
+        {"categories": {"offtopic": {"steps": [["warn"]], "severity": "low"}}}
+    )
     assert kinds_of(policy.step_for("offtopic", 5)) == ["warn"]
     assert kinds_of(policy.step_for("illegal", 1))[0] == "delete"
 

@@ -88,7 +88,6 @@ async def test_evidence_sent_to_supervisors_masks_personal_data(h: Harness) -> N
 
 
 async def test_repeated_update_is_not_handled_twice(h: Harness) -> None:
-    (event,) = [s for s in h.script.parse_line(BAD_LINE) if isinstance(s, MessagePosted)] or [None]
     steps = h.script.parse_line("李四-财务科: 赌博吗加我")
     message = steps[-1]
     first = await h.app.handle(message)
@@ -99,8 +98,9 @@ async def test_repeated_update_is_not_handled_twice(h: Harness) -> None:
 
 async def test_the_bots_own_messages_are_ignored(h: Harness) -> None:
     bot = Member(user_id="bot", nickname="GroupGuard", is_bot=True)
-    event = MessagePosted(platform="console", chat_id="g", update_id="x1", message_id="9",
-                          sender=bot, text="一起赌博")
+    event = MessagePosted(
+        platform="console", chat_id="g", update_id="x1", message_id="9", sender=bot, text="一起赌博"
+    )
     handled = await h.app.handle(event)
     assert handled.decisions == () and h.adapter.calls == []
 
@@ -112,11 +112,21 @@ async def test_the_bots_own_messages_are_ignored(h: Harness) -> None:
 )
 async def test_odd_messages_are_handled_and_recorded(h: Harness, text: str) -> None:
     sender = Member(user_id="u9", nickname="王五-办公室")
-    event = MessagePosted(platform="console", chat_id="g", update_id=f"odd-{hash(text)}",
-                          message_id="1", sender=sender, text=text)
+    event = MessagePosted(
+        platform="console",
+        chat_id="g",
+        update_id=f"odd-{hash(text)}",
+        message_id="1",
+        sender=sender,
+        text=text,
+    )
     handled = await h.app.handle(event)
     assert not handled.duplicate
+    await h.app.hot.flush()  # ordinary messages are group-committed
     assert await h.app.store.read(lambda r: r.member("console", "g", "u9")) is not None
+    assert not await h.app.store.write(
+        lambda r: r.claim_update("console", event.update_id, h.clock.now())
+    )
 
 
 async def test_zero_width_characters_do_not_hide_a_bad_word(h: Harness) -> None:
@@ -131,7 +141,8 @@ async def test_non_admin_command_is_refused_and_recorded(h: Harness) -> None:
     assert not any(c[0] == "mute" for c in h.adapter.calls)
     rows = await h.audit(category="command")
     assert [(r["kind"], r["outcome"], r["actor"]) for r in rows] == [
-        ("command:mute", "refused", "u2")]
+        ("command:mute", "refused", "u2")
+    ]
 
 
 async def test_admin_mute_sets_restriction_and_lifts_it_on_time(h: Harness) -> None:
@@ -140,7 +151,8 @@ async def test_admin_mute_sets_restriction_and_lifts_it_on_time(h: Harness) -> N
     await h.say("管理员-办公室: /mute @李明-财务科 10m 刷屏")
     (mute,) = [c for c in h.adapter.calls if c[0] == "mute"]
     assert mute[2] == "u2" and mute[3] == (h.clock.now() + timedelta(minutes=10)).isoformat(
-        timespec="minutes")
+        timespec="minutes"
+    )
     await h.advance(timedelta(minutes=9))
     assert not any(c[0] == "unmute" for c in h.adapter.calls)
     await h.advance(timedelta(minutes=2))
@@ -161,7 +173,9 @@ async def test_admin_mute_sets_restriction_and_lifts_it_on_time(h: Harness) -> N
         ("管理员-办公室: /quiet maybe", "用法"),
     ],
 )
-async def test_malformed_commands_get_a_one_line_answer(h: Harness, line: str, expected: str) -> None:
+async def test_malformed_commands_get_a_one_line_answer(
+    h: Harness, line: str, expected: str
+) -> None:
     await h.say("/admin 管理员-办公室")
     await h.say("/join 李明-财务科")
     handled = (await h.say(line))[-1]
@@ -175,10 +189,25 @@ async def test_restart_finishes_an_action_interrupted_between_intent_and_outcome
 ) -> None:
     h = await make_harness(sqlite_url)
     await h.say("/join 李明-财务科")
-    await h.app.store.write(lambda r: r.record_action(
-        decision_id="d", at=h.clock.now(), platform="console", chat_id="console-group",
-        user_id="u1", actor="bot", kind="remove", params={}, rule="content", article="R1 Art.10",
-        category="harmful", severity="high", message_id=None, evidence=[], reason=""))
+    await h.app.store.write(
+        lambda r: r.record_action(
+            decision_id="d",
+            at=h.clock.now(),
+            platform="console",
+            chat_id="console-group",
+            user_id="u1",
+            actor="bot",
+            kind="remove",
+            params={},
+            rule="content",
+            article="R1 Art.10",
+            category="harmful",
+            severity="high",
+            message_id=None,
+            evidence=[],
+            reason="",
+        )
+    )
     await h.close()
     h2 = await make_harness(sqlite_url)  # start() reconciles
     assert ("remove", "console-group", "u1") in h2.adapter.calls
@@ -250,8 +279,11 @@ async def test_supervisor_false_positive_press_lifts_and_is_recorded(h: Harness)
     await h.record({"type": "button", "user": "sup", "data": "esc:1:fp", "id": "cb1"})
     assert not await h.app.store.read(lambda r: r.is_blacklisted("console", "u1"))
     assert ("unban", "console-group", "u1") in h.adapter.calls
-    counts = await h.app.store.read(lambda r: r.offence_counts(
-        "console", "console-group", "u1", h.clock.now() - timedelta(days=1)))
+    counts = await h.app.store.read(
+        lambda r: r.offence_counts(
+            "console", "console-group", "u1", h.clock.now() - timedelta(days=1)
+        )
+    )
     assert counts == {}
 
 
@@ -262,3 +294,20 @@ async def test_departures_are_recorded_and_admins_told(h: Harness) -> None:
     assert any("退出" in t for where, t in h.adapter.sent if where == "private:u1")
     member = await h.app.store.read(lambda r: r.member("console", "console-group", "u2"))
     assert member.status == "left"
+
+
+async def test_queued_records_survive_a_stop_and_repeats_are_caught_after_restart(
+    sqlite_url: str,
+) -> None:
+    h = await make_harness(sqlite_url)
+    sender = Member(user_id="u5", nickname="钱五-工会")
+    event = MessagePosted(
+        platform="console", chat_id="g", update_id="777", message_id="1", sender=sender, text="收到"
+    )
+    await h.app.handle(event)
+    await h.close()  # stop() flushes the queue
+    h2 = await make_harness(sqlite_url)
+    assert (await h2.app.handle(event)).duplicate
+    member = await h2.app.store.read(lambda r: r.member("console", "g", "u5"))
+    assert member is not None and member.nickname == "钱五-工会"
+    await h2.close()

@@ -27,9 +27,21 @@ async def test_migrations_are_idempotent_and_create_every_table(db_url: str) -> 
     async with again.engine.connect() as conn:
         names = await conn.run_sync(lambda c: __import__("sqlalchemy").inspect(c).get_table_names())
     await again.close()
-    for table in ("groups", "members", "nickname_history", "offences", "actions",
-                  "action_outcomes", "escalations", "escalation_responses", "timers",
-                  "blacklist", "processed_updates", "membership_events", "alembic_version"):
+    for table in (
+        "groups",
+        "members",
+        "nickname_history",
+        "offences",
+        "actions",
+        "action_outcomes",
+        "escalations",
+        "escalation_responses",
+        "timers",
+        "blacklist",
+        "processed_updates",
+        "membership_events",
+        "alembic_version",
+    ):
         assert table in names
 
 
@@ -40,13 +52,32 @@ async def test_a_repeated_update_id_is_claimed_once(store: Store) -> None:
 
 
 async def test_audit_journal_refuses_update_and_delete(store: Store) -> None:
-    action_id = await store.write(lambda r: r.record_action(
-        decision_id="d1", at=NOW, platform="console", chat_id="g", user_id="u", actor="bot",
-        kind="warn", params={}, rule="content", article="R1 Art.9", category="harmful",
-        severity="high", message_id="m", evidence=[{"match": "x"}], reason=""))
+    action_id = await store.write(
+        lambda r: r.record_action(
+            decision_id="d1",
+            at=NOW,
+            platform="console",
+            chat_id="g",
+            user_id="u",
+            actor="bot",
+            kind="warn",
+            params={},
+            rule="content",
+            article="R1 Art.9",
+            category="harmful",
+            severity="high",
+            message_id="m",
+            evidence=[{"match": "x"}],
+            reason="",
+        )
+    )
     await store.write(lambda r: r.record_outcome(action_id, "done", "", NOW))
-    for statement in ("UPDATE actions SET kind = 'none'", "DELETE FROM actions",
-                      "UPDATE action_outcomes SET outcome = 'failed'", "DELETE FROM action_outcomes"):
+    for statement in (
+        "UPDATE actions SET kind = 'none'",
+        "DELETE FROM actions",
+        "UPDATE action_outcomes SET outcome = 'failed'",
+        "DELETE FROM action_outcomes",
+    ):
         with pytest.raises(DBAPIError, match="append-only"):
             async with store.engine.begin() as conn:
                 await conn.execute(text(statement))
@@ -65,10 +96,12 @@ async def test_member_nickname_history_is_kept(store: Store) -> None:
 
 
 async def test_timers_rearm_replace_and_are_claimed_once(store: Store) -> None:
-    await store.write(lambda r: r.arm_timer("mute_expiry", "console", "g", "u1",
-                                            NOW + timedelta(minutes=10), NOW))
-    await store.write(lambda r: r.arm_timer("mute_expiry", "console", "g", "u1",
-                                            NOW + timedelta(hours=2), NOW))
+    await store.write(
+        lambda r: r.arm_timer("mute_expiry", "console", "g", "u1", NOW + timedelta(minutes=10), NOW)
+    )
+    await store.write(
+        lambda r: r.arm_timer("mute_expiry", "console", "g", "u1", NOW + timedelta(hours=2), NOW)
+    )
     armed = await store.read(lambda r: r.armed_timers())
     assert len(armed) == 1 and armed[0].due_at == NOW + timedelta(hours=2)
     assert await store.read(lambda r: r.armed_timers(due_before=NOW + timedelta(hours=1))) == []
@@ -87,13 +120,27 @@ async def test_blacklist_is_per_platform_and_liftable(store: Store) -> None:
 
 async def test_offence_counts_respect_window_and_revocation(store: Store) -> None:
     for days_ago in (40, 10, 1):
-        await store.write(lambda r, d=days_ago: r.add_offence(
-            platform="console", chat_id="g", user_id="u1", category="harmful", rule="content",
-            article="R1 Art.9", message_id=None, decision_id=f"d{d}", at=NOW - timedelta(days=d)))
+        await store.write(
+            lambda r, d=days_ago: r.add_offence(
+                platform="console",
+                chat_id="g",
+                user_id="u1",
+                category="harmful",
+                rule="content",
+                article="R1 Art.9",
+                message_id=None,
+                decision_id=f"d{d}",
+                at=NOW - timedelta(days=d),
+            )
+        )
     since = NOW - timedelta(days=30)
-    assert await store.read(lambda r: r.offence_counts("console", "g", "u1", since)) == {"harmful": 2}
+    assert await store.read(lambda r: r.offence_counts("console", "g", "u1", since)) == {
+        "harmful": 2
+    }
     assert await store.write(lambda r: r.revoke_last_offence("console", "g", "u1", NOW))
-    assert await store.read(lambda r: r.offence_counts("console", "g", "u1", since)) == {"harmful": 1}
+    assert await store.read(lambda r: r.offence_counts("console", "g", "u1", since)) == {
+        "harmful": 1
+    }
 
 
 async def test_datetimes_come_back_aware_utc(store: Store) -> None:

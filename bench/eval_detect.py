@@ -1,0 +1,121 @@
+"""Detection quality: precision/recall per category on the labelled set, and COLD figures.
+
+    python bench/eval_detect.py [--eval tests/data/detection_eval.jsonl] [--cold PATH] [--show]
+
+Message-level scoring: a message counts for a category if the detector reports at least one hit
+of it. ``--show`` prints every miss and false alarm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rules.detection import CATEGORIES, Detector  # noqa: E402
+
+DEFAULT_EVAL = ROOT / "tests" / "data" / "detection_eval.jsonl"
+DEFAULT_COLD = ROOT.parent / "shared" / "data" / "cold" / "dev.csv"
+
+
+def load_eval(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def predict(detector: Detector, rec: dict) -> set[str]:
+    hits = detector.detect(
+        rec["text"],
+        forwarded=rec.get("forwarded", False),
+        forward_origin=rec.get("forward_origin"),
+        media_kind=rec.get("media_kind"),
+    )
+    return {h.category for h in hits}
+
+
+def score(detector: Detector, records: list[dict], title: str, show: bool) -> None:
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    ordinary = flagged_ordinary = 0
+    for rec in records:
+        gold = set(rec["labels"])
+        got = predict(detector, rec)
+        for cat in CATEGORIES:
+            if cat in gold and cat in got:
+                tp[cat] += 1
+            elif cat in got:
+                fp[cat] += 1
+                if show:
+                    print(f"  FP {cat:<10} {rec['text']!r}")
+            elif cat in gold:
+                fn[cat] += 1
+                if show:
+                    print(f"  FN {cat:<10} {rec['text']!r}")
+        if not gold:
+            ordinary += 1
+            flagged_ordinary += bool(got)
+    print(f"\n{title}: {len(records)} messages ({ordinary} ordinary)")
+    print(f"  {'category':<11}{'n':>5}{'precision':>11}{'recall':>9}")
+    for cat in CATEGORIES:
+        n = tp[cat] + fn[cat]
+        p = tp[cat] / (tp[cat] + fp[cat]) if tp[cat] + fp[cat] else float("nan")
+        r = tp[cat] / n if n else float("nan")
+        print(f"  {cat:<11}{n:>5}{p:>11.3f}{r:>9.3f}")
+    share = flagged_ordinary / ordinary if ordinary else float("nan")
+    print(f"  ordinary work messages flagged: {flagged_ordinary}/{ordinary} = {share:.1%}")
+
+
+def cold(detector: Detector, path: Path, show: bool) -> None:
+    if not path.is_file():
+        print(f"\nCOLD: {path} not found — skipped")
+        return
+    safe = safe_flagged = offensive = offensive_flagged = 0
+    by_category: Counter[str] = Counter()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            text = row["TEXT"]
+            cats = {h.category for h in detector.detect(text)}
+            if row["label"] == "0":
+                safe += 1
+                if cats:
+                    safe_flagged += 1
+                    by_category.update(cats)
+                    if show:
+                        print(f"  COLD-safe flagged {sorted(cats)} {text!r}")
+            else:
+                offensive += 1
+                offensive_flagged += bool(cats & {"abuse", "harmful"})
+    print(f"\nCOLD ({path.name}): {safe} safe, {offensive} offensive")
+    print(f"  safe flagged (any category): {safe_flagged}/{safe} = {safe_flagged / safe:.1%}")
+    print(f"    by category: {dict(by_category.most_common())}")
+    print(
+        f"  offensive flagged as abuse or harmful: {offensive_flagged}/{offensive} = "
+        f"{offensive_flagged / offensive:.1%}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--cold", type=Path, default=DEFAULT_COLD)
+    parser.add_argument("--show", action="store_true", help="print misses and false alarms")
+    args = parser.parse_args()
+    detector = Detector.load()
+    records = load_eval(args.eval)
+    for split in ("dev", "heldout"):
+        part = [r for r in records if r.get("split") == split]
+        if part:
+            score(detector, part, f"eval {split}", args.show)
+    score(detector, records, "eval all", False)
+    cold(detector, args.cold, args.show)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""The per-message hot path: a per-process cache and group commit.
+
+Nearly every message is ordinary: known sender, same nickname, nothing to do. Paying a
+database round trip (or five) for each would cap the bot at a few hundred messages a second.
+Instead the member, group and blacklist state this process has seen is cached, and the two
+writes every message still needs (its update id; a member change) are queued and committed
+in batches — at most ``max_batch`` rows or ``max_delay`` seconds later.
+
+Durability: before any action is taken the queue is flushed, so everything a decision rests
+on is committed first. A crash can lose at most ``max_delay`` of update ids of messages that
+needed no action; handling such a message again is harmless. Repeats are detected in memory
+against the most recent ``recent_ids`` update ids, preloaded from the database on start.
+
+Several instances (PostgreSQL): each caches what it has seen; changes made by another
+instance reach this one when the entry is invalidated or the blacklist is refreshed
+(``refresh_every``). Serve each group from one instance (one webhook route per group or
+one polling bot), which Telegram's single getUpdates consumer per token implies anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.repository import BulkRepository, MemberRow, Repository
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _MemberSave:
+    previous: MemberRow | None
+    values: dict[str, Any]
+
+
+class HotPath:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_batch: int = 500,
+        max_delay: float = 0.05,
+        recent_ids: int = 100_000,
+        refresh_every: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self.max_delay = max_delay
+        self.recent_capacity = recent_ids
+        self.refresh_every = refresh_every
+        self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._members: dict[tuple[str, str, str], MemberRow] = {}
+        self._groups: dict[tuple[str, str], bool] = {}
+        self._blacklist: set[tuple[str, str]] = set()
+        self._pending_updates: list[dict[str, Any]] = []
+        self._pending_members: list[_MemberSave] = []
+        self._oldest_pending: float | None = None
+        self._flush_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        ids, blacklist = await self.store.read(self._preload)
+        for key in reversed(ids):
+            self._recent[key] = None
+        self._blacklist = blacklist
+        self._task = asyncio.create_task(self._flusher())
+
+    async def _preload(self, repo: Repository) -> tuple[list[tuple[str, str]], set]:
+        bulk = BulkRepository(repo.c)
+        return await bulk.recent_update_ids(self.recent_capacity), await bulk.active_blacklist()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        await self.flush()
+
+    async def _flusher(self) -> None:
+        last_refresh = time.monotonic()
+        while True:
+            await asyncio.sleep(self.max_delay)
+            try:
+                await self.flush()
+                if time.monotonic() - last_refresh > self.refresh_every:
+                    _, self._blacklist = await self.store.read(self._preload_blacklist_only)
+                    last_refresh = time.monotonic()
+            except Exception:
+                log.exception("background flush failed; will retry")
+
+    async def _preload_blacklist_only(self, repo: Repository) -> tuple[None, set]:
+        return None, await BulkRepository(repo.c).active_blacklist()
+
+    # ------------------------------------------------------------------ updates
+    def claim(self, platform: str, update_id: str, at: datetime) -> bool:
+        """False for an update id already seen; otherwise remembered and queued."""
+        key = (platform, update_id)
+        if key in self._recent:
+            return False
+        self.remember(platform, update_id)
+        self._pending_updates.append({"platform": platform, "update_id": update_id, "at": at})
+        self._mark_pending()
+        return True
+
+    def remember(self, platform: str, update_id: str) -> None:
+        self._recent[(platform, update_id)] = None
+        if len(self._recent) > self.recent_capacity:
+            self._recent.popitem(last=False)
+
+    def _mark_pending(self) -> None:
+        if self._oldest_pending is None:
+            self._oldest_pending = time.monotonic()
+
+    # ------------------------------------------------------------------ state
+    async def group_quiet(
+        self, platform: str, chat_id: str, title: str | None, at: datetime
+    ) -> bool:
+        key = (platform, chat_id)
+        quiet = self._groups.get(key)
+        if quiet is None:
+            quiet = await self.store.write(lambda r: r.touch_group(platform, chat_id, title, at))
+            self._groups[key] = quiet
+        return quiet
+
+    async def member(self, platform: str, chat_id: str, user_id: str) -> MemberRow | None:
+        key = (platform, chat_id, user_id)
+        row = self._members.get(key)
+        if row is None:
+            row = await self.store.read(lambda r: r.member(platform, chat_id, user_id))
+            if row is not None:
+                self._members[key] = row
+        return row
+
+    def is_blacklisted(self, platform: str, user_id: str) -> bool:
+        return (platform, user_id) in self._blacklist
+
+    def save_member(
+        self,
+        previous: MemberRow | None,
+        *,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        nickname: str,
+        username: str | None,
+        at: datetime,
+    ) -> MemberRow:
+        """Queue a new member or a changed name; the cache reflects it at once."""
+        row = MemberRow(
+            platform=platform,
+            chat_id=chat_id,
+            user_id=user_id,
+            nickname=nickname,
+            username=username,
+            status=previous.status if previous else "active",
+            restricted_until=previous.restricted_until if previous else None,
+            nickname_deadline=previous.nickname_deadline if previous else None,
+        )
+        self._members[(platform, chat_id, user_id)] = row
+        self._pending_members.append(
+            _MemberSave(
+                previous,
+                {
+                    "platform": platform,
+                    "chat_id": chat_id,
+                    "user_id": user_id,
+                    "nickname": nickname,
+                    "username": username,
+                    "at": at,
+                },
+            )
+        )
+        self._mark_pending()
+        return row
+
+    async def invalidate(self, platform: str, chat_id: str, user_id: str | None) -> None:
+        """Forget cached state after an action changed it (restriction, status, quiet,
+        blacklist); the next event reads it fresh."""
+        self._groups.pop((platform, chat_id), None)
+        if user_id is None:
+            return
+        self._members.pop((platform, chat_id, user_id), None)
+        await self.refresh_blacklisted(platform, user_id)
+
+    async def refresh_blacklisted(self, platform: str, user_id: str) -> None:
+        listed = await self.store.read(lambda r: r.is_blacklisted(platform, user_id))
+        if listed:
+            self._blacklist.add((platform, user_id))
+        else:
+            self._blacklist.discard((platform, user_id))
+
+    # ------------------------------------------------------------------ group commit
+    async def maybe_flush(self) -> None:
+        pending = len(self._pending_updates) + len(self._pending_members)
+        if pending >= self.max_batch or (
+            self._oldest_pending is not None
+            and time.monotonic() - self._oldest_pending >= self.max_delay
+        ):
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._flush_lock:
+            if not self._pending_updates and not self._pending_members:
+                return
+            updates, members = self._pending_updates, self._pending_members
+            self._pending_updates, self._pending_members = [], []
+            self._oldest_pending = None
+
+            async def write(repo: Repository) -> None:
+                await BulkRepository(repo.c).claim_updates_bulk(updates)
+                for save in members:
+                    await repo.save_member(save.previous, **save.values)
+
+            try:
+                await self.store.write(write)
+            except BaseException:
+                # Keep the batch for the next attempt: nothing is dropped.
+                self._pending_updates = updates + self._pending_updates
+                self._pending_members = members + self._pending_members
+                self._mark_pending()
+                raise

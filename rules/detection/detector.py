@@ -1,0 +1,339 @@
+"""The content detector: normalise once, one automaton pass, then PII validators and heuristics.
+
+``Detector.load`` is pure (it only reads lexicon files) and keeps nothing at module level, so a
+reload is: build a new Detector, swap the reference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from rules.detection.chartable import build_char_map, read_homoglyphs, read_t2s
+from rules.detection.heuristics import HEURISTICS, HeuristicSpec, MessageMeta, Span
+from rules.detection.hits import CATEGORIES, Hit
+from rules.detection.lexicon import BUILTIN_DIR, AllowFile, LexiconSources, discover
+from rules.detection.matcher import ALLOW, CUE, TERM, TRIGGER, Matcher, Role
+from rules.detection.normaliser import SENTENCE_ENDS, Normalised, Normaliser
+from rules.detection.pii import find_pii
+from rules.detection.variants import pinyin_variants
+
+# Every validated number has a run of three digits, every e-mail an @: the rest skip find_pii.
+_PII_GATE_RE = re.compile(r"[0-9０-９]{3}|[@＠]")
+_MIN_TERM_CHARS = 2
+_RANK = MappingProxyType({c: i for i, c in enumerate(CATEGORIES)})
+
+
+@dataclass(frozen=True, slots=True)
+class _Info:
+    category: str
+    kind: str
+    article: str
+    reason: str
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _sentence_bounds(folded: str, pos: int) -> tuple[int, int]:
+    lo = pos
+    while lo > 0 and folded[lo - 1] not in SENTENCE_ENDS:
+        lo -= 1
+    hi = pos
+    while hi < len(folded) and folded[hi] not in SENTENCE_ENDS:
+        hi += 1
+    return lo, hi
+
+
+def _applies(allow: AllowFile, hit: Hit) -> bool:
+    return not allow.applies or bool({hit.category, f"{hit.category}.{hit.kind}"} & allow.applies)
+
+
+class _Builder:
+    """Collects patterns and their roles while a Detector is loaded."""
+
+    def __init__(self, normaliser: Normaliser) -> None:
+        self.normaliser = normaliser
+        self.patterns: dict[str, list[Role]] = {}
+        self.warnings: list[str] = []
+
+    def add(self, term: str, role: Role, where: str) -> str | None:
+        norm = self.normaliser.term(term)
+        if len(norm) < _MIN_TERM_CHARS:
+            # One-character patterns would flag every message that shares the character.
+            self.warnings.append(f"{where}: term {term!r} too short after normalisation")
+            return None
+        roles = self.patterns.setdefault(norm, [])
+        if role not in roles:
+            roles.append(role)
+        return norm
+
+
+class Detector:
+    """Finds content the regulations forbid and explains each finding (see ``Hit``)."""
+
+    def __init__(
+        self,
+        *,
+        normaliser: Normaliser,
+        patterns: Sequence[str],
+        roles: Sequence[tuple[Role, ...]],
+        infos: Sequence[_Info],
+        allow_files: Sequence[AllowFile],
+        heuristics: Sequence[HeuristicSpec],
+        pii: dict[str, _Info],
+        disabled: frozenset[str],
+        warnings: Sequence[str] = (),
+    ) -> None:
+        self._normaliser = normaliser
+        self._matcher = Matcher(patterns)
+        self._roles = tuple(roles)
+        self._latin_edges = tuple(
+            (_latin(p[0]), _latin(p[-1])) if p.isascii() or _latin(p[0]) or _latin(p[-1])
+            else (False, False)
+            for p in patterns
+        )  # fmt: skip
+        self._infos = tuple(infos)
+        self._allow = tuple(allow_files)
+        self._heuristics = tuple(heuristics)
+        self._message_level = tuple(i for i, h in enumerate(heuristics) if not h.triggers)
+        self._pii = dict(pii)
+        self._disabled = disabled
+        self._term_count = sum(1 for rs in roles if any(r.role == TERM for r in rs))
+        self.warnings: tuple[str, ...] = tuple(warnings)
+
+    # -- loading -----------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        lexicon_dirs: Sequence[Path] = (),
+        *,
+        include_builtin: bool = True,
+        disabled_categories: Collection[str] = (),
+    ) -> Detector:
+        """Build a detector from the built-in lexicons (``rules/lexicons``) and ``lexicon_dirs``
+        in order; a later file with the same relative path replaces an earlier one."""
+        dirs = [BUILTIN_DIR] if include_builtin else []
+        dirs.extend(Path(d) for d in lexicon_dirs)
+        sources = discover(dirs)
+        char_map = build_char_map(read_t2s(), read_homoglyphs(sources.homoglyph_files))
+        normaliser = Normaliser(char_map)
+        return cls._from_sources(sources, normaliser, frozenset(disabled_categories))
+
+    @classmethod
+    def _from_sources(
+        cls, sources: LexiconSources, normaliser: Normaliser, disabled: frozenset[str]
+    ) -> Detector:
+        builder = _Builder(normaliser)
+        builder.warnings.extend(sources.warnings)
+        removed: dict[tuple[str, str], set[str]] = {}
+        for tf in sources.term_files:
+            for term in tf.removals:
+                removed.setdefault((tf.category, tf.kind), set()).add(normaliser.term(term))
+        infos: list[_Info] = []
+        for tf in sources.term_files:
+            if tf.category in disabled:
+                continue
+            gone = removed.get((tf.category, tf.kind), set())
+            role = Role(TERM, len(infos))
+            infos.append(_Info(tf.category, tf.kind, tf.article, tf.reason))
+            for term, flags in tf.terms:
+                forms = [term, *pinyin_variants(term)] if "py" in flags else [term]
+                for form in forms:
+                    if normaliser.term(form) not in gone:
+                        builder.add(form, role, str(tf.path))
+        for index, allow in enumerate(sources.allow_files):
+            role = Role(ALLOW if allow.mode == "span" else CUE, index)
+            for phrase in allow.phrases:
+                builder.add(phrase, role, str(allow.path))
+        heuristics = cls._heuristic_specs(sources.checks, normaliser, disabled, builder)
+        pii = {
+            kind: _Info(t["category"], t.get("kind", kind), t["article"], t["reason"])
+            for kind, t in sources.checks.get("pii", {}).items()
+            if t.get("category", "privacy") not in disabled and t.get("enabled", True)
+        }
+        patterns = list(builder.patterns)
+        return cls(
+            normaliser=normaliser,
+            patterns=patterns,
+            roles=[tuple(builder.patterns[p]) for p in patterns],
+            infos=infos,
+            allow_files=sources.allow_files,
+            heuristics=heuristics,
+            pii=pii,
+            disabled=disabled,
+            warnings=builder.warnings,
+        )
+
+    @staticmethod
+    def _heuristic_specs(
+        checks: dict[str, Any], normaliser: Normaliser, disabled: frozenset[str], builder: _Builder
+    ) -> list[HeuristicSpec]:
+        specs: list[HeuristicSpec] = []
+        for name, table in checks.get("heuristic", {}).items():
+            if name not in HEURISTICS:
+                builder.warnings.append(f"checks.toml: unknown heuristic {name!r}")
+                continue
+            if table["category"] in disabled or not table.get("enabled", True):
+                continue
+            words = {
+                key: tuple(filter(None, (normaliser.term(w) for w in value)))
+                for key, value in table.items()
+                if isinstance(value, list) and key not in ("triggers", "media_kinds")
+            }
+            values = {k: tuple(v) for k, v in table.items() if k == "media_kinds"}
+            role = Role(TRIGGER, len(specs))
+            added = (builder.add(t, role, f"heuristic {name}") for t in table.get("triggers", ()))
+            triggers = tuple(n for n in added if n)
+            specs.append(
+                HeuristicSpec(
+                    name=name,
+                    category=table["category"],
+                    kind=table["kind"],
+                    article=table["article"],
+                    reason=table["reason"],
+                    triggers=triggers,
+                    words=words,
+                    values=values,
+                )
+            )
+        return specs
+
+    # -- detection ---------------------------------------------------------------------------
+
+    @property
+    def term_count(self) -> int:
+        """Distinct normalised lexicon terms (pinyin forms included)."""
+        return self._term_count
+
+    def detect(
+        self,
+        text: str,
+        *,
+        forwarded: bool = False,
+        forward_origin: str | None = None,
+        media_kind: str | None = None,
+    ) -> list[Hit]:
+        """Every hit in ``text``, sorted by start; spans index the original ``text``."""
+        text = text or ""
+        norm = self._normaliser.normalise(text)
+        raw = self._matcher.find(norm.text)
+        want_pii = bool(self._pii) and _PII_GATE_RE.search(text) is not None
+        if not raw and not want_pii and not forwarded and not media_kind:
+            return []
+
+        hits: list[Hit] = []
+        allow_spans: list[Span] = []
+        cues: list[tuple[int, int, int]] = []
+        triggers: dict[int, list[Span]] = {}
+        folded = norm.folded
+        for pid, s, e in raw:
+            start, end = norm.span(s, e)
+            latin_start, latin_end = self._latin_edges[pid]
+            if (latin_start and start > 0 and _latin(folded[start - 1])) or (
+                latin_end and end < len(folded) and _latin(folded[end])
+            ):
+                continue  # a Latin term inside a longer Latin word ("sb" in "asbestos")
+            for role in self._roles[pid]:
+                if role.role == TERM:
+                    info = self._infos[role.ref]
+                    hits.append(
+                        Hit(info.category, info.kind, info.article, text[start:end], start, end,
+                            info.reason, "lexicon")
+                    )  # fmt: skip
+                elif role.role == ALLOW:
+                    allow_spans.append((start, end))
+                elif role.role == CUE:
+                    cues.append((role.ref, start, end))
+                else:
+                    triggers.setdefault(role.ref, []).append((s, e))
+
+        if triggers or ((forwarded or media_kind) and self._message_level):
+            meta = MessageMeta(forwarded, forward_origin, media_kind)
+            hits.extend(self._run_heuristics(text, norm, triggers, meta))
+        if hits and (allow_spans or cues):
+            hits = self._suppress(hits, allow_spans, cues, folded)
+        if want_pii:
+            for match in find_pii(text):
+                info = self._pii.get(match.kind)
+                if info is not None:
+                    hits.append(
+                        Hit(info.category, info.kind, info.article, text[match.start : match.end],
+                            match.start, match.end, info.reason, "pii")
+                    )  # fmt: skip
+        return self._dedupe(hits)
+
+    def _run_heuristics(
+        self, text: str, norm: Normalised, triggers: dict[int, list[Span]], meta: MessageMeta
+    ) -> Iterable[Hit]:
+        order = sorted(set(triggers) | set(self._message_level))
+        for index in order:
+            spec = self._heuristics[index]
+            for start, end in HEURISTICS[spec.name](spec, norm, triggers.get(index, []), meta):
+                yield Hit(spec.category, spec.kind, spec.article, text[start:end], start, end,
+                          spec.reason, "heuristic")  # fmt: skip
+
+    def _suppress(
+        self,
+        hits: list[Hit],
+        allow_spans: list[Span],
+        cues: list[tuple[int, int, int]],
+        folded: str,
+    ) -> list[Hit]:
+        """Drop hits inside an allow-listed phrase, and lexicon hits sharing a sentence with an
+        enforcement/publicity cue (打击, 禁毒, 反诈 …) that is not itself part of a hit.
+        Heuristics already weigh their own context, so cues leave them alone."""
+        term_spans = [(h.start, h.end) for h in hits if h.source == "lexicon"]
+        live_cues = [
+            (ref, cs, ce)
+            for ref, cs, ce in cues
+            if not any(hs < ce and cs < he for hs, he in term_spans)
+        ]
+        kept: list[Hit] = []
+        for hit in hits:
+            if hit.end > hit.start and any(a <= hit.start and hit.end <= b for a, b in allow_spans):
+                continue
+            if live_cues and hit.source == "lexicon":
+                lo, hi = _sentence_bounds(folded, hit.start)
+                if any(
+                    lo <= cs and ce <= hi and _applies(self._allow[ref], hit)
+                    for ref, cs, ce in live_cues
+                ):
+                    continue
+            kept.append(hit)
+        return kept
+
+    def _dedupe(self, hits: list[Hit]) -> list[Hit]:
+        """One hit per finding: drop exact repeats and spans inside a same-category hit."""
+        if self._disabled:
+            hits = [h for h in hits if h.category not in self._disabled]
+        if len(hits) <= 1:
+            return hits
+        hits.sort(key=lambda h: (h.start, h.start - h.end, _RANK.get(h.category, 99), h.kind))
+        result: list[Hit] = []
+        for hit in hits:
+            if hit.end == hit.start:  # message-level: only an identical one is a duplicate
+                duplicate = any(
+                    o.category == hit.category and o.kind == hit.kind and o.end == o.start
+                    for o in result
+                )
+            else:
+                duplicate = any(
+                    o.category == hit.category and o.start <= hit.start and hit.end <= o.end
+                    for o in result
+                    if o.end > o.start
+                )
+            if not duplicate:
+                result.append(hit)
+        return result
+
+    def categories(self, hits: Iterable[Hit]) -> list[str]:
+        """The distinct categories of ``hits`` in the canonical order."""
+        present = {h.category for h in hits}
+        return [c for c in CATEGORIES if c in present]

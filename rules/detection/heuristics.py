@@ -1,0 +1,196 @@
+"""Heuristics for what a word list cannot decide alone (C3 markings, C4 internal matters, C7
+unverified information, and two C1/C2 patterns that need two words in one sentence).
+
+Each heuristic is configured in ``checks.toml`` (category, kind, article, reason, trigger words and
+its other word lists) and is run only when the automaton saw one of its triggers, except the
+message-level ones (``forwarded_media``), which look at the event fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from rules.detection.normaliser import Normalised
+
+
+@dataclass(frozen=True, slots=True)
+class MessageMeta:
+    forwarded: bool
+    forward_origin: str | None
+    media_kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeuristicSpec:
+    name: str
+    category: str
+    kind: str
+    article: str
+    reason: str
+    triggers: tuple[str, ...]  # normalised
+    words: Mapping[str, tuple[str, ...]]  # other normalised word lists, by name
+    values: Mapping[str, tuple[str, ...]]  # raw (not normalised) lists, e.g. media kinds
+
+
+Span = tuple[int, int]
+Heuristic = Callable[[HeuristicSpec, Normalised, list[Span], MessageMeta], list[Span]]
+
+_QUANTITY_RE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:%|‰|人次|人|户|例|起|件|处|家|万|亿|元|吨|宗|次|名|所|座|辆|头|只|"
+    r"公斤|平方米|亩|公里|个百分点|倍)"
+)
+_PERCENT_RE = re.compile(r"\d+(?:\.\d+)?\s*[%‰]")
+_MARKING_RE = re.compile(
+    r"(?:绝密|机密|秘密)\s*[★☆*✱✲⭐•·]\s*(?:\d+|[一二三四五六七八九十]+)?\s*(?:年|个月|月)?"
+    r"|[【\[(<《](?:绝密|机密|秘密)[】\])>》]"
+    r"|(?:绝密|机密|秘密)(?:级|等级)"
+    r"|密级\s*[:：]?\s*(?:绝密|机密|秘密)"
+)
+_QUOTE_OPENERS = frozenset(":：“\"「『'")
+
+
+def _any_in(text: str, words: tuple[str, ...]) -> tuple[int, int] | None:
+    """First occurrence (start, end) in ``text`` of any word, or None."""
+    best: tuple[int, int] | None = None
+    for word in words:
+        i = text.find(word)
+        if i >= 0 and (best is None or i < best[0]):
+            best = (i, i + len(word))
+    return best
+
+
+def _sentence_span(norm: Normalised, pos: int) -> tuple[int, int, int, int]:
+    """Normalised and original bounds of the sentence holding normalised ``pos``."""
+    lo, hi = norm.sentence(pos)
+    olo, ohi = norm.span(lo, hi) if hi > lo else norm.span(pos, pos + 1)
+    return lo, hi, olo, ohi
+
+
+def secret_marking(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """Classification markings as printed on documents: ``秘密★1年``, ``【机密】``,
+    ``密级：秘密``."""
+    return [(m.start(), m.end()) for m in _MARKING_RE.finditer(norm.folded)]
+
+
+def statistics(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """Statistics with no sign-off (R2 Art.13(5)): a statistics word plus a quantity, and no
+    sign-off or official-source wording anywhere in the message."""
+    if _any_in(norm.text, spec.words.get("signoff", ())) is not None:
+        return []
+    quantities = list(_QUANTITY_RE.finditer(norm.folded))
+    if not quantities:
+        return []
+    enough = (
+        len(quantities) >= 2
+        or _PERCENT_RE.search(norm.folded) is not None
+        or _any_in(norm.text, spec.words.get("strong", ())) is not None
+    )
+    if not enough:
+        return []
+    start, end = norm.span(*triggers[0])
+    return [(min(start, quantities[0].start()), max(end, quantities[-1].end()))]
+
+
+def hearsay(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """Hedged news (据说/听说/网传) that is forwarded, alarming or carries numbers."""
+    found: list[Span] = []
+    for s, e in triggers:
+        lo, hi, olo, ohi = _sentence_span(norm, s)
+        alarm = _any_in(norm.text[lo:hi], spec.words.get("alarming", ()))
+        if alarm is not None:
+            found.append(norm.span(min(s, lo + alarm[0]), max(e, lo + alarm[1])))
+        elif meta.forwarded or _QUANTITY_RE.search(norm.folded, olo, ohi):
+            found.append(norm.span(s, e))
+    return found
+
+
+def forwarded_media(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """Forwarded video/audio/images of unknown origin (R1 Art.11): a message-level hit with the
+    empty span 0..0."""
+    if not meta.forwarded or (meta.forward_origin or "").strip():
+        return []
+    if (meta.media_kind or "").lower() in spec.values.get("media_kinds", ()):
+        return [(0, 0)]
+    return []
+
+
+def instruction(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """A leader's 批示/指示 passed on: a leader title before it, and its wording, a photo or a
+    copy after it."""
+    found: list[Span] = []
+    titles = spec.words.get("titles", ())
+    for s, e in triggers:
+        lo, hi, _olo, ohi = _sentence_span(norm, s)
+        title = None
+        for word in titles:
+            i = norm.text.rfind(word, max(lo, s - 12), s)
+            if i >= 0 and (title is None or i < title):
+                title = i
+        if title is None:
+            continue
+        ostart, oend = norm.span(title, e)
+        rest = norm.folded[oend:ohi].lstrip(" 的")
+        cue = _any_in(norm.text[lo:hi], spec.words.get("disclosure", ()))
+        if (rest and rest[0] in _QUOTE_OPENERS) or cue is not None:
+            if cue is not None:
+                oend = max(oend, norm.span(lo + cue[0], lo + cue[1])[1])
+            found.append((ostart, oend))
+    return found
+
+
+def minutes(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """What was said or decided in an internal meeting, passed on (minutes, photos, leaks)."""
+    found: list[Span] = []
+    for s, e in triggers:
+        lo, hi, _, _ = _sentence_span(norm, s)
+        cue = _any_in(norm.text[lo:hi], spec.words.get("disclosure", ()))
+        if cue is not None:
+            found.append(norm.span(min(s, lo + cue[0]), max(e, lo + cue[1])))
+    return found
+
+
+def _pair_in_sentence(key: str) -> Heuristic:
+    """Trigger word and a word of list ``key`` in the same sentence."""
+
+    def check(
+        spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+    ) -> list[Span]:
+        found: list[Span] = []
+        for s, e in triggers:
+            lo, hi, _, _ = _sentence_span(norm, s)
+            other = _any_in(norm.text[lo:hi], spec.words.get(key, ()))
+            if other is not None:
+                found.append(norm.span(min(s, lo + other[0]), max(e, lo + other[1])))
+        return found
+
+    check.__doc__ = f"Trigger and a {key!r} word in one sentence."
+    return check
+
+
+HEURISTICS: Mapping[str, Heuristic] = MappingProxyType(
+    {
+        "secret_marking": secret_marking,
+        "statistics": statistics,
+        "hearsay": hearsay,
+        "forwarded_media": forwarded_media,
+        "instruction": instruction,
+        "minutes": minutes,
+        "martyrs": _pair_in_sentence("denial"),
+        "disaster_mockery": _pair_in_sentence("mockery"),
+    }
+)

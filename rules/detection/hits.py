@@ -1,0 +1,31 @@
+"""The explainable result of content detection: one ``Hit`` per thing found in a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The order is part of the interface: reports and policies list categories in this order.
+CATEGORIES: tuple[str, ...] = (
+    "illegal",  # 违法信息, R1 Art.7
+    "harmful",  # 不良信息, R1 Art.9
+    "secret",  # 涉密, R1 Art.11, R2 Art.14
+    "internal",  # 敏感/内部, R1 Art.11, R2 Art.13(2), 16
+    "privacy",  # 隐私, R2 Art.13(3), 17
+    "abuse",  # 人身攻击, R1 Art.7(10), R2 Art.13(4)
+    "unverified",  # 未经证实, R1 Art.11, R2 Art.13(5)
+    "offtopic",  # 无关, R2 Art.13(6)
+)
+
+SOURCES: tuple[str, ...] = ("lexicon", "pii", "heuristic")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    category: str
+    kind: str
+    article: str
+    match: str  # text[start:end] of the ORIGINAL message
+    start: int
+    end: int
+    reason: str
+    source: str

@@ -1,0 +1,194 @@
+"""Personal-data validators (隐私, R2 Art.13(3), 17): ID cards, mobiles, bank cards, e-mail,
+addresses.
+
+A number is personal data only if it validates: GB 11643 check digit and a real birth date for
+resident IDs, a current mobile prefix, Luhn plus an issuer range (or a 卡号/账号 context word) for
+bank cards. Order and tracking numbers fail these and are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+PII_KINDS: tuple[str, ...] = ("id_card", "mobile", "bank_card", "email", "address")
+
+# Full-width forms, ideographic space and typographic dashes fold one-to-one so spans stay put.
+_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FOLD.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x2D, 0x2014: 0x2D})
+
+_NUMBER_RE = re.compile(
+    r"(?<![0-9A-Za-z])(?:\+?86[ \-]?)?\d(?:[ \-]?\d){6,18}(?:[ \-]?[Xx])?(?![0-9A-Za-z])"
+)
+_DIGIT_RE = re.compile(r"\d")
+_GROUP_SPLIT_RE = re.compile(r"[ \-]+")
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*"
+    r"\.[A-Za-z]{2,}"
+)
+_STOP = r"[^\s，。！？,!?;；:：]"
+_NUM = r"(?:\d+|[一二三四五六七八九十百]+)"
+_PART = rf"{_NUM}(?:号楼|栋|幢|单元|号院|号|室|层|楼)"
+_ADDRESS_RE = re.compile(
+    rf"(?:家庭住址|家住|住在|住址|家在|现住|现居|居住在|收货地址|家的地址)[是为:：\s]*"
+    rf"{_STOP}{{0,30}}?{_PART}(?:{_STOP}{{0,8}}?(?:{_PART}|\d{{3,4}}(?!\d)))+"
+)
+
+# Province-level codes of GB/T 2260 (the first two digits of a resident ID).
+_PROVINCES = frozenset(
+    str(code)
+    for code in (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
+                 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, 91)
+)  # fmt: skip
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_MOBILE_PREFIXES = frozenset(
+    str(p)
+    for p in (*range(130, 140), 145, 146, 147, 148, 149, 150, 151, 152, 153, 155, 156, 157, 158,
+              159, 162, 165, 166, 167, *range(170, 179), *range(180, 194), *range(195, 200))
+)  # fmt: skip
+_CARD_CONTEXT = ("卡号", "账号", "帐号", "银行卡", "账户", "帐户", "储蓄卡", "信用卡", "借记卡",
+                 "开户行", "转账", "汇款", "收款")  # fmt: skip
+# A number labelled as one of these is an identifier of a thing, not of a person.
+_NOT_PERSONAL_CONTEXT = ("单号", "编号", "流水号", "批号", "序列号", "型号", "工单", "订单",
+                         "发票号", "合同号", "文号", "批次", "条码")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PiiMatch:
+    kind: str
+    start: int
+    end: int
+    value: str  # canonical form: digits (and X), or the e-mail / address as written
+
+
+def fold_pii(text: str) -> str:
+    """Full-width digits, letters and dashes to ASCII, keeping every offset."""
+    return text.translate(_FOLD)
+
+
+def valid_birth_date(value: str) -> bool:
+    try:
+        born = dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        return False
+    return dt.date(1900, 1, 1) <= born <= dt.date.today()
+
+
+def valid_id18(value: str) -> bool:
+    if len(value) != 18 or not value[:17].isdigit() or value[:2] not in _PROVINCES:
+        return False
+    if not valid_birth_date(value[6:14]):
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17].upper()
+
+
+def valid_id15(value: str) -> bool:
+    """Pre-1999 IDs: no check digit, two-digit year of the 1900s."""
+    if len(value) != 15 or not value.isdigit() or value[:2] not in _PROVINCES:
+        return False
+    return valid_birth_date("19" + value[6:12])
+
+
+def valid_mobile(value: str) -> bool:
+    return len(value) == 11 and value.isdigit() and value[:3] in _MOBILE_PREFIXES
+
+
+def luhn_ok(value: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(value)):
+        d = int(char)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def known_card_range(value: str) -> bool:
+    """Issuer ranges by length: UnionPay 62/60, Visa, Mastercard, Amex, JCB, old domestic 95."""
+    n = len(value)
+    if value[:2] in ("62", "60", "81") and 16 <= n <= 19:
+        return True
+    if value[0] == "4" and n in (16, 19):
+        return True
+    if n == 16 and (51 <= int(value[:2]) <= 55 or 2221 <= int(value[:4]) <= 2720):
+        return True
+    if n == 15 and value[:2] in ("34", "37"):
+        return True
+    if 3528 <= int(value[:4]) <= 3589 and 16 <= n <= 19:
+        return True
+    return n == 19 and value[:2] == "95"
+
+
+def _near(text: str, start: int, end: int, words: tuple[str, ...], before: int, after: int) -> bool:
+    window = text[max(0, start - before) : end + after]
+    return any(w in window for w in words)
+
+
+def _classify(digits: str, text: str, start: int, end: int) -> str | None:
+    n = len(digits)
+    if n == 18 and valid_id18(digits):
+        return "id_card"
+    if n == 15 and valid_id15(digits):
+        return "id_card"
+    if not digits.isdigit() or _near(text, start, end, _NOT_PERSONAL_CONTEXT, 8, 0):
+        return None
+    if n == 11 and valid_mobile(digits):
+        return "mobile"
+    if n == 13 and digits.startswith("86") and valid_mobile(digits[2:]):
+        return "mobile"
+    if (
+        15 <= n <= 19
+        and luhn_ok(digits)
+        and (known_card_range(digits) or _near(text, start, end, _CARD_CONTEXT, 12, 6))
+    ):
+        return "bank_card"
+    return None
+
+
+def _numbers(folded: str) -> list[PiiMatch]:
+    found: list[PiiMatch] = []
+    for m in _NUMBER_RE.finditer(folded):
+        raw = m.group()
+        offset = m.start()
+        # Groups split by spaces or dashes: two numbers written side by side must not merge.
+        groups: list[tuple[str, int, int]] = []
+        pos = 0
+        for part in _GROUP_SPLIT_RE.split(raw):
+            idx = raw.index(part, pos)
+            groups.append((part.lstrip("+"), offset + idx, offset + idx + len(part)))
+            pos = idx + len(part)
+        i = 0
+        while i < len(groups):
+            for j in range(len(groups), i, -1):
+                digits = "".join(g[0] for g in groups[i:j])
+                start, end = groups[i][1], groups[j - 1][2]
+                kind = _classify(digits.upper(), folded, start, end)
+                if kind is not None:
+                    found.append(PiiMatch(kind, start, end, digits.upper()))
+                    i = j
+                    break
+            else:
+                i += 1
+    return found
+
+
+def find_pii(text: str) -> list[PiiMatch]:
+    """Every validated piece of personal data in ``text``, sorted by start."""
+    folded = fold_pii(text)
+    found: list[PiiMatch] = []
+    if _DIGIT_RE.search(folded) is not None:
+        found.extend(_numbers(folded))
+        if "住" in folded or "地址" in folded or "家在" in folded:
+            found.extend(
+                PiiMatch("address", m.start(), m.end(), text[m.start() : m.end()])
+                for m in _ADDRESS_RE.finditer(folded)
+            )
+    if "@" in folded:
+        found.extend(
+            PiiMatch("email", m.start(), m.end(), m.group()) for m in _EMAIL_RE.finditer(folded)
+        )
+    found.sort(key=lambda p: (p.start, -p.end))
+    return found
