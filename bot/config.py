@@ -142,23 +142,23 @@ def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value
-            out[(*path, key)] = key_node.start_mark.line + 1
-            _line_index(value_node, (*path, key), out)
-            out[(*path, key)] = key_node.start_mark.line + 1
+            # pydantic reports integer keys (escalation tiers) as ints; index both spellings.
+            keys: list[Any] = [key_node.value]
+            if isinstance(key_node.value, str) and key_node.value.isdigit():
+                keys.append(int(key_node.value))
+            for key in keys:
+                _line_index(value_node, (*path, key), out)
+                out[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _line_index(item, (*path, index), out)
 
 
 def _line_for(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
-    # pydantic locations use ints for list indexes and keys as strings; YAML keys may be ints
-    # (escalation tiers). Walk back to the nearest ancestor that exists in the file.
+    # Walk back to the nearest ancestor present in the file (a missing key has no line).
     for end in range(len(loc), -1, -1):
-        candidates = [loc[:end], tuple(str(p) if isinstance(p, int) else p for p in loc[:end])]
-        for candidate in candidates:
-            if candidate in lines:
-                return lines[candidate]
+        if loc[:end] in lines:
+            return lines[loc[:end]]
     return None
 
 

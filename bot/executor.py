@@ -85,7 +85,7 @@ class Executor:
         # Per process: a missing right is reported to a group's admins once, not per message.
         self._reported_missing: set[tuple[str, str, str]] = set()
         # Told after each decision, so caches of member/group state drop what changed.
-        self.on_applied: Callable[[str, str, str | None], Awaitable[None]] | None = None
+        self.on_applied: Callable[[str, str, str | None, bool], Awaitable[None]] | None = None
 
     # ------------------------------------------------------------------ public
     async def apply(self, target: Target, decisions: Sequence[Decision]) -> list[Applied]:
@@ -147,7 +147,9 @@ class Executor:
         if outcomes:
             await self.store.write(write_outcomes)
         if self.on_applied is not None and planned:
-            await self.on_applied(target.platform, target.chat_id, target.user_id)
+            listing = any(a.kind in (ActionKind.BLACKLIST, ActionKind.UNBLACKLIST)
+                          for a, _ in planned)
+            await self.on_applied(target.platform, target.chat_id, target.user_id, listing)
         return applied
 
     async def reconcile(self) -> int:

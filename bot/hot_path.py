@@ -179,14 +179,16 @@ class HotPath:
         self._mark_pending()
         return row
 
-    async def invalidate(self, platform: str, chat_id: str, user_id: str | None) -> None:
+    async def invalidate(self, platform: str, chat_id: str, user_id: str | None,
+                         blacklist_changed: bool = True) -> None:
         """Forget cached state after an action changed it (restriction, status, quiet,
         blacklist); the next event reads it fresh."""
         self._groups.pop((platform, chat_id), None)
         if user_id is None:
             return
         self._members.pop((platform, chat_id, user_id), None)
-        await self.refresh_blacklisted(platform, user_id)
+        if blacklist_changed:
+            await self.refresh_blacklisted(platform, user_id)
 
     async def refresh_blacklisted(self, platform: str, user_id: str) -> None:
         listed = await self.store.read(lambda r: r.is_blacklisted(platform, user_id))
