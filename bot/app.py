@@ -81,6 +81,12 @@ class Application:
 
         self.commands = CommandHandler(self)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
+        for platform, adapter in adapters.items():
+            if hasattr(adapter, "on_admins_changed"):
+                # Promotions and demotions arrive as member updates, not events.
+                adapter.on_admins_changed = (  # type: ignore[attr-defined]
+                    lambda chat_id, p=platform: self.admins.invalidate(p, chat_id)
+                )
 
     @property
     def detector(self) -> Detector:
@@ -314,8 +320,8 @@ class Application:
             # Only offending events pay for the history query; decide again with it so the
             # ladder sees the right offence number.
             since = observation.at - policy.window
-            counts = await self.store.read(
-                lambda r: r.offence_counts(platform, chat_id, observation.user_id, since)
+            counts = await self.hot.flush(
+                also=lambda r: r.offence_counts(platform, chat_id, observation.user_id, since)
             )
             if counts:
                 record = MemberRecord(

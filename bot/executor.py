@@ -147,8 +147,9 @@ class Executor:
         if outcomes:
             await self.store.write(write_outcomes)
         if self.on_applied is not None and planned:
-            listing = any(a.kind in (ActionKind.BLACKLIST, ActionKind.UNBLACKLIST)
-                          for a, _ in planned)
+            listing = any(
+                a.kind in (ActionKind.BLACKLIST, ActionKind.UNBLACKLIST) for a, _ in planned
+            )
             await self.on_applied(target.platform, target.chat_id, target.user_id, listing)
         return applied
 

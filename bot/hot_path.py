@@ -25,12 +25,14 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from storage.repository import BulkRepository, MemberRow, Repository
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class HotPath:
         self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._members: dict[tuple[str, str, str], MemberRow] = {}
         self._groups: dict[tuple[str, str], bool] = {}
+        # Chats whose members were all loaded at once: a cache miss there means a new member.
+        self._loaded_chats: set[tuple[str, str]] = set()
         self._blacklist: set[tuple[str, str]] = set()
         self._pending_updates: list[dict[str, Any]] = []
         self._pending_members: list[_MemberSave] = []
@@ -124,14 +128,26 @@ class HotPath:
         key = (platform, chat_id)
         quiet = self._groups.get(key)
         if quiet is None:
-            quiet = await self.store.write(lambda r: r.touch_group(platform, chat_id, title, at))
+            load_members = key not in self._loaded_chats
+
+            async def touch(repo: Repository) -> tuple[bool, list[MemberRow]]:
+                flag = await repo.touch_group(platform, chat_id, title, at)
+                rows = await repo.members_of(platform, chat_id) if load_members else []
+                return flag, rows
+
+            quiet, rows = await self.store.write(touch)
             self._groups[key] = quiet
+            if load_members:
+                # One query per chat instead of one per member on first sight.
+                for row in rows:
+                    self._members.setdefault((platform, chat_id, row.user_id), row)
+                self._loaded_chats.add(key)
         return quiet
 
     async def member(self, platform: str, chat_id: str, user_id: str) -> MemberRow | None:
         key = (platform, chat_id, user_id)
         row = self._members.get(key)
-        if row is None:
+        if row is None and (platform, chat_id) not in self._loaded_chats:
             row = await self.store.read(lambda r: r.member(platform, chat_id, user_id))
             if row is not None:
                 self._members[key] = row
@@ -179,14 +195,19 @@ class HotPath:
         self._mark_pending()
         return row
 
-    async def invalidate(self, platform: str, chat_id: str, user_id: str | None,
-                         blacklist_changed: bool = True) -> None:
+    async def invalidate(
+        self, platform: str, chat_id: str, user_id: str | None, blacklist_changed: bool = True
+    ) -> None:
         """Forget cached state after an action changed it (restriction, status, quiet,
         blacklist); the next event reads it fresh."""
         self._groups.pop((platform, chat_id), None)
         if user_id is None:
             return
-        self._members.pop((platform, chat_id, user_id), None)
+        row = await self.store.read(lambda r: r.member(platform, chat_id, user_id))
+        if row is None:
+            self._members.pop((platform, chat_id, user_id), None)
+        else:
+            self._members[(platform, chat_id, user_id)] = row
         if blacklist_changed:
             await self.refresh_blacklisted(platform, user_id)
 
@@ -206,21 +227,24 @@ class HotPath:
         ):
             await self.flush()
 
-    async def flush(self) -> None:
+    async def flush(self, also: Callable[[Repository], Awaitable[T]] | None = None) -> T | None:
+        """Commit the queue; ``also`` runs in the same transaction (one round trip for the
+        flush that precedes an action and the history query that action needs)."""
         async with self._flush_lock:
             if not self._pending_updates and not self._pending_members:
-                return
+                return await self.store.read(also) if also is not None else None
             updates, members = self._pending_updates, self._pending_members
             self._pending_updates, self._pending_members = [], []
             self._oldest_pending = None
 
-            async def write(repo: Repository) -> None:
+            async def write(repo: Repository) -> T | None:
                 await BulkRepository(repo.c).claim_updates_bulk(updates)
                 for save in members:
                     await repo.save_member(save.previous, **save.values)
+                return await also(repo) if also is not None else None
 
             try:
-                await self.store.write(write)
+                return await self.store.write(write)
             except BaseException:
                 # Keep the batch for the next attempt: nothing is dropped.
                 self._pending_updates = updates + self._pending_updates

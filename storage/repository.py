@@ -138,6 +138,21 @@ class Repository:
         ).first()
         return MemberRow(*row) if row else None
 
+    async def members_of(self, platform: str, chat_id: str) -> list[MemberRow]:
+        rows = await self.c.execute(
+            select(
+                Member.platform,
+                Member.chat_id,
+                Member.user_id,
+                Member.nickname,
+                Member.username,
+                Member.status,
+                Member.restricted_until,
+                Member.nickname_deadline,
+            ).where(Member.platform == platform, Member.chat_id == chat_id)
+        )
+        return [MemberRow(*r) for r in rows.all()]
+
     async def member_by_username(
         self, platform: str, chat_id: str, username: str
     ) -> MemberRow | None:

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 ARTICLES = {"ban": "R1 Art.8", "unban": "R1 Art.8", "quiet": "R2 Art.22", "report": "R2 Art.11"}
 
 
+def _looks_like_id(arg: str) -> bool:
+    # "/mute 10" means ten of something, not user 10: platform ids are long numbers.
+    digits = arg.lstrip("-")
+    return digits.isdigit() and len(digits) >= 5
+
+
 class CommandError(Exception):
     """A one-line answer to the sender (usage, no target, ...)."""
 
@@ -97,7 +103,7 @@ class CommandHandler:
     ) -> tuple[Member, list[str]]:
         args = list(event.args)
         target = event.target
-        if target is None and args and (args[0].startswith("@") or args[0].lstrip("-").isdigit()):
+        if target is None and args and (args[0].startswith("@") or _looks_like_id(args[0])):
             who = args.pop(0)
             target = await self._lookup(event, who)
             if target is None:

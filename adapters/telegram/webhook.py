@@ -1,0 +1,67 @@
+"""Webhook mode: a small aiohttp server that feeds Telegram's POSTs into PTB's update queue.
+
+PTB's own ``start_webhook`` needs tornado (the ``webhooks`` extra); aiohttp is already a
+dependency, and feeding ``application.update_queue`` is the documented way to bring updates in
+from a custom server, so the rest of the pipeline is the same as with polling.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookServer:
+    def __init__(
+        self, application: Application, *, listen: str, port: int, path: str, secret: str | None
+    ) -> None:
+        self._application = application
+        self._listen = listen
+        self._port = port
+        self._path = path if path.startswith("/") else f"/{path}"
+        self._secret = secret
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when configured as 0 in tests)."""
+        if self._runner is None:
+            return self._port
+        for site in self._runner.sites:
+            server = getattr(site, "_server", None)
+            if server is not None and server.sockets:
+                return int(server.sockets[0].getsockname()[1])
+        return self._port
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(self._path, self._receive)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._listen, self._port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        if self._secret is not None:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given, self._secret):
+                return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), self._application.bot)
+        except Exception:  # a malformed body must not take the server down
+            log.warning("webhook: unreadable update", exc_info=True)
+            return web.Response(status=400)
+        await self._application.update_queue.put(update)
+        return web.Response()

@@ -1,0 +1,72 @@
+"""Test helpers shared by the Telegram tests and the benchmark (a plain module, unlike
+``conftest.py``, so it can be imported by name)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fake_bot_api import FakeBotApi
+
+from adapters.telegram import TelegramSettings
+from bot.events import AnyEvent
+
+
+class EventRecorder:
+    """The adapter's event sink in tests: keeps every event, lets a test wait for some."""
+
+    def __init__(self) -> None:
+        self.events: list[AnyEvent] = []
+        self._arrived = asyncio.Condition()
+
+    async def __call__(self, event: AnyEvent) -> None:
+        async with self._arrived:
+            self.events.append(event)
+            self._arrived.notify_all()
+
+    async def wait(self, count: int = 1, within: float = 5.0) -> list[AnyEvent]:
+        async def enough() -> None:
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: len(self.events) >= count)
+
+        try:
+            await asyncio.wait_for(enough(), within)
+        except TimeoutError:
+            raise AssertionError(f"{len(self.events)}/{count} events: {self.events}") from None
+        return self.events
+
+
+def settings_for(api: FakeBotApi, **overrides: object) -> TelegramSettings:
+    values: dict[str, object] = {
+        "token": api.token,
+        "base_url": api.base_url,
+        "base_file_url": api.base_file_url,
+        "rate_limit": False,  # Telegram's limits would only slow the tests down
+        "poll_timeout": 1.0,
+        "poll_interval": 0.0,
+    }
+    values.update(overrides)
+    return TelegramSettings(**values)  # type: ignore[arg-type]
+
+
+class HandledRecorder:
+    """An application listener: counts events the whole application has finished handling."""
+
+    def __init__(self) -> None:
+        self.handled: list[object] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, handled: object) -> None:
+        self.handled.append(handled)
+        self._changed.set()
+
+    async def wait(self, count: int, within: float = 10.0) -> list[object]:
+        async def enough() -> None:
+            while len(self.handled) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+        try:
+            await asyncio.wait_for(enough(), within)
+        except TimeoutError:
+            raise AssertionError(f"{len(self.handled)}/{count} events handled") from None
+        return self.handled
