@@ -69,6 +69,7 @@ class TelegramSettings(_Section):
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_path: str = "/telegram"
     webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
     rate_limit: bool = True  # AIORateLimiter with Telegram's limits; off only in tests
     reminder_delete_after: Duration = timedelta(minutes=10)

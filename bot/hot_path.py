@@ -23,9 +23,9 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from storage.repository import BulkRepository, MemberRow, Repository
@@ -238,9 +238,14 @@ class HotPath:
             self._oldest_pending = None
 
             async def write(repo: Repository) -> T | None:
-                await BulkRepository(repo.c).claim_updates_bulk(updates)
+                bulk = BulkRepository(repo.c)
+                await bulk.claim_updates_bulk(updates)
+                # New members in one statement first; name changes (which may follow an
+                # insert in the same batch) after, in the order they happened.
+                await bulk.insert_members_bulk([m.values for m in members if m.previous is None])
                 for save in members:
-                    await repo.save_member(save.previous, **save.values)
+                    if save.previous is not None:
+                        await repo.save_member(save.previous, **save.values)
                 return await also(repo) if also is not None else None
 
             try:

@@ -27,6 +27,13 @@ from storage.models import (
     Timer,
 )
 
+# Constant statements with parameters passed at execute time: compiled once and cached, where
+# ``insert(...).values(**kw)`` rebuilds and re-keys the statement on every call.
+_NICKNAME_INSERT = insert(NicknameChange.__table__)
+_OFFENCE_INSERT = insert(Offence.__table__)
+_ACTION_INSERT = insert(ActionRecord.__table__).returning(ActionRecord.__table__.c.id)
+_OUTCOME_INSERT = insert(ActionOutcome.__table__)
+
 
 @dataclass(frozen=True, slots=True)
 class MemberRow:
@@ -228,14 +235,15 @@ class Repository:
         self, platform: str, chat_id: str, user_id: str, old: str | None, new: str, at: datetime
     ) -> None:
         await self.c.execute(
-            insert(NicknameChange).values(
-                platform=platform,
-                chat_id=chat_id,
-                user_id=user_id,
-                old_nickname=old,
-                new_nickname=new,
-                at=at,
-            )
+            _NICKNAME_INSERT,
+            {
+                "platform": platform,
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "old_nickname": old,
+                "new_nickname": new,
+                "at": at,
+            },
         )
 
     async def set_member_fields(
@@ -288,7 +296,7 @@ class Repository:
         return {category: count for category, count in rows.all()}
 
     async def add_offence(self, **values: Any) -> None:
-        await self.c.execute(insert(Offence).values(**values))
+        await self.c.execute(_OFFENCE_INSERT, {"revoked_at": None, **values})
 
     async def revoke_last_offence(
         self,
@@ -369,18 +377,21 @@ class Repository:
 
     # --- audit journal -------------------------------------------------------------------
     async def record_action(self, **values: Any) -> int:
-        result = await self.c.execute(
-            insert(ActionRecord).values(**values).returning(ActionRecord.id)
-        )
+        result = await self.c.execute(_ACTION_INSERT, values)
         return int(result.scalar_one())
 
     async def record_outcome(
         self, action_id: int, outcome: str, detail: str, at: datetime, notified: Sequence[str] = ()
     ) -> None:
         await self.c.execute(
-            insert(ActionOutcome).values(
-                action_id=action_id, outcome=outcome, detail=detail, at=at, notified=list(notified)
-            )
+            _OUTCOME_INSERT,
+            {
+                "action_id": action_id,
+                "outcome": outcome,
+                "detail": detail,
+                "at": at,
+                "notified": list(notified),
+            },
         )
 
     async def actions_without_outcome(self) -> list[dict[str, Any]]:
@@ -536,6 +547,43 @@ class BulkRepository(Repository):
         if rows:
             stmt = self._insert_ignore(ProcessedUpdate).on_conflict_do_nothing()
             await self.c.execute(stmt, list(rows))
+
+    async def insert_members_bulk(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New members and their first nickname-history rows, one executemany each."""
+        if not rows:
+            return
+        members = [
+            {
+                "platform": r["platform"],
+                "chat_id": r["chat_id"],
+                "user_id": r["user_id"],
+                "nickname": r["nickname"],
+                "username": r["username"],
+                "status": "active",
+                "restricted_until": None,
+                "nickname_deadline": None,
+                "first_seen": r["at"],
+                "last_seen": r["at"],
+            }
+            for r in rows
+        ]
+        await self.c.execute(
+            self._insert_ignore(Member.__table__).on_conflict_do_nothing(), members
+        )
+        await self.c.execute(
+            _NICKNAME_INSERT,
+            [
+                {
+                    "platform": r["platform"],
+                    "chat_id": r["chat_id"],
+                    "user_id": r["user_id"],
+                    "old_nickname": None,
+                    "new_nickname": r["nickname"],
+                    "at": r["at"],
+                }
+                for r in rows
+            ],
+        )
 
     async def recent_update_ids(self, limit: int) -> list[tuple[str, str]]:
         rows = await self.c.execute(

@@ -36,8 +36,15 @@ class ConsoleChat:
 class ConsoleAdapter:
     platform = "console"
     capabilities = Capabilities(
-        delete_message=True, mute=True, remove=True, ban=True, private_message=True,
-        quiet_group=True, delete_own_messages=False, admin_roles=True, buttons=True,
+        delete_message=True,
+        mute=True,
+        remove=True,
+        ban=True,
+        private_message=True,
+        quiet_group=True,
+        delete_own_messages=False,
+        admin_roles=True,
+        buttons=True,
     )
     self_user_id = "bot"
 
@@ -59,8 +66,13 @@ class ConsoleAdapter:
         self._sink = None
 
     async def send_message(
-        self, chat_id: str, text: str, *, reply_to: str | None = None,
-        mention: Sequence[str] = (), buttons: Sequence[Button] = (),
+        self,
+        chat_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        mention: Sequence[str] = (),
+        buttons: Sequence[Button] = (),
         delete_after: float | None = None,
     ) -> str | None:
         self._next_id += 1

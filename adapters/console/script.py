@@ -89,8 +89,12 @@ class ConsoleScript:
             self._remember(user_id, name_or_id)
         nickname = self.nicknames[user_id]
         chat = self.adapter.chat(self.chat_id)
-        return Member(user_id=user_id, nickname=nickname, username=nickname,
-                      is_platform_admin=user_id in chat.admins)
+        return Member(
+            user_id=user_id,
+            nickname=nickname,
+            username=nickname,
+            is_platform_admin=user_id in chat.admins,
+        )
 
     def _remember(self, user_id: str, nickname: str) -> None:
         old = self.nicknames.get(user_id)
@@ -100,8 +104,12 @@ class ConsoleScript:
         self.names[nickname] = user_id
 
     def _base(self, at: datetime | None, chat: str | None = None) -> dict:
-        base = {"platform": self.platform, "chat_id": chat or self.chat_id,
-                "update_id": f"c{next(self._ids)}", "chat_title": self.chat_title}
+        base = {
+            "platform": self.platform,
+            "chat_id": chat or self.chat_id,
+            "update_id": f"c{next(self._ids)}",
+            "chat_title": self.chat_title,
+        }
         if at is not None:
             base["at"] = at
         return base
@@ -139,8 +147,15 @@ class ConsoleScript:
             return [Tick(parse_duration(rest[0]).total_seconds())]
         raise ScriptError(f"unknown or incomplete directive: {line}")
 
-    def _speak(self, name: str, text: str, *, at: datetime | None = None,
-               message_id: str | None = None, edited: bool = False) -> list[Step]:
+    def _speak(
+        self,
+        name: str,
+        text: str,
+        *,
+        at: datetime | None = None,
+        message_id: str | None = None,
+        edited: bool = False,
+    ) -> list[Step]:
         steps: list[Step] = []
         if name not in self.names:
             steps.append(self._join(name, None, at=at))
@@ -154,24 +169,57 @@ class ConsoleScript:
                 forwarded = True
             else:
                 media = _MEDIA.get(tag, tag)
-            text = text[match.end():]
-        return [*steps, self._message(sender, text, media=media, forwarded=forwarded, at=at,
-                                      message_id=message_id, edited=edited)]
+            text = text[match.end() :]
+        return [
+            *steps,
+            self._message(
+                sender,
+                text,
+                media=media,
+                forwarded=forwarded,
+                at=at,
+                message_id=message_id,
+                edited=edited,
+            ),
+        ]
 
-    def _message(self, sender: Member, text: str, *, media: str | None = None,
-                 forwarded: bool = False, origin: str | None = None, at: datetime | None = None,
-                 message_id: str | None = None, edited: bool = False,
-                 chat: str | None = None) -> MessagePosted:
+    def _message(
+        self,
+        sender: Member,
+        text: str,
+        *,
+        media: str | None = None,
+        forwarded: bool = False,
+        origin: str | None = None,
+        at: datetime | None = None,
+        message_id: str | None = None,
+        edited: bool = False,
+        chat: str | None = None,
+    ) -> MessagePosted:
         mid = message_id or str(next(self._msg_ids))
         cls = MessageEdited if edited else MessagePosted
-        event = cls(**self._base(at, chat), message_id=mid, sender=sender, text=text,
-                    media_kind=media, forwarded=forwarded, forward_origin=origin)
+        event = cls(
+            **self._base(at, chat),
+            message_id=mid,
+            sender=sender,
+            text=text,
+            media_kind=media,
+            forwarded=forwarded,
+            forward_origin=origin,
+        )
         self.messages[mid] = event
         return event
 
-    def _command(self, sender: Member, text: str, *, at: datetime | None = None,
-                 message_id: str | None = None, reply_to: str | None = None,
-                 chat: str | None = None) -> CommandIssued:
+    def _command(
+        self,
+        sender: Member,
+        text: str,
+        *,
+        at: datetime | None = None,
+        message_id: str | None = None,
+        reply_to: str | None = None,
+        chat: str | None = None,
+    ) -> CommandIssued:
         parsed = split_command(text)
         if parsed is None:
             raise ScriptError(f"not a command: {text}")
@@ -188,28 +236,44 @@ class ConsoleScript:
                 kept.append(arg)
         if target is None and replied is not None:
             target = replied.sender
-        return CommandIssued(**self._base(at, chat), message_id=message_id or
-                             str(next(self._msg_ids)), sender=sender, name=name,
-                             args=tuple(kept), target=target, replied=replied, raw_text=text)
+        return CommandIssued(
+            **self._base(at, chat),
+            message_id=message_id or str(next(self._msg_ids)),
+            sender=sender,
+            name=name,
+            args=tuple(kept),
+            target=target,
+            replied=replied,
+            raw_text=text,
+        )
 
-    def _join(self, name: str, inviter: Member | None, *, at: datetime | None = None,
-              chat: str | None = None) -> MemberJoined:
+    def _join(
+        self,
+        name: str,
+        inviter: Member | None,
+        *,
+        at: datetime | None = None,
+        chat: str | None = None,
+    ) -> MemberJoined:
         member = self.member(name)
         self.adapter.chat(chat or self.chat_id).present.add(member.user_id)
         return MemberJoined(**self._base(at, chat), member=member, invited_by=inviter)
 
-    def _leave(self, name: str, *, at: datetime | None = None,
-               chat: str | None = None) -> MemberLeft:
+    def _leave(
+        self, name: str, *, at: datetime | None = None, chat: str | None = None
+    ) -> MemberLeft:
         member = self.member(name, create=False)
         self.adapter.chat(chat or self.chat_id).present.discard(member.user_id)
         return MemberLeft(**self._base(at, chat), member=member)
 
-    def _rename(self, old: str, new: str, *, at: datetime | None = None,
-                chat: str | None = None) -> NicknameChanged:
+    def _rename(
+        self, old: str, new: str, *, at: datetime | None = None, chat: str | None = None
+    ) -> NicknameChanged:
         before = self.member(old, create=False)
         self._remember(before.user_id, new)
-        return NicknameChanged(**self._base(at, chat), member=self.member(new),
-                               old_nickname=before.nickname)
+        return NicknameChanged(
+            **self._base(at, chat), member=self.member(new), old_nickname=before.nickname
+        )
 
     # ------------------------------------------------------------------ transcripts
     def parse_record(self, line: str, number: int = 0) -> list[Step]:
@@ -246,14 +310,38 @@ class ConsoleScript:
             steps: list[Step] = []
             if name not in self.names:
                 steps.append(self._join(name, None, at=at, chat=chat))
-            return [*steps, self._message(
-                self.member(name), r.get("text", ""), media=r.get("media"),
-                forwarded=bool(r.get("forwarded")), origin=r.get("forward_origin"), at=at,
-                message_id=r.get("id"), edited=kind == "edit", chat=chat)]
+            return [
+                *steps,
+                self._message(
+                    self.member(name),
+                    r.get("text", ""),
+                    media=r.get("media"),
+                    forwarded=bool(r.get("forwarded")),
+                    origin=r.get("forward_origin"),
+                    at=at,
+                    message_id=r.get("id"),
+                    edited=kind == "edit",
+                    chat=chat,
+                ),
+            ]
         if kind == "command":
-            return [self._command(self.member(name), r["text"], at=at, message_id=r.get("id"),
-                                  reply_to=r.get("reply_to"), chat=chat)]
+            return [
+                self._command(
+                    self.member(name),
+                    r["text"],
+                    at=at,
+                    message_id=r.get("id"),
+                    reply_to=r.get("reply_to"),
+                    chat=chat,
+                )
+            ]
         if kind == "button":
-            return [ButtonPressed(**self._base(at, chat), presser=self.member(name),
-                                  data=r["data"], callback_id=r.get("id"))]
+            return [
+                ButtonPressed(
+                    **self._base(at, chat),
+                    presser=self.member(name),
+                    data=r["data"],
+                    callback_id=r.get("id"),
+                )
+            ]
         raise ValueError(f"unknown type {kind!r}")

@@ -17,8 +17,15 @@ def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
 
 
 def test_every_subcommand_has_help() -> None:
-    for args in (["--help"], ["run", "--help"], ["replay", "--help"], ["check", "--help"],
-                 ["audit", "--help"], ["db", "upgrade", "--help"], ["config", "validate", "--help"]):
+    for args in (
+        ["--help"],
+        ["run", "--help"],
+        ["replay", "--help"],
+        ["check", "--help"],
+        ["audit", "--help"],
+        ["db", "upgrade", "--help"],
+        ["config", "validate", "--help"],
+    ):
         result = run(*args)
         assert result.exit_code == 0 and "Usage" in result.output
 
@@ -56,8 +63,13 @@ def test_secrets_come_from_the_environment(monkeypatch) -> None:  # type: ignore
     settings = Settings()
     assert settings.telegram.token() == "123:abc"
     assert settings.database.resolved_url().endswith("@db/gg")
-    assert "token" not in (ROOT / "config.example.yaml").read_text(encoding="utf-8").split(
-        "token_env")[0].lower()
+    assert (
+        "token"
+        not in (ROOT / "config.example.yaml")
+        .read_text(encoding="utf-8")
+        .split("token_env")[0]
+        .lower()
+    )
 
 
 def test_check_json_has_the_documented_shape() -> None:
@@ -66,7 +78,7 @@ def test_check_json_has_the_documented_shape() -> None:
     assert first["categories"] == ["illegal"]
     hit = first["hits"][0]
     assert {"category", "kind", "article", "match", "start", "end"} <= hit.keys()
-    assert first["text"][hit["start"]:hit["end"]] == hit["match"]
+    assert first["text"][hit["start"] : hit["end"]] == hit["match"]
     assert second["categories"] == [] and second["hits"] == []
 
 
@@ -79,8 +91,19 @@ def test_check_reads_stdin_one_message_a_line() -> None:
 def test_replay_prints_decisions_and_a_summary() -> None:
     result = run("replay", str(ROOT / "examples" / "transcript.jsonl"))
     assert result.exit_code == 0
-    for category in ("nickname", "illegal", "abuse", "secret", "internal", "privacy",
-                     "unverified", "offtopic", "restricted", "quiet", "blacklist"):
+    for category in (
+        "nickname",
+        "illegal",
+        "abuse",
+        "secret",
+        "internal",
+        "privacy",
+        "unverified",
+        "offtopic",
+        "restricted",
+        "quiet",
+        "blacklist",
+    ):
         assert f"· {category} ·" in result.output, category
     assert "summary" in result.output
 
@@ -94,8 +117,11 @@ def test_audit_lists_actions_with_article_and_evidence(tmp_path: Path) -> None:
     from bot.config import load_settings
     from bot.console_runner import run_console
 
-    asyncio.run(run_console(load_settings(config), out=lambda _: None,
-                            lines=["张三-党群工作部: 加我微信带你赌博"]))
+    asyncio.run(
+        run_console(
+            load_settings(config), out=lambda _: None, lines=["张三-党群工作部: 加我微信带你赌博"]
+        )
+    )
     result = run("audit", "-c", str(config), "--category", "illegal")
     assert "R1 Art.7" in result.output and "evidence: 赌博" in result.output
     assert "blacklist" in result.output and "→ done" in result.output
