@@ -94,8 +94,6 @@ class EscalationSettings(_Section):
     """Supervisors by tier (L2): e.g. tier 1 分管负责人; tier 2 党工委 / 派出所 / 网信办."""
 
     tiers: dict[int, tuple[EscalationTarget, ...]] = Field(default_factory=dict)
-    # Escalate a member to tier 2 once this many escalated offences pile up in the window.
-    repeat_to_tier2: int = 3
 
 
 class Settings(_Section):

@@ -133,6 +133,9 @@ class GroupPolicy(_Strict):
     # Delete messages from non-admins while quiet mode is on (the fallback where the platform
     # cannot set group permissions).
     quiet_deletes_messages: bool = True
+    # "Repeated or high-risk → tier 2": once a member's offences in the window reach this
+    # number, an escalation to tier 1 also goes to tier 2. 0 turns it off.
+    repeat_to_tier2: int = Field(default=3, ge=0)
 
     @field_validator("categories", mode="before")
     @classmethod

@@ -7,10 +7,13 @@ so one message is not deleted twice or warned three times.
 
 from __future__ import annotations
 
+from rules.actions import Action, ActionKind
 from rules.decisions import Decision, Evidence
 from rules.engine import Context
 from rules.observation import Kind
 
+TIER1 = Action(ActionKind.ESCALATE, tier=1)
+TIER2 = Action(ActionKind.ESCALATE, tier=2)
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
@@ -41,10 +44,14 @@ class ContentRule:
         )
         decisions: list[Decision] = []
         taken: set = set()
+        previous_total = sum(ctx.member.offences.values())
+        repeated = 0 < ctx.policy.repeat_to_tier2 <= previous_total + 1
         for category, category_hits in ranked:
             policy = ctx.policy.categories[category]
             number = ctx.member.offences.get(category, 0) + 1
             actions = tuple(a for a in ctx.policy.step_for(category, number) if a not in taken)
+            if repeated and TIER1 in actions and TIER2 not in actions and TIER2 not in taken:
+                actions = (*actions, TIER2)
             taken.update(actions)
             decisions.append(
                 Decision(

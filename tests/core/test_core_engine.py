@@ -237,3 +237,17 @@ def test_category_override_keeps_the_other_defaults() -> None:
 
 def kinds_of(actions) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(a) for a in actions]
+
+
+def test_repeated_offences_also_escalate_to_tier_two() -> None:
+    engine = Engine(ScriptedDetector(harmful()))
+    first = engine.decide(
+        message("脏话"), GroupPolicy(), MemberRecord(known_nickname="张三-党群工作部")
+    )
+    third = engine.decide(
+        message("脏话"),
+        GroupPolicy(),
+        MemberRecord(known_nickname="张三-党群工作部", offences={"harmful": 1, "abuse": 1}),
+    )
+    assert "escalate:2" not in kinds(first[0])
+    assert kinds(third[0]).count("escalate:2") == 1
