@@ -11,13 +11,17 @@ from bot.runtime import build
 from bot.scheduler import Scheduler
 
 
-async def serve(settings: Settings, adapters: dict[str, Adapter]) -> None:
+async def serve(
+    settings: Settings, adapters: dict[str, Adapter], stop: asyncio.Event | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM (or ``stop`` is set, for tests)."""
     runtime = await build(settings, adapters)
     scheduler = Scheduler(runtime.app, settings.timer_poll.total_seconds())
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
     await runtime.app.start()
     ticking = asyncio.create_task(scheduler.run())
     try:
