@@ -588,6 +588,13 @@ class Executor:
             await adapter.set_quiet(chat_id, kind == "quiet")
 
     async def _restrict(self, repo: Repository, target: Target, until: datetime) -> None:
+        await repo.ensure_member(
+            target.platform,
+            target.chat_id,
+            target.user_id,
+            target.nickname or target.user_id,
+            self.clock.now(),
+        )
         await repo.set_member_fields(
             target.platform, target.chat_id, target.user_id, restricted_until=until
         )

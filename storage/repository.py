@@ -246,6 +246,27 @@ class Repository:
             },
         )
 
+    async def ensure_member(
+        self, platform: str, chat_id: str, user_id: str, nickname: str, at: datetime
+    ) -> None:
+        """Create a bare member row when acting on someone never seen here (``/mute 12345``),
+        so the restriction or deadline written next has a row to live on."""
+        await self.c.execute(
+            self._insert_ignore(Member.__table__).on_conflict_do_nothing(),
+            {
+                "platform": platform,
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "nickname": nickname,
+                "username": None,
+                "status": "active",
+                "restricted_until": None,
+                "nickname_deadline": None,
+                "first_seen": at,
+                "last_seen": at,
+            },
+        )
+
     async def set_member_fields(
         self, platform: str, chat_id: str, user_id: str, **values: Any
     ) -> None:

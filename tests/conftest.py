@@ -56,9 +56,15 @@ class PostgresServer:
         data = self.dir / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user)
         self._run(
-            str(self.bin / "pg_ctl"), "-D", str(data), "-o",
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "-l", str(self.dir / "log"), "-w", "start",
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
         )
 
     def stop(self) -> None:
@@ -69,8 +75,16 @@ class PostgresServer:
 
     def new_database(self) -> str:
         name = f"gg_test_{os.getpid()}_{next(_counter)}"
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", self.user, name)
+        self._run(
+            str(self.bin / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            name,
+        )
         return f"postgresql+asyncpg://{self.user}@127.0.0.1:{self.port}/{name}"
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+from event_support import EventRecorder
 from fake_bot_api import FakeBotApi
-from telegram_harness import EventRecorder, settings_for
+from telegram_harness import settings_for
 
 from adapters.telegram import TelegramAdapter
 

@@ -8,31 +8,6 @@ import asyncio
 from fake_bot_api import FakeBotApi
 
 from adapters.telegram import TelegramSettings
-from bot.events import AnyEvent
-
-
-class EventRecorder:
-    """The adapter's event sink in tests: keeps every event, lets a test wait for some."""
-
-    def __init__(self) -> None:
-        self.events: list[AnyEvent] = []
-        self._arrived = asyncio.Condition()
-
-    async def __call__(self, event: AnyEvent) -> None:
-        async with self._arrived:
-            self.events.append(event)
-            self._arrived.notify_all()
-
-    async def wait(self, count: int = 1, within: float = 5.0) -> list[AnyEvent]:
-        async def enough() -> None:
-            async with self._arrived:
-                await self._arrived.wait_for(lambda: len(self.events) >= count)
-
-        try:
-            await asyncio.wait_for(enough(), within)
-        except TimeoutError:
-            raise AssertionError(f"{len(self.events)}/{count} events: {self.events}") from None
-        return self.events
 
 
 def settings_for(api: FakeBotApi, **overrides: object) -> TelegramSettings:
