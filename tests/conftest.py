@@ -67,6 +67,23 @@ class PostgresServer:
             "start",
         )
 
+    def halt(self) -> None:
+        """Stop the server but keep its data: the database is 'briefly gone'."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop")
+
+    def resume(self) -> None:
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.dir / "data"),
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
+
     def stop(self) -> None:
         try:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop")

@@ -311,3 +311,28 @@ async def test_queued_records_survive_a_stop_and_repeats_are_caught_after_restar
     member = await h2.app.store.read(lambda r: r.member("console", "g", "u5"))
     assert member is not None and member.nickname == "钱五-工会"
     await h2.close()
+
+
+@pytest.mark.postgres
+async def test_postgres_briefly_gone_loses_no_record(postgres) -> None:  # type: ignore[no-untyped-def]
+    """The server stops mid-run and comes back 2 s later: the message waiting on it is handled
+    and every record of it is there."""
+    h = await make_harness(postgres.new_database())
+    await h.say("张三-党群工作部: 早上好")  # warm the pool and caches
+    await h.app.hot.flush()
+    await asyncio.to_thread(postgres.halt)
+
+    async def come_back() -> None:
+        await asyncio.sleep(2)
+        await asyncio.to_thread(postgres.resume)
+
+    returning = asyncio.create_task(come_back())
+    try:
+        handled = (await h.say(BAD_LINE))[-1]
+    finally:
+        await returning
+    assert [d.category for d in handled.decisions] == ["illegal"]
+    rows = await h.audit(category="illegal")
+    assert {r["kind"] for r in rows} >= {"delete", "blacklist"}
+    assert all(r["outcome"] == "done" for r in rows)
+    await h.close()
