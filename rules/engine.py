@@ -12,10 +12,9 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Protocol
 
-from rules.detection.detector import Detector
-
 from rules import checks
 from rules.decisions import Decision
+from rules.detection.detector import Detector
 from rules.observation import GroupState, MemberRecord, Observation
 from rules.policy import GroupPolicy
 
