@@ -85,7 +85,9 @@ class Executor:
         # Per process: a missing right is reported to a group's admins once, not per message.
         self._reported_missing: set[tuple[str, str, str]] = set()
         # Told after each decision, so caches of member/group state drop what changed.
-        self.on_applied: Callable[[str, str, str | None, bool], Awaitable[None]] | None = None
+        self.on_applied: (
+            Callable[[str, str, str | None, frozenset[ActionKind]], Awaitable[None]] | None
+        ) = None
 
     # ------------------------------------------------------------------ public
     async def apply(self, target: Target, decisions: Sequence[Decision]) -> list[Applied]:
@@ -147,10 +149,8 @@ class Executor:
         if outcomes:
             await self.store.write(write_outcomes)
         if self.on_applied is not None and planned:
-            listing = any(
-                a.kind in (ActionKind.BLACKLIST, ActionKind.UNBLACKLIST) for a, _ in planned
-            )
-            await self.on_applied(target.platform, target.chat_id, target.user_id, listing)
+            kinds = frozenset(a.kind for a, _ in planned)
+            await self.on_applied(target.platform, target.chat_id, target.user_id, kinds)
         return applied
 
     async def reconcile(self) -> int:
@@ -650,13 +650,15 @@ class Executor:
         user = target.user_id
         now = self.clock.now()
         reason = self._reason(decision)
-        await self.store.write(
-            lambda r: r.add_blacklist(target.platform, user, reason, target.actor, now)
-        )
+
+        async def record(r: Repository) -> list[tuple[str, str, str | None]]:
+            await r.add_blacklist(target.platform, user, reason, target.actor, now)
+            return await r.groups(target.platform)
+
+        groups = await self.store.write(record)
         if adapter is None or dry:
             return "done", "recorded", []
         caps = adapter.capabilities
-        groups = await self.store.read(lambda r: r.groups(target.platform))
         chats = [target.chat_id] + [c for _, c, _ in groups if c != target.chat_id]
         failures = []
         for chat_id in chats:

@@ -23,16 +23,30 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from rules.actions import ActionKind
 from storage.repository import BulkRepository, MemberRow, Repository
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+_GROUP_STATE = frozenset({ActionKind.QUIET, ActionKind.UNQUIET})
+_LISTING = frozenset({ActionKind.BLACKLIST, ActionKind.UNBLACKLIST})
+_MEMBER_STATE = frozenset(
+    {
+        ActionKind.MUTE,
+        ActionKind.UNMUTE,
+        ActionKind.REMOVE,
+        ActionKind.BLACKLIST,
+        ActionKind.ARM_DEADLINE,
+        ActionKind.CANCEL_DEADLINE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,19 +210,27 @@ class HotPath:
         return row
 
     async def invalidate(
-        self, platform: str, chat_id: str, user_id: str | None, blacklist_changed: bool = True
+        self,
+        platform: str,
+        chat_id: str,
+        user_id: str | None,
+        kinds: Collection[ActionKind] | None = None,
     ) -> None:
-        """Forget cached state after an action changed it (restriction, status, quiet,
-        blacklist); the next event reads it fresh."""
-        self._groups.pop((platform, chat_id), None)
+        """Re-read cached state an action changed (restriction, status, deadline, quiet,
+        blacklist); ``kinds`` narrows it to what those actions touch, None means everything.
+        A delete or a warning changes nothing cached, so it costs nothing here."""
+        touched = set(ActionKind) if kinds is None else set(kinds)
+        if touched & _GROUP_STATE:
+            self._groups.pop((platform, chat_id), None)
         if user_id is None:
             return
-        row = await self.store.read(lambda r: r.member(platform, chat_id, user_id))
-        if row is None:
-            self._members.pop((platform, chat_id, user_id), None)
-        else:
-            self._members[(platform, chat_id, user_id)] = row
-        if blacklist_changed:
+        if touched & _MEMBER_STATE:
+            row = await self.store.read(lambda r: r.member(platform, chat_id, user_id))
+            if row is None:
+                self._members.pop((platform, chat_id, user_id), None)
+            else:
+                self._members[(platform, chat_id, user_id)] = row
+        if touched & _LISTING:
             await self.refresh_blacklisted(platform, user_id)
 
     async def refresh_blacklisted(self, platform: str, user_id: str) -> None:
