@@ -8,6 +8,7 @@ fallback, recorded as the outcome ``fallback``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -131,11 +132,16 @@ class Executor:
             ]
 
         action_ids = await self.store.write(write_intents)
+        # The actions of one decision are independent platform calls (delete, warn, ban,
+        # escalate to each tier): run them together so one slow call does not queue the rest.
+        # Each _attempt catches its own errors, so one failure cannot cancel another.
+        attempts = await asyncio.gather(
+            *(self._attempt(target, decision, decision_id, a, p) for a, p in planned)
+        )
         outcomes = []
-        for (action, params), action_id in zip(planned, action_ids, strict=True):
-            outcome, detail, notified = await self._attempt(
-                target, decision, decision_id, action, params
-            )
+        for (action, _), action_id, (outcome, detail, notified) in zip(
+            planned, action_ids, attempts, strict=True
+        ):
             outcomes.append((action_id, outcome, detail, notified))
             bucket = {"done": applied.done, "fallback": applied.fallbacks}.get(
                 outcome, applied.failed
