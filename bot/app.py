@@ -7,7 +7,6 @@ in one event is logged and recorded; the bot keeps running.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -177,11 +176,7 @@ class Application:
             return Handled(event, duplicate=True)
         quiet = await hot.group_quiet(event.platform, event.chat_id, event.chat_title, now)
         previous = await hot.member(event.platform, event.chat_id, member.user_id)
-        if (
-            previous is None
-            or previous.nickname != member.nickname
-            or previous.username != member.username
-        ):
+        if _member_changed(previous, member):
             hot.save_member(
                 previous,
                 platform=event.platform,
@@ -223,12 +218,7 @@ class Application:
                 return None
             quiet = await repo.touch_group(event.platform, event.chat_id, event.chat_title, now)
             previous = await repo.member(event.platform, event.chat_id, member.user_id)
-            if (
-                previous is None
-                or previous.nickname != member.nickname
-                or previous.username != member.username
-                or (status is not None and previous.status != status)
-            ):
+            if _member_changed(previous, member, status):
                 await repo.save_member(
                     previous,
                     platform=event.platform,
@@ -396,15 +386,11 @@ class Application:
 
         await fire_timer(self, kind, platform, chat_id, user_id, payload)
 
-    async def now(self) -> datetime:
-        return self.clock.now()
 
-
-async def run_forever(app: Application, scheduler: object) -> None:
-    await app.start()
-    try:
-        await scheduler.run()  # type: ignore[attr-defined]
-    except asyncio.CancelledError:
-        pass
-    finally:
-        await app.stop()
+def _member_changed(previous: MemberRow | None, member: Member, status: str | None = None) -> bool:
+    return (
+        previous is None
+        or previous.nickname != member.nickname
+        or previous.username != member.username
+        or (status is not None and previous.status != status)
+    )

@@ -35,6 +35,19 @@ _ACTION_INSERT = insert(ActionRecord.__table__).returning(ActionRecord.__table__
 _OUTCOME_INSERT = insert(ActionOutcome.__table__)
 
 
+# The columns of MemberRow, in its field order.
+_MEMBER_SELECT = select(
+    Member.platform,
+    Member.chat_id,
+    Member.user_id,
+    Member.nickname,
+    Member.username,
+    Member.status,
+    Member.restricted_until,
+    Member.nickname_deadline,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class MemberRow:
     platform: str
@@ -127,16 +140,7 @@ class Repository:
     async def member(self, platform: str, chat_id: str, user_id: str) -> MemberRow | None:
         row = (
             await self.c.execute(
-                select(
-                    Member.platform,
-                    Member.chat_id,
-                    Member.user_id,
-                    Member.nickname,
-                    Member.username,
-                    Member.status,
-                    Member.restricted_until,
-                    Member.nickname_deadline,
-                ).where(
+                _MEMBER_SELECT.where(
                     Member.platform == platform,
                     Member.chat_id == chat_id,
                     Member.user_id == user_id,
@@ -147,16 +151,7 @@ class Repository:
 
     async def members_of(self, platform: str, chat_id: str) -> list[MemberRow]:
         rows = await self.c.execute(
-            select(
-                Member.platform,
-                Member.chat_id,
-                Member.user_id,
-                Member.nickname,
-                Member.username,
-                Member.status,
-                Member.restricted_until,
-                Member.nickname_deadline,
-            ).where(Member.platform == platform, Member.chat_id == chat_id)
+            _MEMBER_SELECT.where(Member.platform == platform, Member.chat_id == chat_id)
         )
         return [MemberRow(*r) for r in rows.all()]
 
@@ -165,16 +160,7 @@ class Repository:
     ) -> MemberRow | None:
         row = (
             await self.c.execute(
-                select(
-                    Member.platform,
-                    Member.chat_id,
-                    Member.user_id,
-                    Member.nickname,
-                    Member.username,
-                    Member.status,
-                    Member.restricted_until,
-                    Member.nickname_deadline,
-                ).where(
+                _MEMBER_SELECT.where(
                     Member.platform == platform,
                     Member.chat_id == chat_id,
                     func.lower(Member.username) == username.lower().lstrip("@"),

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import is_transient, make_engine, upgrade, with_retry
+from storage.db import is_transient, make_engine, sqlite_pragmas, upgrade, with_retry
 from storage.repository import Repository
 
 T = TypeVar("T")
@@ -46,15 +46,7 @@ def _sqlite_sync_engine(async_engine: AsyncEngine) -> Engine:
     url = async_engine.url.set(drivername="sqlite")
     engine = create_engine(url, connect_args={"timeout": 5, "check_same_thread": False})
 
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
+    event.listen(engine, "connect", sqlite_pragmas)
     return engine
 
 

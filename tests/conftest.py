@@ -55,17 +55,7 @@ class PostgresServer:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user)
-        self._run(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "start",
-        )
+        self.resume()
 
     def halt(self) -> None:
         """Stop the server but keep its data: the database is 'briefly gone'."""
@@ -86,7 +76,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop")
+            self.halt()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
