@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -98,6 +99,8 @@ class EscalationSettings(_Section):
 
 class Settings(_Section):
     language: Literal["zh-CN", "en"] = "zh-CN"
+    # Times shown to people (deadlines, mute ends) and typed by admins (/quiet 22:00).
+    timezone: str = "Asia/Shanghai"
     database: DatabaseSettings = DatabaseSettings()
     admins: tuple[AdminEntry, ...] = ()  # entitled in every managed group
     groups: tuple[GroupSettings, ...] = ()
@@ -110,6 +113,19 @@ class Settings(_Section):
     wechat: WeChatSettings = WeChatSettings()
     dry_run: bool = False  # decide and record, but never call the platform
     timer_poll: Duration = timedelta(seconds=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai, UTC)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("groups")
     @classmethod

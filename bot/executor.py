@@ -444,7 +444,8 @@ class Executor:
         return {"sleep": self._sleep} if self._sleep else {}
 
     def _local(self, moment: datetime) -> str:
-        return moment.strftime("%Y-%m-%d %H:%M UTC")
+        local = moment.astimezone(self.settings.zone)
+        return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
 
     def _reason(self, decision: Decision) -> str:
         if decision.reason.startswith("category."):

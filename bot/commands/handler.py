@@ -4,6 +4,7 @@ through the executor so every admin action lands in the same journal as the bot'
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.commands.spec import COMMANDS, CommandSpec
@@ -12,7 +13,13 @@ from bot.executor import Target
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision, Evidence
 from rules.detection.report import format_hits
-from rules.durations import DurationError, format_duration, parse_bounded_duration
+from rules.durations import (
+    MAX_DURATION,
+    MIN_DURATION,
+    DurationError,
+    format_duration,
+    parse_bounded_duration,
+)
 from rules.masking import mask_pii
 
 if TYPE_CHECKING:
@@ -262,12 +269,36 @@ class CommandHandler:
         elif arg in ("off", "关"):
             action = Action(ActionKind.UNQUIET)
         else:
-            try:
-                action = Action(ActionKind.QUIET, duration=parse_bounded_duration(arg))
-            except DurationError:
-                raise CommandError(self.t("command.usage", usage=spec.usage)) from None
+            duration = self._quiet_length(event.args[0])
+            if duration is None:
+                raise CommandError(self.t("command.usage", usage=spec.usage))
+            action = Action(ActionKind.QUIET, duration=duration)
         await self._act(event, spec, None, (action,), category="quiet")
         return []
+
+    def _quiet_length(self, arg: str) -> timedelta | None:
+        """``2h`` (a duration), ``22:00`` (the next such time) or ``2026-10-08T08:00`` (until
+        then), in the configured time zone."""
+        try:
+            return parse_bounded_duration(arg)
+        except DurationError:
+            pass
+        zone = self.app.settings.zone
+        now = self.app.clock.now().astimezone(zone)
+        try:
+            if len(arg) <= 5 and ":" in arg:
+                hour, minute = (int(x) for x in arg.split(":"))
+                until = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+                if until <= now:
+                    until += timedelta(days=1)
+            else:
+                until = datetime.fromisoformat(arg)
+                if until.tzinfo is None:
+                    until = until.replace(tzinfo=zone)
+        except ValueError:
+            return None
+        length = until - now
+        return length if MIN_DURATION <= length <= MAX_DURATION else None
 
     async def _cmd_check(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
         text = event.replied.text if event.replied else " ".join(event.args)

@@ -27,7 +27,7 @@ COMMANDS = {
         CommandSpec("kick", "/kick [原因/reason]", True, RIGHT_RESTRICT, True),
         CommandSpec("ban", "/ban [原因/reason]", True, RIGHT_RESTRICT, True),
         CommandSpec("unban", "/unban", True, RIGHT_RESTRICT, True),
-        CommandSpec("quiet", "/quiet on|off|<2h>", True, RIGHT_RESTRICT),
+        CommandSpec("quiet", "/quiet on|off|<2h>|<22:00>", True, RIGHT_RESTRICT),
         CommandSpec("check", "/check (reply)", True),
         CommandSpec("status", "/status", True),
         CommandSpec("rules", "/rules", False),

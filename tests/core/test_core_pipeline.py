@@ -336,3 +336,18 @@ async def test_postgres_briefly_gone_loses_no_record(postgres) -> None:  # type:
     assert {r["kind"] for r in rows} >= {"delete", "blacklist"}
     assert all(r["outcome"] == "done" for r in rows)
     await h.close()
+
+
+@pytest.mark.parametrize(("arg", "minutes"), [("2h", 120), ("10:30", 90), ("2026-01-05T10:00", 60)])
+async def test_quiet_until_a_time_in_the_configured_zone(
+    h: Harness, arg: str, minutes: int
+) -> None:
+    # The harness clock starts at 2026-01-05 01:00 UTC = 09:00 in Asia/Shanghai.
+    await h.say("/admin 管理员-办公室")
+    await h.say(f"管理员-办公室: /quiet {arg}")
+    assert ("set_quiet", "console-group", "on") in h.adapter.calls
+    assert any("全员禁言" in t and "CST" in t for _, t in h.adapter.sent)
+    await h.advance(timedelta(minutes=minutes - 1))
+    assert ("set_quiet", "console-group", "off") not in h.adapter.calls
+    await h.advance(timedelta(minutes=2))
+    assert ("set_quiet", "console-group", "off") in h.adapter.calls
