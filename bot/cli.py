@@ -57,8 +57,9 @@ def run(config: Path | None, dry_run: bool) -> None:
     adapters = platform_adapters(settings)
     if not adapters:
         from bot.console_runner import run_console
+        from bot.i18n import Catalogue
 
-        click.echo("No platform token configured: starting the local console group chat.")
+        click.echo(Catalogue(settings.language).t("console.no_token"))
         asyncio.run(run_console(settings))
         return
     from bot.service import serve

@@ -40,11 +40,11 @@ async def _run_steps(
     for steps in steps_source:
         for step in steps:
             if isinstance(step, Note):
-                out(step.text)
+                out(app.catalogue.t(step.key, **step.params))
             elif isinstance(step, Tick):
                 clock.advance(timedelta(seconds=step.seconds))  # type: ignore[attr-defined]
                 fired = await scheduler.tick()
-                out(f"⏱  +{int(step.seconds)}s, {fired} timer(s) fired")
+                out(app.catalogue.t("console.tick", seconds=int(step.seconds), fired=fired))
             else:
                 handled = await app.handle(step)
                 stats["events"] += 1
@@ -134,8 +134,9 @@ async def replay(settings: Settings, path: Path, out: Callable[[str], None] = pr
         await app.stop()
         await runtime.close()
     out("")
-    out("summary")
-    out(f"{'category':<14}{'decisions':>10}")
+    t = app.catalogue.t
+    out(t("console.summary"))
+    out(f"{t('console.summary_category'):<14}{t('console.summary_decisions'):>10}")
     for key, value in sorted(stats.items()):
         if key != "events":
             out(f"{key:<14}{value:>10}")

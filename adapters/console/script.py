@@ -52,9 +52,10 @@ class Tick:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """Something to print rather than to handle (help, errors in a typed line)."""
+    """Something to print rather than to handle; ``key`` names a catalogue text."""
 
-    text: str
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
 
 
 Step = AnyEvent | Tick | Note
@@ -142,7 +143,7 @@ class ConsoleScript:
         if head == "/admin" and rest:
             who = self.member(rest[0])
             self.adapter.chat(self.chat_id).admins.add(who.user_id)
-            return [Note(f"{who.nickname} is now an admin")]
+            return [Note("console.admin_added", {"name": who.nickname})]
         if head == "/tick" and rest:
             return [Tick(parse_duration(rest[0]).total_seconds())]
         raise ScriptError(f"unknown or incomplete directive: {line}")
@@ -298,7 +299,7 @@ class ConsoleScript:
         if kind == "admin":
             who = self.member(name)
             self.adapter.chat(chat or self.chat_id).admins.add(who.user_id)
-            return [Note(f"{who.nickname} is now an admin")]
+            return [Note("console.admin_added", {"name": who.nickname})]
         if kind == "join":
             inviter = self.member(r["invited_by"]) if r.get("invited_by") else None
             return [self._join(name, inviter, at=at, chat=chat)]

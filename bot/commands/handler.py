@@ -377,4 +377,4 @@ class CommandHandler:
         )
         told = await self.app.executor.notify_admins(event.platform, event.chat_id, text)
         await self._record(event, spec, replied.sender, "done", "told: " + ",".join(told))
-        return [self.t("command.report_thanks")]
+        return [self.t("notice.report_thanks")]

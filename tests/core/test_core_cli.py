@@ -105,7 +105,7 @@ def test_replay_prints_decisions_and_a_summary() -> None:
         "blacklist",
     ):
         assert f"· {category} ·" in result.output, category
-    assert "summary" in result.output
+    assert "汇总" in result.output
 
 
 def test_audit_lists_actions_with_article_and_evidence(tmp_path: Path) -> None:
