@@ -32,7 +32,7 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 # Actions safe to run again after a crash between intent and outcome.
-IDEMPOTENT = {"delete", "mute", "unmute", "remove", "blacklist", "quiet", "unquiet"}
+IDEMPOTENT = frozenset({"delete", "mute", "unmute", "remove", "blacklist", "quiet", "unquiet"})
 RIGHT_FOR = {
     "delete": "can_delete_messages",
     "mute": "can_restrict_members",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 # Zero-width and direction marks are invisible in a name list but defeat a pattern match.
 _INVISIBLE = dict.fromkeys(
@@ -13,11 +12,6 @@ _INVISIBLE = dict.fromkeys(
         "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
     )
 )
-
-
-@lru_cache(maxsize=64)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def clean_nickname(name: str) -> str:
@@ -30,4 +24,5 @@ def nickname_complies(name: str, pattern: str) -> bool:
     if cleaned != name.strip() and name.translate(_INVISIBLE) != name:
         # A name padded with invisible characters is a dodge, not a real name.
         return False
-    return bool(_compiled(pattern).match(cleaned))
+    # re keeps its own compiled-pattern cache; the policy holds one pattern per group.
+    return re.match(pattern, cleaned) is not None
