@@ -109,3 +109,22 @@ def test_settings_from_the_real_config_model() -> None:
     section = Settings.model_validate({"wechat": {"endpoint": "127.0.0.1:9001"}}).wechat
     s = WeChatSettings.from_config(section, {"WECHATY_PUPPET_SERVICE_TOKEN": "t"})
     assert (s.throttle.per_minute, s.throttle.chat_interval, s.start_timeout) == (40, 3.0, 30.0)
+
+
+def test_groupguard_run_picks_wechat_when_endpoint_and_token_are_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from adapters.wechat import WeChatAdapter
+    from bot.config import parse_settings
+    from bot.runtime import platform_adapters
+
+    settings = parse_settings("wechat:\n  endpoint: 127.0.0.1:8788\n  messages_per_minute: 20\n")
+    monkeypatch.delenv("WECHATY_PUPPET_SERVICE_TOKEN", raising=False)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert platform_adapters(settings) == {}  # no token: the console runs instead
+    monkeypatch.setenv("WECHATY_PUPPET_SERVICE_TOKEN", "secret")
+    (adapter,) = platform_adapters(settings).values()
+    assert isinstance(adapter, WeChatAdapter)
+    assert adapter.settings.endpoint == "127.0.0.1:8788"
+    assert adapter.settings.throttle.per_minute == 20
+    assert adapter.settings.throttle.chat_interval == 3.0
