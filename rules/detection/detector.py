@@ -6,7 +6,6 @@ reload is: build a new Detector, swap the reference.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +18,14 @@ from rules.detection.hits import CATEGORIES, Hit
 from rules.detection.lexicon import BUILTIN_DIR, AllowFile, LexiconSources, discover
 from rules.detection.matcher import ALLOW, CUE, TERM, TRIGGER, Matcher, Role
 from rules.detection.normaliser import SENTENCE_ENDS, Normalised, Normaliser
-from rules.detection.pii import find_pii
+from rules.detection.pii import find_pii, may_hold_pii
 from rules.detection.variants import pinyin_variants
 
-# Every validated number has a run of three digits, every e-mail an @: the rest skip find_pii.
-_PII_GATE_RE = re.compile(r"[0-9０-９]{3}|[@＠]")
 _MIN_TERM_CHARS = 2
+_PLAIN = MessageMeta(False, None, None)
+_DOUBLED_CJK = tuple(
+    chr(c) * 2 for low, high in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF)) for c in range(low, high + 1)
+)
 _RANK = MappingProxyType({c: i for i, c in enumerate(CATEGORIES)})
 
 
@@ -91,7 +92,12 @@ class Detector:
         warnings: Sequence[str] = (),
     ) -> None:
         self._normaliser = normaliser
-        self._matcher = Matcher(patterns)
+        # Repeat markers: every doubled CJK character ("赌赌", "谢谢"), after the real patterns.
+        # The fast path matches text with repeats not yet collapsed; a marker match says the
+        # text needs collapsing and a second pass (a fifth of chat messages, 哈哈 and 谢谢).
+        self._first_marker = len(patterns)
+        self._matcher = Matcher([*patterns, *_DOUBLED_CJK])
+        self._find = self._matcher.finder()
         self._roles = tuple(roles)
         self._latin_edges = tuple(
             (_latin(p[0]), _latin(p[-1])) if p.isascii() or _latin(p[0]) or _latin(p[-1])
@@ -101,8 +107,16 @@ class Detector:
         self._infos = tuple(infos)
         self._allow = tuple(allow_files)
         self._heuristics = tuple(heuristics)
-        self._message_level = tuple(i for i, h in enumerate(heuristics) if not h.triggers)
+        self._message_level = frozenset(i for i, h in enumerate(heuristics) if not h.triggers)
+        self._checks = tuple(HEURISTICS[h.name] for h in heuristics)
+        # Patterns that are only heuristic triggers (and not Latin): no span is needed for them.
+        self._trigger_only = frozenset(
+            i
+            for i, rs in enumerate(roles)
+            if rs and all(r.role == TRIGGER for r in rs) and self._latin_edges[i] == (False, False)
+        )
         self._pii = dict(pii)
+        self._pii_on = bool(self._pii)
         self._disabled = disabled
         self._term_count = sum(1 for rs in roles if any(r.role == TERM for r in rs))
         self.warnings: tuple[str, ...] = tuple(warnings)
@@ -222,18 +236,38 @@ class Detector:
     ) -> list[Hit]:
         """Every hit in ``text``, sorted by start; spans index the original ``text``."""
         text = text or ""
-        norm = self._normaliser.normalise(text)
-        raw = self._matcher.find(norm.text)
-        want_pii = bool(self._pii) and _PII_GATE_RE.search(text) is not None
-        if not raw and not want_pii and not forwarded and not media_kind:
-            return []
+        normaliser = self._normaliser
+        prepared, same_offsets = normaliser.prepare(text)
+        raw = self._find(prepared)
+        collapsed = None
+        if raw and max(raw)[0] >= self._first_marker:  # markers have the highest pattern ids
+            collapsed = normaliser.collapse(prepared)  # a repeated character: collapse, redo
+            raw = self._find(collapsed)
+        want_pii = self._pii_on and may_hold_pii(text)
+        if not raw and not forwarded and not media_kind:
+            if not want_pii:
+                return []
+            hits = self._pii_hits(text, [])
+            return self._dedupe(hits) if hits else hits
+        if collapsed is not None:
+            folded = prepared if same_offsets else normaliser.fold(text)
+            norm = Normalised(text, folded, collapsed, normaliser)
+        elif same_offsets:
+            norm = Normalised(text, prepared, prepared, None)
+        else:
+            norm = Normalised(text, normaliser.fold(text), prepared, normaliser)
 
         hits: list[Hit] = []
-        allow_spans: list[Span] = []
+        allow_spans: list[tuple[int, int, int]] = []
         cues: list[tuple[int, int, int]] = []
         triggers: dict[int, list[Span]] = {}
         folded = norm.folded
+        trigger_only = self._trigger_only
         for pid, s, e in raw:
+            if pid in trigger_only:  # heuristics work in normalised offsets
+                for role in self._roles[pid]:
+                    triggers.setdefault(role.ref, []).append((s, e))
+                continue
             start, end = norm.span(s, e)
             latin_start, latin_end = self._latin_edges[pid]
             if (latin_start and start > 0 and _latin(folded[start - 1])) or (
@@ -248,45 +282,58 @@ class Detector:
                             info.reason, "lexicon")
                     )  # fmt: skip
                 elif role.role == ALLOW:
-                    allow_spans.append((start, end))
+                    allow_spans.append((role.ref, start, end))
                 elif role.role == CUE:
                     cues.append((role.ref, start, end))
                 else:
                     triggers.setdefault(role.ref, []).append((s, e))
 
         if triggers or ((forwarded or media_kind) and self._message_level):
-            meta = MessageMeta(forwarded, forward_origin, media_kind)
+            meta = (
+                MessageMeta(forwarded, forward_origin, media_kind)
+                if forwarded or forward_origin is not None or media_kind is not None
+                else _PLAIN
+            )
             hits.extend(self._run_heuristics(text, norm, triggers, meta))
         if hits and (allow_spans or cues):
             hits = self._suppress(hits, allow_spans, cues, folded)
         if want_pii:
-            for match in find_pii(text):
-                info = self._pii.get(match.kind)
-                if info is not None:
-                    hits.append(
-                        Hit(info.category, info.kind, info.article, text[match.start : match.end],
-                            match.start, match.end, info.reason, "pii")
-                    )  # fmt: skip
-        return self._dedupe(hits)
+            hits = self._pii_hits(text, hits)
+        return self._dedupe(hits) if hits else hits
+
+    def _pii_hits(self, text: str, hits: list[Hit]) -> list[Hit]:
+        for match in find_pii(text):
+            info = self._pii.get(match.kind)
+            if info is not None:
+                hits.append(
+                    Hit(info.category, info.kind, info.article, text[match.start : match.end],
+                        match.start, match.end, info.reason, "pii")
+                )  # fmt: skip
+        return hits
 
     def _run_heuristics(
         self, text: str, norm: Normalised, triggers: dict[int, list[Span]], meta: MessageMeta
-    ) -> Iterable[Hit]:
-        order = sorted(set(triggers) | set(self._message_level))
+    ) -> list[Hit]:
+        order = sorted(triggers.keys() | self._message_level) if self._message_level else triggers
+        hits: list[Hit] = []
         for index in order:
             spec = self._heuristics[index]
-            for start, end in HEURISTICS[spec.name](spec, norm, triggers.get(index, []), meta):
-                yield Hit(spec.category, spec.kind, spec.article, text[start:end], start, end,
-                          spec.reason, "heuristic")  # fmt: skip
+            for start, end in self._checks[index](spec, norm, triggers.get(index, []), meta):
+                hits.append(
+                    Hit(spec.category, spec.kind, spec.article, text[start:end], start, end,
+                        spec.reason, "heuristic")
+                )  # fmt: skip
+        return hits
 
     def _suppress(
         self,
         hits: list[Hit],
-        allow_spans: list[Span],
+        allow_spans: list[tuple[int, int, int]],
         cues: list[tuple[int, int, int]],
         folded: str,
     ) -> list[Hit]:
-        """Drop hits inside an allow-listed phrase, and lexicon hits sharing a sentence with an
+        """Drop hits inside an allow-listed phrase (of the categories its file applies to, all by
+        default), and lexicon hits sharing a sentence with an
         enforcement/publicity cue (打击, 禁毒, 反诈 …) that is not itself part of a hit.
         Heuristics already weigh their own context, so cues leave them alone."""
         term_spans = [(h.start, h.end) for h in hits if h.source == "lexicon"]
@@ -297,7 +344,10 @@ class Detector:
         ]
         kept: list[Hit] = []
         for hit in hits:
-            if hit.end > hit.start and any(a <= hit.start and hit.end <= b for a, b in allow_spans):
+            if hit.end > hit.start and any(
+                a <= hit.start and hit.end <= b and _applies(self._allow[ref], hit)
+                for ref, a, b in allow_spans
+            ):
                 continue
             if live_cues and hit.source == "lexicon":
                 lo, hi = _sentence_bounds(folded, hit.start)

@@ -50,6 +50,8 @@ _MARKING_RE = re.compile(
     r"|密级\s*[:：]?\s*(?:绝密|机密|秘密)"
 )
 _QUOTE_OPENERS = frozenset(":：“\"「『'")
+# Between 批示/指示 and the quote: spaces, 的, and a copula (是, 为, 就是, 如下).
+_INTRO_RE = re.compile(r"[\s的]*(?:就是|如下|是|为)?\s*")
 
 
 def _any_in(text: str, words: tuple[str, ...]) -> tuple[int, int] | None:
@@ -82,10 +84,10 @@ def statistics(
 ) -> list[Span]:
     """Statistics with no sign-off (R2 Art.13(5)): a statistics word plus a quantity, and no
     sign-off or official-source wording anywhere in the message."""
-    if _any_in(norm.text, spec.words.get("signoff", ())) is not None:
-        return []
-    quantities = list(_QUANTITY_RE.finditer(norm.folded))
+    quantities = list(_QUANTITY_RE.finditer(norm.folded))  # cheaper first: most have none
     if not quantities:
+        return []
+    if _any_in(norm.text, spec.words.get("signoff", ())) is not None:
         return []
     enough = (
         len(quantities) >= 2
@@ -142,7 +144,8 @@ def instruction(
         if title is None:
             continue
         ostart, oend = norm.span(title, e)
-        rest = norm.folded[oend:ohi].lstrip(" 的")
+        rest = norm.folded[oend:ohi]
+        rest = rest[_INTRO_RE.match(rest).end() :]  # "批示是：“…”", "指示如下："
         cue = _any_in(norm.text[lo:hi], spec.words.get("disclosure", ()))
         if (rest and rest[0] in _QUOTE_OPENERS) or cue is not None:
             if cue is not None:

@@ -77,11 +77,24 @@ class Normaliser:
             if re.match(r"\w", c):
                 table[ord(c)] = _SENTINEL
         self._fold_table = table
-        self._fold_keys = frozenset(char_map)
         boundary_class = "".join(re.escape(c) for c in sorted(BOUNDARIES))
-        self._slow_re = re.compile(rf"[^\w{boundary_class}]|_|([{_CJK}])\1")
         self._drop_re = re.compile(rf"[^\w{boundary_class}]+|_+")
-        self._repeat_re = re.compile(rf"([{_CJK}])\1+")
+        # The second and later characters of a run; removing them leaves the first.
+        self._repeat_re = re.compile(rf"(?<=([{_CJK}]))\1+")
+        # What ``prepare`` replaces, per character: the fold, or "" for a separator. Characters
+        # outside the Basic Multilingual Plane are looked up (or judged) one by one.
+        self._replacement: dict[str, str] = dict(char_map)
+        non_word = re.compile(rf"[^\w{boundary_class}]|_")
+        bmp = "".join(map(chr, range(0x10000)))
+        for char in non_word.findall(bmp):
+            self._replacement.setdefault(char, "")
+        changed = [c for c in self._replacement if ord(c) < 0x10000]
+        resized = [c for c in changed if len(self._replacement[c]) != 1]
+        # One character class each: the regex engine tests a class with a bitmap, so one search
+        # over a plain message costs about as much as a set-membership test. Every character
+        # beyond the BMP (emoji, styled letters, rare ideographs) takes the careful path.
+        self._changed_re = re.compile(f"[{_char_class(changed)}\U00010000-\U0010ffff]")
+        self._resized_re = re.compile(f"[{_char_class(resized)}\U00010000-\U0010ffff]")
 
     def fold(self, text: str) -> str:
         """One-to-one folding only: same length as ``text``."""
@@ -90,22 +103,40 @@ class Normaliser:
             folded = "".join(o if f == _SENTINEL else f for o, f in zip(text, folded, strict=True))
         return folded
 
+    def _replace(self, match: re.Match[str]) -> str:
+        char = match.group()
+        out = self._replacement.get(char)
+        if out is None:  # beyond the BMP and not folded: kept if it is a word character
+            out = char if char.isalnum() else ""
+        return out
+
+    def prepare(self, text: str) -> tuple[str, bool]:
+        """Folded text with separators dropped but repeated characters NOT collapsed, and whether
+        it is the same length as ``text`` with every offset unchanged.
+
+        The detector's fast path: a plain message costs one regex search. The result equals
+        ``normalise(text).text`` whenever it has no repeated CJK character.
+        """
+        if self._changed_re.search(text) is None:
+            return text, True
+        return self._changed_re.sub(self._replace, text), self._resized_re.search(text) is None
+
+    def collapse(self, text: str) -> str:
+        """Runs of one CJK character collapsed to one (``赌赌博`` → ``赌博``)."""
+        return self._repeat_re.sub("", text)
+
     def normalise(self, text: str) -> Normalised:
-        # The membership test is three times cheaper than translate, and most messages need none.
-        folded = text if self._fold_keys.isdisjoint(text) else text.translate(self._fold_table)
-        if self._slow_re.search(folded) is None:
-            return Normalised(text, folded, folded, None)
-        if _SENTINEL in folded:  # expanding characters: build the map now, it gives the text
-            out, starts, ends = self.offsets(text, folded)
-            return Normalised(text, self.fold(text), out, self, starts, ends)
-        out = self._repeat_re.sub(r"\1", self._drop_re.sub("", folded))
-        return Normalised(text, folded, out, self)
+        out, same_offsets = self.prepare(text)
+        collapsed = self.collapse(out)
+        if same_offsets and len(collapsed) == len(out):
+            return Normalised(text, out, out, None)  # one-to-one folds at most
+        return Normalised(text, self.fold(text), collapsed, self)
 
     def offsets(self, text: str, folded: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
         """The normalised text and, per character of it, its original start and end.
 
-        Must agree exactly with the regex path of ``normalise``: separators dropped, then runs of
-        one CJK character collapsed to one.
+        Must agree exactly with ``normalise``: separators dropped, then runs of one CJK
+        character collapsed to one.
         """
         special = self._special
         out: list[str] = []
@@ -130,3 +161,18 @@ class Normaliser:
     def term(self, term: str) -> str:
         """A lexicon term in matcher form."""
         return self.normalise(term).text
+
+
+def _char_class(chars: list[str]) -> str:
+    """A regex character class body for ``chars``, as ranges of consecutive code points."""
+    codes = sorted(set(map(ord, chars)))
+    parts: list[str] = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        first, last = chr(codes[i]), chr(codes[j])
+        parts.append(re.escape(first) if i == j else f"{re.escape(first)}-{re.escape(last)}")
+        i = j + 1
+    return "".join(parts)

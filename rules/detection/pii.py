@@ -55,6 +55,9 @@ _NOT_PERSONAL_CONTEXT = ("单号", "编号", "流水号", "批号", "序列号",
                          "发票号", "合同号", "文号", "批次", "条码")  # fmt: skip
 
 
+_SHORTEST = 11  # a mobile; IDs have 15 or 18 characters, bank cards 15 to 19
+
+
 @dataclass(frozen=True, slots=True)
 class PiiMatch:
     kind: str
@@ -63,9 +66,20 @@ class PiiMatch:
     value: str  # canonical form: digits (and X), or the e-mail / address as written
 
 
+# The folds that can change a result. Left out: ，！？；：（） — the patterns below treat both
+# widths alike (or not at all), and nearly every Chinese message has a ，.
+_FOLD_NEEDED_RE = re.compile(
+    "[\uff02-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff1e\uff20-\uff5e\u3000\u2010-\u2014]"
+)
+# Necessary conditions, on the raw text, for ``find_pii`` to find anything (see may_hold_pii).
+_THREE_DIGITS_RE = re.compile(r"[0-9０-９]{3}")
+_SEVEN_DIGITS_RE = re.compile(r"\d(?:[ \-\u3000\uff0d\u2010-\u2014]?\d){6}")
+
+
 def fold_pii(text: str) -> str:
     """Full-width digits, letters and dashes to ASCII, keeping every offset."""
-    return text.translate(_FOLD)
+    # translate costs ~0.1 µs per character; one regex search tells whether it would change any.
+    return text if _FOLD_NEEDED_RE.search(text) is None else text.translate(_FOLD)
 
 
 def valid_birth_date(value: str) -> bool:
@@ -133,19 +147,23 @@ def _classify(digits: str, text: str, start: int, end: int) -> str | None:
         return "id_card"
     if n == 15 and valid_id15(digits):
         return "id_card"
-    if not digits.isdigit() or _near(text, start, end, _NOT_PERSONAL_CONTEXT, 8, 0):
+    if not digits.isdigit():
         return None
-    if n == 11 and valid_mobile(digits):
-        return "mobile"
-    if n == 13 and digits.startswith("86") and valid_mobile(digits[2:]):
-        return "mobile"
-    if (
+    kind = None
+    if (n == 11 and valid_mobile(digits)) or (
+        n == 13 and digits[:2] == "86" and valid_mobile(digits[2:])
+    ):
+        kind = "mobile"
+    elif (
         15 <= n <= 19
         and luhn_ok(digits)
         and (known_card_range(digits) or _near(text, start, end, _CARD_CONTEXT, 12, 6))
     ):
-        return "bank_card"
-    return None
+        kind = "bank_card"
+    # Only a number that validates is worth the context look-up (an order number's label).
+    if kind is not None and _near(text, start, end, _NOT_PERSONAL_CONTEXT, 8, 0):
+        return None
+    return kind
 
 
 def _numbers(folded: str) -> list[PiiMatch]:
@@ -160,19 +178,41 @@ def _numbers(folded: str) -> list[PiiMatch]:
             idx = raw.index(part, pos)
             groups.append((part.lstrip("+"), offset + idx, offset + idx + len(part)))
             pos = idx + len(part)
-        i = 0
-        while i < len(groups):
-            for j in range(len(groups), i, -1):
-                digits = "".join(g[0] for g in groups[i:j])
+        # Longest run of groups first; runs too short to validate are not even joined.
+        ends = [0]
+        for g in groups:
+            ends.append(ends[-1] + len(g[0]))
+        i, n = 0, len(groups)
+        while i < n:
+            taken = 0
+            for j in range(n, i, -1):
+                if ends[j] - ends[i] < _SHORTEST:
+                    break  # shorter still for every smaller j: nothing can validate
+                digits = "".join(g[0] for g in groups[i:j]).upper()
                 start, end = groups[i][1], groups[j - 1][2]
-                kind = _classify(digits.upper(), folded, start, end)
+                kind = _classify(digits, folded, start, end)
                 if kind is not None:
-                    found.append(PiiMatch(kind, start, end, digits.upper()))
-                    i = j
+                    found.append(PiiMatch(kind, start, end, digits))
+                    taken = j
                     break
-            else:
-                i += 1
+            i = taken or i + 1
     return found
+
+
+def may_hold_pii(text: str) -> bool:
+    """Cheap gate before ``find_pii``. False means nothing here would be reported: no @ for an
+    e-mail, and no run of three digits (which every reported number or address has), or no
+    seven digits for a number and no 住/地址/家在 for an address."""
+    if "@" in text or "＠" in text:
+        return True
+    if _THREE_DIGITS_RE.search(text) is None:
+        return False
+    return (
+        _SEVEN_DIGITS_RE.search(text) is not None
+        or "住" in text
+        or "地址" in text
+        or "家在" in text
+    )
 
 
 def find_pii(text: str) -> list[PiiMatch]:

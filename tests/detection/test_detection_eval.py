@@ -8,6 +8,19 @@ from pathlib import Path
 from rules.detection import CATEGORIES, Detector
 
 EVAL = Path(__file__).resolve().parent.parent / "data" / "detection_eval.jsonl"
+DEVELOPMENT = ("dev", "heldout")  # the lexicons were fitted to these
+HELD_OUT = "heldout2"  # written before the last lexicon round, measured once (docs/detection.md)
+# Positives found per category on heldout2 when it was measured: the figures must not get worse.
+HELD_OUT_FOUND = {
+    "illegal": 9,
+    "harmful": 4,
+    "secret": 9,
+    "internal": 10,
+    "privacy": 10,
+    "abuse": 8,
+    "unverified": 9,
+    "offtopic": 9,
+}
 
 
 def records() -> list[dict]:
@@ -15,18 +28,7 @@ def records() -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def test_eval_set_covers_every_category_and_has_a_held_out_part():
-    recs = records()
-    assert len(recs) >= 300
-    labelled = {c for r in recs for c in r["labels"]}
-    assert labelled == set(CATEGORIES)
-    assert {r["split"] for r in recs} == {"dev", "heldout"}
-    for split in ("dev", "heldout"):
-        assert {c for r in recs if r["split"] == split for c in r["labels"]} == set(CATEGORIES)
-
-
-def test_eval_recall_and_false_alarms_hold(detector: Detector):
-    recs = records()
+def measure(detector: Detector, recs: list[dict]) -> tuple[dict, dict, int, int]:
     found = {c: 0 for c in CATEGORIES}
     total = {c: 0 for c in CATEGORIES}
     ordinary = flagged = 0
@@ -46,6 +48,35 @@ def test_eval_recall_and_false_alarms_hold(detector: Detector):
         if not rec["labels"]:
             ordinary += 1
             flagged += bool(got)
+    return found, total, ordinary, flagged
+
+
+def test_eval_set_covers_every_category_and_has_held_out_parts():
+    recs = records()
+    assert len(recs) >= 450
+    labelled = {c for r in recs for c in r["labels"]}
+    assert labelled == set(CATEGORIES)
+    assert {r["split"] for r in recs} == {*DEVELOPMENT, HELD_OUT}
+    for split in (*DEVELOPMENT, HELD_OUT):
+        assert {c for r in recs if r["split"] == split for c in r["labels"]} == set(CATEGORIES)
+    held = [r for r in recs if r["split"] == HELD_OUT]
+    assert len(held) >= 150
+    assert sum(1 for r in held if not r["labels"]) >= 70
     for cat in CATEGORIES:
-        assert found[cat] / total[cat] >= 0.8, (cat, found[cat], total[cat])
-    assert flagged / ordinary <= 0.03
+        assert sum(1 for r in held if cat in r["labels"]) >= 8, cat
+
+
+def test_development_recall_and_false_alarms_hold(detector: Detector):
+    recs = [r for r in records() if r["split"] in DEVELOPMENT]
+    found, total, ordinary, flagged = measure(detector, recs)
+    for cat in CATEGORIES:
+        assert found[cat] == total[cat], (cat, found[cat], total[cat])
+    assert flagged == 0, (flagged, ordinary)
+
+
+def test_held_out_figures_do_not_regress(detector: Detector):
+    recs = [r for r in records() if r["split"] == HELD_OUT]
+    found, total, ordinary, flagged = measure(detector, recs)
+    for cat in CATEGORIES:
+        assert found[cat] >= HELD_OUT_FOUND[cat], (cat, found[cat], total[cat])
+    assert flagged / ordinary <= 0.02, (flagged, ordinary)

@@ -1,0 +1,64 @@
+"""The detector's fast paths (no normalisation needed, repeats found by the automaton, the PII
+gate) must give exactly what the careful path gives."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from rules.detection import Detector
+from rules.detection.pii import find_pii, may_hold_pii
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("谢谢谢谢，赌赌博网站", "赌赌博网站"),  # a repeat elsewhere, and one inside the term
+        ("哈哈哈，内部资料，不得外传", "内部资料，不得外传"),
+        ("ＯＫ，赌博网站", "赌博网站"),  # one-to-one folds only
+        ("赌 博网站，谢谢谢", "赌 博网站"),  # separators and repeats together
+    ],
+)
+def test_spans_survive_every_path(detector: Detector, text: str, match: str):
+    hits = detector.detect(text)
+    assert hits, text
+    assert text[hits[0].start : hits[0].end] == hits[0].match
+    assert hits[0].match.startswith(match[:2])
+
+
+def test_repeats_outside_terms_change_nothing(detector: Detector):
+    plain = detector.detect("听说要裁员了")
+    repeated = detector.detect("哈哈哈哈，听说要裁员了")
+    assert [(h.category, h.kind, h.match) for h in plain] == [
+        (h.category, h.kind, h.match) for h in repeated
+    ]
+    assert [h.start + 5 for h in plain] == [h.start for h in repeated]
+
+
+def test_expanding_symbols_keep_spans_on_the_original(detector: Detector):
+    # ℡ folds to "tel" and ‼ to "!!": the span of what follows must still point at it.
+    for text in ("℡赌博网站", "内部资料‼不得外传", "㎏赌博网站"):
+        hits = detector.detect(text)
+        assert hits, text
+        assert all(text[h.start : h.end] == h.match for h in hits)
+        assert not any(c in hits[0].match for c in "℡‼㎏")
+
+
+def _number(rng: random.Random) -> str:
+    digits = "".join(rng.choice("0123456789") for _ in range(rng.choice((3, 7, 11, 15, 18, 19))))
+    seps = (" ", "-", "　", "－", "")
+    return "".join(d + (rng.choice(seps) if rng.random() < 0.2 else "") for d in digits)
+
+
+def test_the_pii_gate_never_hides_personal_data():
+    """Everything find_pii reports that has an @ or a run of three digits (the detector has always
+    required one: a room number, a phone or ID number) passes the gate."""
+    rng = random.Random(11)
+    words = ("", "住址：", "家住", "卡号", "手机", "邮箱 a@b.cn ", "订单号", "１３８")
+    tails = ("", "号楼3单元", "栋202室", "，谢谢", "@qq.com")
+    for _ in range(3000):
+        text = rng.choice(words) + _number(rng) + rng.choice(tails)
+        if find_pii(text) and ("@" in text or re.search("[0-9０-９]{3}", text)):
+            assert may_hold_pii(text), text
