@@ -30,9 +30,12 @@ from bot.events import (
 from bot.executor import Executor, Target
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
+from rules.actions import Action, ActionKind
+from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
 from rules.decisions import Decision
 from rules.detection.detector import Detector
 from rules.engine import Engine
+from rules.nickname import nickname_complies
 from rules.observation import GroupState, Kind, MemberRecord, Observation
 from storage.repository import MemberRow, Repository
 from storage.store import Store
@@ -258,6 +261,8 @@ class Application:
         *,
         message: MessagePosted | None = None,
     ) -> list[Decision]:
+        if self._is_self(event.platform, member):
+            return await self._check_own_name(event, member, kind)
         is_admin = False
         if not member.is_service_account:
             is_admin = await self.admins.is_admin(event.platform, event.chat_id, member)
@@ -295,6 +300,33 @@ class Application:
             )
             await self.executor.apply(target, decisions)
         return decisions
+
+    async def _check_own_name(self, event: AnyEvent, member: Member, kind: Kind) -> list[Decision]:
+        """The bot follows the real-name rule too (unless exempted), but it cannot remind or
+        remove itself: when its own name in a group does not comply, the group's admins are
+        told once per join or rename, and that is recorded."""
+        policy = policy_for(self.settings, event.platform, event.chat_id).nickname
+        if kind not in (Kind.JOIN, Kind.NICKNAME) or not policy.enabled:
+            return []
+        if member.user_id in policy.exempt_user_ids:
+            return []
+        if nickname_complies(member.nickname, policy.pattern):
+            return []
+        decision = Decision(
+            rule="nickname",
+            article=NICKNAME_ARTICLE,
+            category="nickname",
+            severity="low",
+            actions=(Action(ActionKind.NOTIFY_ADMINS),),
+            user_id=member.user_id,
+            reason="reason.bot_nickname_invalid",
+            params={"nickname": member.nickname, "example": policy.example},
+        )
+        target = Target(
+            event.platform, event.chat_id, event.chat_title, member.user_id, member.nickname
+        )
+        await self.executor.apply(target, [decision])
+        return [decision]
 
     async def decide(
         self,

@@ -506,6 +506,12 @@ class Executor:
 
     def _admin_notice(self, target: Target, decision: Decision) -> str:
         actions = self._actions_text(decision)
+        if decision.reason == "reason.bot_nickname_invalid":
+            return self.t(
+                "notice.bot_nickname_admin",
+                nickname=decision.params.get("nickname", target.nickname),
+                example=decision.params.get("example", ""),
+            )
         if decision.category == "nickname":
             return self.t(
                 "notice.nickname_deadline_admin",

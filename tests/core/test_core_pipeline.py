@@ -351,3 +351,30 @@ async def test_quiet_until_a_time_in_the_configured_zone(
     assert ("set_quiet", "console-group", "off") not in h.adapter.calls
     await h.advance(timedelta(minutes=2))
     assert ("set_quiet", "console-group", "off") in h.adapter.calls
+
+
+async def test_the_bot_follows_the_real_name_rule_but_never_acts_on_itself(h: Harness) -> None:
+    from bot.events import MemberJoined
+
+    await h.say("/admin 管理员-办公室")
+    bot = Member(user_id="bot", nickname="GroupGuard", is_bot=True)
+    handled = await h.app.handle(
+        MemberJoined(platform="console", chat_id="console-group", update_id="j-bot", member=bot)
+    )
+    assert [d.reason for d in handled.decisions] == ["reason.bot_nickname_invalid"]
+    told = [t for where, t in h.adapter.sent if where == "private:u1"]
+    assert told and "GroupGuard" in told[0] and "exempt_user_ids" in told[0]
+    assert not [c for c in h.adapter.calls if c[0] in ("remove", "ban", "mute")]
+    assert await h.app.store.read(lambda r: r.armed_timers()) == []
+
+
+async def test_an_exempted_bot_name_is_left_alone(sqlite_url: str) -> None:
+    from bot.events import MemberJoined
+
+    h = await make_harness(sqlite_url, policy={"nickname": {"exempt_user_ids": ["bot"]}})
+    bot = Member(user_id="bot", nickname="GroupGuard", is_bot=True)
+    handled = await h.app.handle(
+        MemberJoined(platform="console", chat_id="console-group", update_id="j-bot", member=bot)
+    )
+    assert handled.decisions == () and h.adapter.sent == []
+    await h.close()
