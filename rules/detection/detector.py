@@ -27,6 +27,7 @@ _DOUBLED_CJK = tuple(
     chr(c) * 2 for low, high in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF)) for c in range(low, high + 1)
 )
 _RANK = MappingProxyType({c: i for i, c in enumerate(CATEGORIES)})
+_RAW_LISTS = frozenset({"triggers", "media_kinds", "require"})  # not normalised as word lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class Detector:
         pii: dict[str, _Info],
         disabled: frozenset[str],
         warnings: Sequence[str] = (),
+        overrides: Sequence[tuple[frozenset[str], frozenset[str]]] = (),
     ) -> None:
         self._normaliser = normaliser
         # Repeat markers: every doubled CJK character ("赌赌", "谢谢"), after the real patterns.
@@ -107,8 +109,15 @@ class Detector:
         self._infos = tuple(infos)
         self._allow = tuple(allow_files)
         self._heuristics = tuple(heuristics)
+        # Heuristic hits that enforcement/publicity cues drop like lexicon hits (category, kind).
+        self._cued = frozenset((h.category, h.kind) for h in heuristics if h.cues)
+        # (winners, losers): a loser hit sharing a sentence with a winner hit is dropped.
+        self._overrides = tuple(overrides)
+        self._loser_categories = frozenset(
+            name.split(".", 1)[0] for _, losers in self._overrides for name in losers
+        )
         self._message_level = frozenset(i for i, h in enumerate(heuristics) if not h.triggers)
-        self._checks = tuple(HEURISTICS[h.name] for h in heuristics)
+        self._checks = tuple(HEURISTICS[h.check or h.name] for h in heuristics)
         # Patterns that are only heuristic triggers (and not Latin): no span is needed for them.
         self._trigger_only = frozenset(
             i
@@ -183,7 +192,25 @@ class Detector:
             pii=pii,
             disabled=disabled,
             warnings=builder.warnings,
+            overrides=cls._override_rules(sources.checks, builder),
         )
+
+    @staticmethod
+    def _override_rules(
+        checks: dict[str, Any], builder: _Builder
+    ) -> list[tuple[frozenset[str], frozenset[str]]]:
+        """``[overrides]`` in checks.toml: ``winner = ["loser", ...]``, each a category or
+        category.kind."""
+        rules: list[tuple[frozenset[str], frozenset[str]]] = []
+        for winner, losers in checks.get("overrides", {}).items():
+            names = [winner, *losers] if isinstance(losers, list) else [winner]
+            if not isinstance(losers, list) or any(
+                n.split(".", 1)[0] not in CATEGORIES for n in names
+            ):
+                builder.warnings.append(f"checks.toml: bad override {winner!r} = {losers!r}")
+                continue
+            rules.append((frozenset([winner]), frozenset(losers)))
+        return rules
 
     @staticmethod
     def _heuristic_specs(
@@ -191,23 +218,25 @@ class Detector:
     ) -> list[HeuristicSpec]:
         specs: list[HeuristicSpec] = []
         for name, table in checks.get("heuristic", {}).items():
-            if name not in HEURISTICS:
-                builder.warnings.append(f"checks.toml: unknown heuristic {name!r}")
+            check = table.get("check", name)
+            if check not in HEURISTICS:
+                builder.warnings.append(f"checks.toml: unknown heuristic {check!r} ({name})")
                 continue
             if table["category"] in disabled or not table.get("enabled", True):
                 continue
             words = {
                 key: tuple(filter(None, (normaliser.term(w) for w in value)))
                 for key, value in table.items()
-                if isinstance(value, list) and key not in ("triggers", "media_kinds")
+                if isinstance(value, list) and key not in _RAW_LISTS
             }
-            values = {k: tuple(v) for k, v in table.items() if k == "media_kinds"}
+            values = {k: tuple(v) for k, v in table.items() if k in _RAW_LISTS and k != "triggers"}
             role = Role(TRIGGER, len(specs))
             added = (builder.add(t, role, f"heuristic {name}") for t in table.get("triggers", ()))
             triggers = tuple(n for n in added if n)
             specs.append(
                 HeuristicSpec(
                     name=name,
+                    check=check,
                     category=table["category"],
                     kind=table["kind"],
                     article=table["article"],
@@ -215,6 +244,8 @@ class Detector:
                     triggers=triggers,
                     words=words,
                     values=values,
+                    cues=bool(table.get("cues", False)),
+                    window=int(table.get("window", 0)),
                 )
             )
         return specs
@@ -297,6 +328,12 @@ class Detector:
             hits.extend(self._run_heuristics(text, norm, triggers, meta))
         if hits and (allow_spans or cues):
             hits = self._suppress(hits, allow_spans, cues, folded)
+        if (
+            self._overrides
+            and len(hits) > 1
+            and any(h.category in self._loser_categories for h in hits)
+        ):
+            hits = self._override(hits, text)
         if want_pii:
             hits = self._pii_hits(text, hits)
         return self._dedupe(hits) if hits else hits
@@ -349,11 +386,31 @@ class Detector:
                 for ref, a, b in allow_spans
             ):
                 continue
-            if live_cues and hit.source == "lexicon":
+            if live_cues and (hit.source == "lexicon" or (hit.category, hit.kind) in self._cued):
                 lo, hi = _sentence_bounds(folded, hit.start)
                 if any(
                     lo <= cs and ce <= hi and _applies(self._allow[ref], hit)
                     for ref, cs, ce in live_cues
+                ):
+                    continue
+            kept.append(hit)
+        return kept
+
+    def _override(self, hits: list[Hit], text: str) -> list[Hit]:
+        """Drop a hit of a lesser category sharing a sentence with a hit that overrides it
+        (``出售…业主信息，需要的私聊`` is illegal, not also an advert; ``机密，仅限内部传阅`` is
+        secret, not also internal)."""
+        kept: list[Hit] = []
+        for hit in hits:
+            keys = {hit.category, f"{hit.category}.{hit.kind}"}
+            losing = [w for w, losers in self._overrides if keys & losers]
+            if losing and hit.end > hit.start:
+                lo, hi = _sentence_bounds(text, hit.start)
+                if any(
+                    lo <= o.start < hi
+                    and o.end > o.start
+                    and any({o.category, f"{o.category}.{o.kind}"} & w for w in losing)
+                    for o in hits
                 ):
                     continue
             kept.append(hit)

@@ -33,14 +33,22 @@ class HeuristicSpec:
     triggers: tuple[str, ...]  # normalised
     words: Mapping[str, tuple[str, ...]]  # other normalised word lists, by name
     values: Mapping[str, tuple[str, ...]]  # raw (not normalised) lists, e.g. media kinds
+    cues: bool = False  # enforcement/publicity cues drop its hits as they drop lexicon hits
+    check: str = ""  # the function in HEURISTICS, when not ``name`` (``check = "cooccurrence"``)
+    window: int = (
+        0  # cooccurrence: other words within this many characters of the trigger (0: sentence)
+    )
 
 
 Span = tuple[int, int]
 Heuristic = Callable[[HeuristicSpec, Normalised, list[Span], MessageMeta], list[Span]]
 
+# A number with a unit (``47处``, ``85%``), also approximate (``1200余人``, ``30多户``,
+# ``二百余间``; Chinese numerals only with 余/多, so ``一起`` and ``三人行`` are no quantity).
 _QUANTITY_RE = re.compile(
-    r"\d+(?:[.,]\d+)?\s*(?:%|‰|人次|人|户|例|起|件|处|家|万|亿|元|吨|宗|次|名|所|座|辆|头|只|"
-    r"公斤|平方米|亩|公里|个百分点|倍)"
+    r"(?:\d+(?:[.,]\d+)?\s*(?:余|多)?|[一二两三四五六七八九十百千万]+[余多])\s*(?:万|亿)?\s*"
+    r"(?:%|‰|人次|人|户|例|起|件|处|家|元|吨|宗|次|名|所|座|辆|头|只|间|栋|幢|套|项|位|台|批|"
+    r"床|公斤|千克|平方米|平方公里|立方米|毫米|亩|公里|个百分点|倍)"
 )
 _PERCENT_RE = re.compile(r"\d+(?:\.\d+)?\s*[%‰]")
 _MARKING_RE = re.compile(
@@ -185,6 +193,35 @@ def _pair_in_sentence(key: str) -> Heuristic:
     return check
 
 
+def cooccurrence(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """A trigger and a word of every list named in ``require`` in one sentence, and no word of
+    ``except`` there: what one word cannot decide (a card game and a stake, a scam state and a
+    lure, a sale and residents' data). Configured in checks.toml with ``check = "cooccurrence"``;
+    ``window = N`` narrows "one sentence" to N characters either side of the trigger."""
+    found: list[Span] = []
+    required = spec.values.get("require", ())
+    unless = spec.words.get("except", ())
+    window = spec.window
+    for s, e in triggers:
+        lo, hi = norm.sentence(s)  # normalised bounds only: no offset map unless something is found
+        if unless and _any_in(norm.text[lo:hi], unless) is not None:
+            continue  # ``except`` words count anywhere in the sentence
+        if window:
+            lo, hi = max(lo, s - window), min(hi, e + window)
+        sentence = norm.text[lo:hi]
+        first, last = s, e
+        for key in required:
+            other = _any_in(sentence, spec.words.get(key, ()))
+            if other is None:
+                break
+            first, last = min(first, lo + other[0]), max(last, lo + other[1])
+        else:
+            found.append(norm.span(first, last))
+    return found
+
+
 HEURISTICS: Mapping[str, Heuristic] = MappingProxyType(
     {
         "secret_marking": secret_marking,
@@ -195,5 +232,6 @@ HEURISTICS: Mapping[str, Heuristic] = MappingProxyType(
         "minutes": minutes,
         "martyrs": _pair_in_sentence("denial"),
         "disaster_mockery": _pair_in_sentence("mockery"),
+        "cooccurrence": cooccurrence,
     }
 )

@@ -8,18 +8,24 @@ from pathlib import Path
 from rules.detection import CATEGORIES, Detector
 
 EVAL = Path(__file__).resolve().parent.parent / "data" / "detection_eval.jsonl"
-DEVELOPMENT = ("dev", "heldout")  # the lexicons were fitted to these
-HELD_OUT = "heldout2"  # written before the last lexicon round, measured once (docs/detection.md)
-# Positives found per category on heldout2 when it was measured: the figures must not get worse.
+DEVELOPMENT = ("dev", "heldout", "heldout2")  # the lexicons were fitted to these
+HELD_OUT = "heldout3"  # written before the third lexicon round, measured once (docs/detection.md)
+# Positives found per category on heldout3 when it was measured: the figures must not get worse.
 HELD_OUT_FOUND = {
-    "illegal": 9,
-    "harmful": 4,
-    "secret": 9,
-    "internal": 10,
+    "illegal": 14,
+    "harmful": 10,
+    "secret": 8,
+    "internal": 8,
     "privacy": 10,
-    "abuse": 8,
-    "unverified": 9,
+    "abuse": 12,
+    "unverified": 13,
     "offtopic": 9,
+}
+# Development misses left on purpose (docs/detection.md): a word list does not reach them, and
+# the terms that would (真好, 让更多人知道) flag ordinary messages.
+KNOWN_DEVELOPMENT_MISSES = {
+    ("harmful", "地震了真好，学校塌了就不用上课了哈哈"),
+    ("unverified", "某某医院又死人了，内幕太恐怖，转发让更多人知道！！"),
 }
 
 
@@ -28,7 +34,9 @@ def records() -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def measure(detector: Detector, recs: list[dict]) -> tuple[dict, dict, int, int]:
+def measure(
+    detector: Detector, recs: list[dict], misses: set | None = None
+) -> tuple[dict, dict, int, int]:
     found = {c: 0 for c in CATEGORIES}
     total = {c: 0 for c in CATEGORIES}
     ordinary = flagged = 0
@@ -45,6 +53,8 @@ def measure(detector: Detector, recs: list[dict]) -> tuple[dict, dict, int, int]
         for cat in rec["labels"]:
             total[cat] += 1
             found[cat] += cat in got
+            if misses is not None and cat not in got:
+                misses.add((cat, rec["text"]))
         if not rec["labels"]:
             ordinary += 1
             flagged += bool(got)
@@ -63,14 +73,14 @@ def test_eval_set_covers_every_category_and_has_held_out_parts():
     assert len(held) >= 150
     assert sum(1 for r in held if not r["labels"]) >= 70
     for cat in CATEGORIES:
-        assert sum(1 for r in held if cat in r["labels"]) >= 8, cat
+        assert sum(1 for r in held if cat in r["labels"]) >= 10, cat
 
 
 def test_development_recall_and_false_alarms_hold(detector: Detector):
     recs = [r for r in records() if r["split"] in DEVELOPMENT]
-    found, total, ordinary, flagged = measure(detector, recs)
-    for cat in CATEGORIES:
-        assert found[cat] == total[cat], (cat, found[cat], total[cat])
+    misses: set[tuple[str, str]] = set()
+    _found, _total, ordinary, flagged = measure(detector, recs, misses)
+    assert misses <= KNOWN_DEVELOPMENT_MISSES, misses - KNOWN_DEVELOPMENT_MISSES
     assert flagged == 0, (flagged, ordinary)
 
 
