@@ -212,3 +212,10 @@ nonsense = ["offtopic"]
     d = Detector.load([ext], include_builtin=False)
     assert any("no_such_check" in w for w in d.warnings)
     assert any("override" in w for w in d.warnings)
+
+
+def test_do_not_forward_does_not_excuse_a_secret_marking(detector) -> None:  # type: ignore[no-untyped-def]
+    # A leaker writes "don't forward" as often as an official notice does.
+    hits = detector.detect("绝 密 材 料，不要转发")
+    assert [h.category for h in hits] == ["secret"]
+    assert hits[0].match == "绝 密"
