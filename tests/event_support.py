@@ -36,3 +36,27 @@ class EventRecorder:
         except TimeoutError:
             raise AssertionError(f"{len(self.events)}/{count} events: {self.events}") from None
         return self.events
+
+
+class HandledRecorder:
+    """An application listener: counts events the whole application has finished handling."""
+
+    def __init__(self) -> None:
+        self.handled: list[object] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, handled: object) -> None:
+        self.handled.append(handled)
+        self._changed.set()
+
+    async def wait(self, count: int, within: float = 15.0) -> list[object]:
+        async def enough() -> None:
+            while len(self.handled) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+        try:
+            await asyncio.wait_for(enough(), within)
+        except TimeoutError:
+            raise AssertionError(f"{len(self.handled)}/{count} events handled") from None
+        return self.handled

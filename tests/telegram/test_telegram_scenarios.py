@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from event_support import HandledRecorder
 from fake_bot_api import FakeBotApi, administrator, group, owner, user
-from telegram_harness import HandledRecorder, settings_for
+from telegram_harness import settings_for
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Application

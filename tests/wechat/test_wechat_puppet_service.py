@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from event_support import EventRecorder
+from event_support import EventRecorder, HandledRecorder
 from wechat_harness import PuppetServiceControl
 
 from adapters.wechat.adapter import WeChatAdapter
@@ -177,30 +177,6 @@ async def bot(
     from bot.config import DatabaseSettings, EscalationSettings, Settings
     from bot.runtime import build
     from rules.policy import EscalationTarget
-
-    class HandledRecorder:
-        def __init__(self) -> None:
-            import asyncio
-
-            self.handled: list[object] = []
-            self._changed = asyncio.Event()
-
-        def __call__(self, handled: object) -> None:
-            self.handled.append(handled)
-            self._changed.set()
-
-        async def wait(self, count: int, within: float = 15.0) -> None:
-            import asyncio
-
-            async def enough() -> None:
-                while len(self.handled) < count:
-                    self._changed.clear()
-                    await self._changed.wait()
-
-            try:
-                await asyncio.wait_for(enough(), within)
-            except TimeoutError:
-                raise AssertionError(f"{len(self.handled)}/{count} events handled") from None
 
     settings = Settings(
         database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'gg.db'}"),
