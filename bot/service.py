@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
 from adapters.base import Adapter
+from bot.app import Application
 from bot.config import Settings
 from bot.runtime import build
 from bot.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+def _reload(app: Application) -> None:
+    try:
+        terms = app.reload_lexicons()
+    except Exception:  # a broken lexicon file must not stop a running bot
+        log.exception("lexicon reload failed; keeping the lexicons already loaded")
+        return
+    log.warning("lexicons reloaded: %d terms", terms)
 
 
 async def serve(
@@ -22,6 +35,8 @@ async def serve(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # SIGHUP reloads the lexicons (config lexicon_dirs) without a restart.
+        loop.add_signal_handler(signal.SIGHUP, _reload, runtime.app)
     await runtime.app.start()
     ticking = asyncio.create_task(scheduler.run())
     try:

@@ -378,3 +378,19 @@ async def test_an_exempted_bot_name_is_left_alone(sqlite_url: str) -> None:
     )
     assert handled.decisions == () and h.adapter.sent == []
     await h.close()
+
+
+async def test_lexicons_reload_without_a_restart(tmp_path, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    extra = tmp_path / "lexicons" / "offtopic"
+    h = await make_harness(sqlite_url, lexicon_dirs=[str(tmp_path / "lexicons")])
+    before = (await h.say("张三-党群工作部: 周末一起去钓鱼吧"))[-1]
+    assert before.decisions == ()
+    extra.mkdir(parents=True)
+    (extra / "chatter.txt").write_text(
+        "@article R2 Art.13(6)\n@reason 与工作无关的闲聊\n钓鱼吧\n", encoding="utf-8"
+    )
+    h.app.reload_lexicons()
+    after = (await h.say("张三-党群工作部: 周末一起去钓鱼吧"))[-1]
+    assert [d.category for d in after.decisions] == ["offtopic"]
+    assert after.decisions[0].evidence[0].match == "钓鱼吧"
+    await h.close()
