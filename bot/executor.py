@@ -528,18 +528,31 @@ class Executor:
     async def _send(
         self, target: Target, text: str, *, mention_ids: Sequence[str] = (), ephemeral: bool = False
     ) -> str | None:
+        """Send to the group. Ephemeral reminders delete themselves later where the platform
+        allows it; the deletion is a timer row, so a restart does not leave them behind."""
         adapter = self.adapters.get(target.platform)
         if adapter is None or self.settings.dry_run:
             return None
-        delete_after = None
-        if ephemeral and adapter.capabilities.delete_own_messages:
-            delete_after = self.settings.telegram.reminder_delete_after.total_seconds()
-        return await call_with_retry(
-            lambda: adapter.send_message(
-                target.chat_id, text, mention=list(mention_ids), delete_after=delete_after
-            ),
+        message_id = await call_with_retry(
+            lambda: adapter.send_message(target.chat_id, text, mention=list(mention_ids)),
             **self._retry_kw(),
         )
+        if ephemeral and message_id and adapter.capabilities.delete_own_messages:
+            now = self.clock.now()
+            due = now + self.settings.telegram.reminder_delete_after
+            await self.store.write(
+                lambda r: r.arm_timer(
+                    "delete_message",
+                    target.platform,
+                    target.chat_id,
+                    None,
+                    due,
+                    now,
+                    {"message_id": message_id},
+                    replace=False,
+                )
+            )
+        return message_id
 
     async def notify_admins(self, platform: str, chat_id: str, text: str) -> list[str]:
         """Privately where possible; otherwise one message in the group."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from adapters.base import PlatformError
 from bot.executor import Target
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
@@ -11,6 +13,8 @@ from rules.observation import GroupState, Kind, MemberRecord, Observation
 
 if TYPE_CHECKING:
     from bot.app import Application
+
+log = logging.getLogger(__name__)
 
 
 def _timer_decision(
@@ -69,6 +73,13 @@ async def fire_timer(
         await app.executor.apply(
             Target(platform, chat_id, None, user_id, member.nickname), decisions
         )
+    elif kind == "delete_message":
+        adapter = app.adapters.get(platform)
+        if adapter is not None and payload.get("message_id"):
+            try:
+                await adapter.delete_message(chat_id, str(payload["message_id"]))
+            except PlatformError as exc:  # already gone, or the right was taken away
+                log.info("could not delete reminder %s: %s", payload["message_id"], exc)
     elif kind == "quiet_end":
         await app.executor.apply_one(
             Target(platform, chat_id, None, None, ""),

@@ -488,10 +488,13 @@ class Repository:
         due_at: datetime,
         at: datetime,
         payload: dict[str, Any] | None = None,
+        *,
+        replace: bool = True,
     ) -> int:
-        # One armed timer per (kind, member): re-arming replaces, so a mute extended by a
-        # second /mute does not lift at the first expiry.
-        await self.cancel_timers(kind, platform, chat_id, user_id)
+        # One armed timer per (kind, member) by default: re-arming replaces, so a mute
+        # extended by a second /mute does not lift at the first expiry.
+        if replace:
+            await self.cancel_timers(kind, platform, chat_id, user_id)
         result = await self.c.execute(
             insert(Timer)
             .values(

@@ -265,3 +265,22 @@ async def test_bot_without_delete_right_tells_the_admins_once(api, bot):
     assert len(notices) == 1
     records = await bot.audit(chat_id=str(CHAT_A["id"]), category="harmful")
     assert [outcome for kind, outcome in records if kind == "delete"] == ["failed", "failed"]
+
+
+async def test_a_reminder_deletes_itself_even_across_a_restart(api, bot, tmp_path, clock):
+    # The stranger's private chat is unreachable (Telegram: the bot cannot start a chat), so
+    # the reminder goes to the group, where it must not linger.
+    api.fail("sendMessage", times=1, status=403, description="Forbidden: bot can't initiate")
+    await api.join(CHAT_A, STRANGER)
+    await bot.handled.wait(1)
+    in_group = [c for c in api.calls_to("sendMessage") if c.params["chat_id"] == str(CHAT_A["id"])]
+    assert in_group, "the reminder was not posted in the group"
+    await bot.stop()
+    restarted = await start_bot(api, tmp_path / "gg.db", clock)
+    try:
+        clock.advance(timedelta(minutes=10, seconds=1))
+        assert await restarted.tick() >= 1
+        (delete,) = await api.wait_for("deleteMessage")
+        assert delete.params["chat_id"] == str(CHAT_A["id"])
+    finally:
+        await restarted.stop()
