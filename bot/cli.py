@@ -179,6 +179,7 @@ def audit(
             f"[{row['category']} {row['article']}] → {row['outcome'] or 'NO OUTCOME'}"
             + (f" ({row['detail']})" if row["detail"] else "")
             + (f" evidence: {evidence}" if evidence else "")
+            + (f" told: {', '.join(row['notified'])}" if row.get("notified") else "")
         )
     if not as_json:
         click.echo(f"{len(rows)} action(s)")

@@ -119,12 +119,16 @@ def test_audit_lists_actions_with_article_and_evidence(tmp_path: Path) -> None:
 
     asyncio.run(
         run_console(
-            load_settings(config), out=lambda _: None, lines=["张三-党群工作部: 加我微信带你赌博"]
+            load_settings(config),
+            out=lambda _: None,
+            lines=["张三-党群工作部: 加我微信带你赌博", "/join 小明"],
         )
     )
     result = run("audit", "-c", str(config), "--category", "illegal")
     assert "R1 Art.7" in result.output and "evidence: 赌博" in result.output
     assert "blacklist" in result.output and "→ done" in result.output
-    assert run("audit", "-c", str(config), "--category", "nickname").output.startswith("0 action")
+    reminded = run("audit", "-c", str(config), "--category", "nickname").output
+    assert "remind" in reminded and "told: u2" in reminded  # who was told is on record
+    assert run("audit", "-c", str(config), "--category", "quiet").output.startswith("0 action")
     as_json = [json.loads(x) for x in run("audit", "-c", str(config), "--json").output.splitlines()]
     assert all(row["outcome"] for row in as_json)
