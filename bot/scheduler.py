@@ -20,6 +20,7 @@ class Scheduler:
     def __init__(self, app, poll_seconds: float = 1.0) -> None:  # type: ignore[no-untyped-def]
         self.app = app
         self.poll_seconds = poll_seconds
+        # In front of the database's record, so a tick does not write once per second.
         self._windows_applied: set[tuple[str, str, str]] = set()
 
     async def tick(self) -> int:
@@ -55,6 +56,15 @@ class Scheduler:
                 if key in self._windows_applied:
                     continue
                 self._windows_applied.add(key)
+                # The database remembers across restarts: an admin who lifted quiet mode by
+                # hand inside the window is not overruled by a restart.
+                first = await self.app.store.write(
+                    lambda r, p=platform, c=chat_id, w=window.start: r.claim_quiet_window(
+                        p, c, w, now
+                    )
+                )
+                if not first:
+                    continue
                 from bot.executor import Target
 
                 await self.app.executor.apply_one(

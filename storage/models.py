@@ -213,3 +213,14 @@ class ProcessedUpdate(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime]
+
+
+class QuietWindowApplied(Base):
+    """A scheduled quiet window already applied to a group: a restart inside the window must
+    not switch quiet mode on again after an admin lifted it."""
+
+    __tablename__ = "quiet_windows_applied"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[str] = mapped_column(String(64), primary_key=True)
+    applied_at: Mapped[datetime]

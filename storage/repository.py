@@ -24,6 +24,7 @@ from storage.models import (
     NicknameChange,
     Offence,
     ProcessedUpdate,
+    QuietWindowApplied,
     Timer,
 )
 
@@ -91,6 +92,18 @@ class Repository:
         )
         result = await self.c.execute(stmt)
         return result.rowcount == 1
+
+    # --- scheduled quiet windows ---------------------------------------------------------
+    async def claim_quiet_window(
+        self, platform: str, chat_id: str, window_start: str, at: datetime
+    ) -> bool:
+        """True the first time a window is applied to a group, False ever after."""
+        stmt = (
+            self._insert_ignore(QuietWindowApplied)
+            .values(platform=platform, chat_id=chat_id, window_start=window_start, applied_at=at)
+            .on_conflict_do_nothing()
+        )
+        return (await self.c.execute(stmt)).rowcount == 1
 
     # --- groups --------------------------------------------------------------------------
     async def touch_group(

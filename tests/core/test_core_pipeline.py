@@ -394,3 +394,23 @@ async def test_lexicons_reload_without_a_restart(tmp_path, sqlite_url: str) -> N
     assert [d.category for d in after.decisions] == ["offtopic"]
     assert after.decisions[0].evidence[0].match == "钓鱼吧"
     await h.close()
+
+
+async def test_scheduled_quiet_window_applies_once_even_across_a_restart(sqlite_url: str) -> None:
+    # The harness clock starts at 2026-01-05 01:00 UTC; the window is 02:00–04:00 UTC.
+    window = {"start": "2026-01-05T10:00:00+08:00", "end": "2026-01-05T12:00:00+08:00"}
+    h = await make_harness(sqlite_url, quiet_schedule=[window])
+    await h.say("/admin 管理员-办公室")
+    await h.say("张三-党群工作部: 早")  # the group becomes known
+    await h.advance(timedelta(minutes=30))
+    assert ("set_quiet", "console-group", "on") not in h.adapter.calls
+    await h.advance(timedelta(minutes=31))
+    assert ("set_quiet", "console-group", "on") in h.adapter.calls
+    await h.say("管理员-办公室: /quiet off")  # lifted by hand inside the window
+    start = h.clock.now()
+    await h.close()
+    h2 = await make_harness(sqlite_url, quiet_schedule=[window])
+    h2.clock.set(start + timedelta(minutes=5))
+    await h2.scheduler.tick()
+    assert ("set_quiet", "console-group", "on") not in h2.adapter.calls
+    await h2.close()
