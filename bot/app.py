@@ -14,7 +14,7 @@ from datetime import datetime
 from adapters.base import Adapter
 from bot.admins import AdminDirectory
 from bot.clock import Clock
-from bot.config import Settings, policy_for
+from bot.config import Settings
 from bot.escalation_responses import EscalationResponder
 from bot.events import (
     AnyEvent,
@@ -305,7 +305,7 @@ class Application:
         """The bot follows the real-name rule too (unless exempted), but it cannot remind or
         remove itself: when its own name in a group does not comply, the group's admins are
         told once per join or rename, and that is recorded."""
-        policy = policy_for(self.settings, event.platform, event.chat_id).nickname
+        policy = self.settings.policy_for(event.platform, event.chat_id).nickname
         if kind not in (Kind.JOIN, Kind.NICKNAME) or not policy.enabled:
             return []
         if member.user_id in policy.exempt_user_ids:
@@ -336,7 +336,7 @@ class Application:
         record: MemberRecord,
         group: GroupState,
     ) -> list[Decision]:
-        policy = policy_for(self.settings, platform, chat_id)
+        policy = self.settings.policy_for(platform, chat_id)
         decisions = self.engine.decide(observation, policy, record, group)
         if any(d.counts_as_offence for d in decisions):
             # Only offending events pay for the history query; decide again with it so the

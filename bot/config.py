@@ -7,13 +7,22 @@ Secrets never live in the file: each secret setting names an environment variabl
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from rules.policy import Duration, EscalationTarget, GroupPolicy
 
@@ -98,6 +107,7 @@ class EscalationSettings(_Section):
 
 
 class Settings(_Section):
+    _group_policies: dict[tuple[str, str], GroupPolicy] = PrivateAttr(default_factory=dict)
     language: Literal["zh-CN", "en"] = "zh-CN"
     # Times shown to people (deadlines, mute ends) and typed by admins (/quiet 22:00).
     timezone: str = "Asia/Shanghai"
@@ -138,11 +148,36 @@ class Settings(_Section):
             seen.add(key)
         return groups
 
+    @model_validator(mode="after")
+    def _resolve_group_policies(self) -> Settings:
+        # Merged once here: a broken override stops start-up (not the first message in that
+        # group), and the per-message path only looks the result up.
+        resolved: dict[tuple[str, str], GroupPolicy] = {}
+        for index, group in enumerate(self.groups):
+            if not group.policy:
+                continue
+            merged = _deep_merge(self.policy.model_dump(mode="python"), group.policy)
+            try:
+                resolved[(group.platform, group.chat_id)] = GroupPolicy.model_validate(merged)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                path = ".".join(str(p) for p in ("groups", index, "policy", *first["loc"]))
+                raise ValueError(f"{path}: {first['msg'].removeprefix('Value error, ')}") from None
+        self._group_policies = resolved
+        return self
+
+    def policy_for(self, platform: str, chat_id: str) -> GroupPolicy:
+        """The group's policy: the top-level policy with the group's overrides applied."""
+        return self._group_policies.get((platform, chat_id), self.policy)
+
     def group(self, platform: str, chat_id: str) -> GroupSettings | None:
         for group in self.groups:
             if group.platform == platform and group.chat_id == chat_id:
                 return group
         return None
+
+
+_KEYED_MESSAGE = re.compile(r"^(?P<key>[\w]+(?:\.[\w]+)+): (?P<rest>.*)$", re.S)
 
 
 class ConfigError(Exception):
@@ -202,10 +237,14 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
             loc = tuple(
                 p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
             )
+            message = error["msg"].removeprefix("Value error, ")
+            if not loc and (inner := _KEYED_MESSAGE.match(message)):
+                # A whole-model check (group policy overrides) names the key in its message.
+                loc = tuple(int(p) if p.isdigit() else p for p in inner["key"].split("."))
+                message = inner["rest"]
             key = ".".join(str(p) for p in loc) or "(top level)"
             line = _line_for(loc, lines)
             where = f"line {line}" if line else "line ?"
-            message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{where}: {key}: {message}")
         raise ConfigError(source, problems) from None
 
@@ -218,16 +257,6 @@ def load_settings(path: Path | None) -> Settings:
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
     return parse_settings(text, str(path))
-
-
-def policy_for(settings: Settings, platform: str, chat_id: str) -> GroupPolicy:
-    """The group's policy: the top-level policy with the group's overrides applied."""
-    group = settings.group(platform, chat_id)
-    if group is None or not group.policy:
-        return settings.policy
-    base = settings.policy.model_dump(mode="python")
-    merged = _deep_merge(base, group.policy)
-    return GroupPolicy.model_validate(merged)
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from bot.runtime import build
 from bot.scheduler import Scheduler
 
 
-def _describe(handled: Handled, t: Callable[..., str]) -> Iterable[str]:
+def _describe(handled: Handled) -> Iterable[str]:
     for d in handled.decisions:
         actions = ", ".join(str(a) for a in d.actions) or "record"
         evidence = "; ".join(f"{e.match}[{e.start}:{e.end}] {e.kind}" for e in d.evidence)
@@ -50,7 +50,7 @@ async def _run_steps(
                 stats["events"] += 1
                 for d in handled.decisions:
                     stats[d.category] += 1
-                for line in _describe(handled, app.catalogue.t):
+                for line in _describe(handled):
                     out(line)
         await scheduler.tick()
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -469,16 +469,13 @@ class Executor:
     def _member_notice(
         self, target: Target, decision: Decision, action: Action, mention: str
     ) -> str:
+        policy = self.settings.policy_for(target.platform, target.chat_id)
         if decision.category == "nickname":
-            deadline = self.clock.now() + self.settings.policy.nickname.grace_period
+            deadline = self.clock.now() + policy.nickname.grace_period
             for a in decision.actions:
                 if a.kind is ActionKind.ARM_DEADLINE and a.duration:
                     deadline = self.clock.now() + a.duration
-            consequence = "、".join(
-                self.t(f"action.{a.kind}")
-                for a in self.settings.policy.nickname.action
-                if a.kind is not ActionKind.NOTIFY_ADMINS
-            )
+            consequence = "、".join(self.t(f"action.{a.kind}") for a in policy.nickname.action)
             return self.t(
                 "notice.nickname_remind",
                 mention=mention,
@@ -500,7 +497,7 @@ class Executor:
             category=category,
             article=decision.article,
             actions=self._actions_text(decision),
-            window=format_duration(self.settings.policy.window),
+            window=format_duration(policy.window),
             number=decision.offence_number or 1,
         )
 
@@ -787,6 +784,3 @@ class Executor:
         if failed and not told:
             return "failed", "; ".join(failed), told
         return "done", "; ".join(failed), told
-
-    def with_actor(self, target: Target, actor: str) -> Target:
-        return replace(target, actor=actor)

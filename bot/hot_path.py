@@ -107,13 +107,12 @@ class HotPath:
             try:
                 await self.flush()
                 if time.monotonic() - last_refresh > self.refresh_every:
-                    _, self._blacklist = await self.store.read(self._preload_blacklist_only)
+                    self._blacklist = await self.store.read(
+                        lambda r: BulkRepository(r.c).active_blacklist()
+                    )
                     last_refresh = time.monotonic()
             except Exception:
                 log.exception("background flush failed; will retry")
-
-    async def _preload_blacklist_only(self, repo: Repository) -> tuple[None, set]:
-        return None, await BulkRepository(repo.c).active_blacklist()
 
     # ------------------------------------------------------------------ updates
     def claim(self, platform: str, update_id: str, at: datetime) -> bool:

@@ -476,12 +476,6 @@ class Repository:
         ).first()
         return dict(row._mapping) if row else None
 
-    async def escalations_for(self, decision_id: str) -> list[dict[str, Any]]:
-        rows = await self.c.execute(
-            select(Escalation).where(Escalation.decision_id == decision_id).order_by(Escalation.id)
-        )
-        return [dict(r._mapping) for r in rows.all()]
-
     async def add_escalation_response(
         self, escalation_id: int, responder: str, response: str, at: datetime
     ) -> None:

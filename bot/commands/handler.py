@@ -21,6 +21,7 @@ from rules.durations import (
     parse_bounded_duration,
 )
 from rules.masking import mask_pii
+from rules.policy import GroupPolicy
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -95,6 +96,9 @@ class CommandHandler:
             detail,
         )
 
+    def _policy(self, event: CommandIssued) -> GroupPolicy:
+        return self.app.settings.policy_for(event.platform, event.chat_id)
+
     def _target(self, event: CommandIssued, member: Member | None) -> Target:
         return Target(
             event.platform,
@@ -156,7 +160,7 @@ class CommandHandler:
     ) -> None:
         number = 0
         if offence and target is not None:
-            since = self.app.clock.now() - self.app.settings.policy.window
+            since = self.app.clock.now() - self._policy(event).window
             counts = await self.app.store.read(
                 lambda r: r.offence_counts(event.platform, event.chat_id, target.user_id, since)
             )
@@ -194,14 +198,14 @@ class CommandHandler:
             lambda r: r.revoke_last_offence(event.platform, event.chat_id, target.user_id, now)
         )
         await self._record(event, spec, target, "done" if revoked else "skipped", "")
-        window = format_duration(self.app.settings.policy.window)
+        window = format_duration(self._policy(event).window)
         if not revoked:
             return [self.t("command.no_warns", member=target.nickname, window=window)]
         return [self.t("command.unwarned", member=target.nickname)]
 
     async def _cmd_warns(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
         target, _ = await self._resolve_target(event, spec)
-        window = self.app.settings.policy.window
+        window = self._policy(event).window
         since = self.app.clock.now() - window
         rows = await self.app.store.read(
             lambda r: r.active_offences(event.platform, event.chat_id, target.user_id, since)
@@ -325,7 +329,7 @@ class CommandHandler:
         )
         if info is not None and info.is_owner:
             rights = "owner"
-        policy = self.app.settings.policy
+        policy = self._policy(event)
         group_quiet = await self.app.store.write(
             lambda r: r.touch_group(
                 event.platform, event.chat_id, event.chat_title, self.app.clock.now()

@@ -132,3 +132,15 @@ def test_audit_lists_actions_with_article_and_evidence(tmp_path: Path) -> None:
     assert run("audit", "-c", str(config), "--category", "quiet").output.startswith("0 action")
     as_json = [json.loads(x) for x in run("audit", "-c", str(config), "--json").output.splitlines()]
     assert all(row["outcome"] for row in as_json)
+
+
+def test_a_broken_group_policy_override_stops_start_up_with_its_line(tmp_path: Path) -> None:
+    broken = tmp_path / "group.yaml"
+    broken.write_text(
+        "groups:\n  - platform: telegram\n    chat_id: '-100'\n    policy:\n"
+        "      nickname:\n        grace_period: whenever\n",
+        encoding="utf-8",
+    )
+    result = run("config", "validate", str(broken))
+    assert result.exit_code == 1
+    assert "line 6: groups.0.policy.nickname.grace_period: not a duration" in result.output

@@ -414,3 +414,23 @@ async def test_scheduled_quiet_window_applies_once_even_across_a_restart(sqlite_
     await h2.scheduler.tick()
     assert ("set_quiet", "console-group", "on") not in h2.adapter.calls
     await h2.close()
+
+
+async def test_a_group_override_governs_its_own_reminders(sqlite_url: str) -> None:
+    h = await make_harness(
+        sqlite_url,
+        groups=[
+            {
+                "platform": "console",
+                "chat_id": "console-group",
+                "policy": {"nickname": {"grace_period": "2h", "action": ["notify_admins"]}},
+            }
+        ],
+    )
+    await h.say("/join 小明")
+    (reminder,) = [t for _, t in h.adapter.sent if "真实姓名" in t]
+    assert "2026-01-05 11:00 CST" in reminder  # 09:00 + the group's 2 h, not the default 24 h
+    assert "移出" not in reminder  # the group's action is only to tell the admins
+    await h.advance(timedelta(hours=2, seconds=1))
+    assert not any(c[0] == "remove" for c in h.adapter.calls)
+    await h.close()
