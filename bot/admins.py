@@ -10,10 +10,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from adapters.base import Adapter, AdminInfo, PlatformError
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Member
+from bot.ports import Adapter, AdminInfo, PlatformError
 
 log = logging.getLogger(__name__)
 

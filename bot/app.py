@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.base import Adapter
 from bot.admins import AdminDirectory
 from bot.clock import Clock
 from bot.config import Settings
@@ -30,6 +29,7 @@ from bot.events import (
 from bot.executor import Executor, Target
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
+from bot.ports import Adapter
 from rules.actions import Action, ActionKind
 from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
 from rules.decisions import Decision
@@ -70,9 +70,7 @@ class Application:
         self.clock = clock or Clock()
         self.catalogue = Catalogue(settings.language)
         self.engine = Engine(detector)
-        self.admins = AdminDirectory(
-            settings, adapters, self.clock, settings.telegram.admin_cache_ttl
-        )
+        self.admins = AdminDirectory(settings, adapters, self.clock, settings.admin_cache_ttl)
         self.executor = Executor(
             settings, store, adapters, self.admins, self.catalogue, self.clock, sleep=sleep
         )

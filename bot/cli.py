@@ -52,9 +52,13 @@ def run(config: Path | None, dry_run: bool) -> None:
     settings = _settings(config)
     if dry_run:
         settings = settings.model_copy(update={"dry_run": True})
+    from bot.ports import PlatformConfigError
     from bot.runtime import platform_adapters
 
-    adapters = platform_adapters(settings)
+    try:
+        adapters = platform_adapters(settings)
+    except PlatformConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     if not adapters:
         from bot.console_runner import run_console
         from bot.i18n import Catalogue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -71,35 +73,6 @@ class QuietWindow(_Section):
     platform: str | None = None
 
 
-class TelegramSettings(_Section):
-    token_env: str = "TELEGRAM_BOT_TOKEN"
-    base_url: str = "https://api.telegram.org/bot"
-    base_file_url: str = "https://api.telegram.org/file/bot"
-    mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
-    webhook_path: str = "/telegram"
-    webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
-    rate_limit: bool = True  # AIORateLimiter with Telegram's limits; off only in tests
-    reminder_delete_after: Duration = timedelta(minutes=10)
-    admin_cache_ttl: Duration = timedelta(minutes=10)
-
-    def token(self) -> str | None:
-        return os.environ.get(self.token_env) or None
-
-
-class WeChatSettings(_Section):
-    endpoint: str | None = None  # host:port of the wechaty puppet service
-    token_env: str = "WECHATY_PUPPET_SERVICE_TOKEN"
-    start_timeout: Duration = timedelta(seconds=30)
-    messages_per_minute: int = 40
-    room_interval: Duration = timedelta(seconds=3)
-
-    def token(self) -> str | None:
-        return os.environ.get(self.token_env) or None
-
-
 class EscalationSettings(_Section):
     """Supervisors by tier (L2): e.g. tier 1 分管负责人; tier 2 党工委 / 派出所 / 网信办."""
 
@@ -119,10 +92,80 @@ class Settings(_Section):
     quiet_schedule: tuple[QuietWindow, ...] = ()
     lexicon_dirs: tuple[Path, ...] = ()  # extend or replace the shipped lexicons
     builtin_lexicons: bool = True
-    telegram: TelegramSettings = TelegramSettings()
-    wechat: WeChatSettings = WeChatSettings()
+    # Each registered platform's own section (``telegram:``, ``wechat:`` at the top level of
+    # the file), validated by that platform's model: the core never names a platform.
+    platforms: dict[str, Any] = Field(default_factory=dict)
+    # Reminders delete themselves after this long, where the platform lets the bot do so.
+    reminder_delete_after: Duration = timedelta(minutes=10)
+    # How long a group's admin list read from the platform is trusted.
+    admin_cache_ttl: Duration = timedelta(minutes=10)
     dry_run: bool = False  # decide and record, but never call the platform
     timer_poll: Duration = timedelta(seconds=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_platform_sections(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data
+        known = _platforms(info)
+        data = dict(data)
+        sections = dict(data.get("platforms") or {})
+        for name in known:
+            if name in data:
+                sections[name] = data.pop(name)
+        data["platforms"] = sections
+        return data
+
+    @model_validator(mode="after")
+    def _validate_platforms(self, info: ValidationInfo) -> Settings:
+        known = _platforms(info)
+        sections: dict[str, Any] = {}
+        for name in self.platforms:
+            if name not in known:
+                raise ValueError(
+                    f"platforms.{name}: unknown platform; known: {', '.join(sorted(known))}"
+                )
+        for name, platform in known.items():
+            raw = self.platforms.get(name)
+            if isinstance(raw, platform.settings_model):
+                sections[name] = raw
+                continue
+            try:
+                sections[name] = platform.settings_model.model_validate(raw or {})
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                path = ".".join(str(p) for p in (name, *first["loc"]))
+                raise ValueError(f"{path}: {first['msg'].removeprefix('Value error, ')}") from None
+        object.__setattr__(self, "platforms", sections)
+        self._check_platform_names(known)
+        return self
+
+    def _check_platform_names(self, known: Mapping[str, Any]) -> None:
+        """Every ``platform:`` the file names must be an installed platform (``qq`` before its
+        adapter exists is a typo-class error, not a silently ignored group)."""
+        named: list[tuple[str, str]] = [
+            (f"admins.{i}.platform", a.platform) for i, a in enumerate(self.admins)
+        ]
+        named += [(f"groups.{i}.platform", g.platform) for i, g in enumerate(self.groups)]
+        named += [
+            (f"escalation.tiers.{tier}.{i}.platform", t.platform)
+            for tier, targets in self.escalation.tiers.items()
+            for i, t in enumerate(targets)
+        ]
+        named += [
+            (f"quiet_schedule.{i}.platform", w.platform)
+            for i, w in enumerate(self.quiet_schedule)
+            if w.platform is not None
+        ]
+        for key, name in named:
+            if name not in known:
+                raise ValueError(
+                    f"{key}: unknown platform {name!r}; installed: {', '.join(sorted(known))}"
+                )
+
+    def section(self, platform: str) -> Any:
+        """The validated config section of a registered platform."""
+        return self.platforms[platform]
 
     @field_validator("timezone")
     @classmethod
@@ -257,6 +300,16 @@ def load_settings(path: Path | None) -> Settings:
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
     return parse_settings(text, str(path))
+
+
+def _platforms(info: ValidationInfo) -> Mapping[str, Any]:
+    """The registered platforms: from the validation context when the caller has them,
+    otherwise discovered from the installed entry points."""
+    if info.context and "platforms" in info.context:
+        return info.context["platforms"]
+    from bot.platforms import discover
+
+    return discover()
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

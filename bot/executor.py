@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from adapters.base import Adapter, Button, PlatformError
 from bot.admins import AdminDirectory
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogue
 from bot.platform_calls import call_with_retry
+from bot.ports import Adapter, Button, PlatformError
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
 from rules.durations import format_duration
@@ -536,7 +536,7 @@ class Executor:
         )
         if ephemeral and message_id and adapter.capabilities.delete_own_messages:
             now = self.clock.now()
-            due = now + self.settings.telegram.reminder_delete_after
+            due = now + self.settings.reminder_delete_after
             await self.store.write(
                 lambda r: r.arm_timer(
                     "delete_message",

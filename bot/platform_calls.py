@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from adapters.base import PlatformError
+from bot.ports import PlatformError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

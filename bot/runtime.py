@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from adapters.base import Adapter
 from bot.app import Application
 from bot.clock import Clock
 from bot.config import Settings
+from bot.platforms import build_adapters, discover
+from bot.ports import Adapter
 from rules.detection.detector import Detector
 from storage.store import Store
 
@@ -20,19 +21,10 @@ def load_detector(settings: Settings) -> Detector:
 
 
 def platform_adapters(settings: Settings) -> dict[str, Adapter]:
-    """Telegram when its token is set, WeChat when its endpoint and token are; else nothing
-    (the caller then runs the console)."""
-    adapters: dict[str, Adapter] = {}
-    token = settings.telegram.token()
-    if token:
-        from adapters.telegram import TelegramAdapter
-
-        adapters["telegram"] = TelegramAdapter.from_settings(settings.telegram, token)
-    if settings.wechat.endpoint and settings.wechat.token():
-        from adapters.wechat import WeChatAdapter  # optional extra: pip install -e .[wechat]
-
-        adapters["wechat"] = WeChatAdapter.from_settings(settings.wechat)
-    return adapters
+    """The adapters of every registered platform whose section asks for it (Telegram: its
+    token variable is set; WeChat: its endpoint); empty means the caller runs the console.
+    Raises PlatformConfigError when a platform is asked for but cannot be used."""
+    return build_adapters(discover(), settings.platforms)
 
 
 @dataclass

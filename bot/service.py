@@ -6,9 +6,9 @@ import asyncio
 import logging
 import signal
 
-from adapters.base import Adapter
 from bot.app import Application
 from bot.config import Settings
+from bot.ports import Adapter
 from bot.runtime import build
 from bot.scheduler import Scheduler
 

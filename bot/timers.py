@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from adapters.base import PlatformError
 from bot.executor import Target
+from bot.ports import PlatformError
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
 from rules.observation import GroupState, Kind, MemberRecord, Observation

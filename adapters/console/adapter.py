@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from adapters.base import (
+from bot.ports import (
     RIGHT_CHANGE_INFO,
     RIGHT_DELETE,
     RIGHT_RESTRICT,

@@ -1,4 +1,4 @@
-"""``TelegramAdapter``: the ``adapters.base.Adapter`` protocol on python-telegram-bot 22."""
+"""``TelegramAdapter``: the ``bot.ports.Adapter`` protocol on python-telegram-bot 22."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from adapters.base import AdminInfo, Button, Capabilities, EventSink, PlatformError
 from adapters.telegram import permissions
 from adapters.telegram.application import build_application
 from adapters.telegram.convert import PLATFORM, UpdateConverter
@@ -29,6 +28,7 @@ from adapters.telegram.directory import UserDirectory
 from adapters.telegram.errors import platform_errors, to_platform_error
 from adapters.telegram.membership import MembershipDeduplicator
 from adapters.telegram.settings import TelegramSettings
+from bot.ports import AdminInfo, Button, Capabilities, EventSink, PlatformError
 
 if TYPE_CHECKING:
     from adapters.telegram.webhook import WebhookServer

@@ -21,7 +21,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from adapters.base import PlatformError
+from bot.ports import PlatformError
 
 # Telegram answers 400, not 403, when the bot is an admin without the right it needs; these
 # fragments (lower-cased) are how such refusals read. "message can't be deleted" is what a

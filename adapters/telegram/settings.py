@@ -1,6 +1,6 @@
 """Settings the Telegram adapter needs, independent of how the bot's config file spells them.
 
-``bot/config.py`` owns the YAML model; :meth:`TelegramSettings.from_config` reads its
+The ``telegram:`` section (``adapters/telegram/plugin.py``) is read by
 ``telegram:`` section by attribute name, so the adapter does not import the config model and
 can be built directly in tests and benchmarks.
 """
@@ -34,7 +34,7 @@ class TelegramSettings:
     poll_interval: float = 0.0
     # Webhook mode: Telegram posts to ``webhook_url``; we listen on listen:port/path.
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_path: str = "/telegram"
     webhook_secret: str | None = None

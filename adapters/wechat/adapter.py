@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from adapters.base import AdminInfo, Button, Capabilities, EventSink, PlatformError
 from adapters.wechat import compat, convert
 from adapters.wechat.connection import PuppetFactory, ServiceConnection
 from adapters.wechat.errors import call
@@ -33,6 +32,7 @@ from bot.events import (
     MemberLeft,
     MessagePosted,
 )
+from bot.ports import AdminInfo, Button, Capabilities, EventSink, PlatformError
 
 log = logging.getLogger(__name__)
 

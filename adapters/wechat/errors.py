@@ -14,7 +14,7 @@ from typing import TypeVar
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
-from adapters.base import PlatformError
+from bot.ports import PlatformError
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from adapters.base import PlatformError
+from bot.ports import PlatformError
 
 log = logging.getLogger(__name__)
 

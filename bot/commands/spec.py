@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.base import RIGHT_RESTRICT
+from bot.ports import RIGHT_RESTRICT
 
 
 @dataclass(frozen=True, slots=True)

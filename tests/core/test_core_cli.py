@@ -61,7 +61,7 @@ def test_secrets_come_from_the_environment(monkeypatch) -> None:  # type: ignore
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     monkeypatch.setenv("GROUPGUARD_DATABASE_URL", "postgresql+asyncpg://u:pw@db/gg")
     settings = Settings()
-    assert settings.telegram.token() == "123:abc"
+    assert settings.section("telegram").token() == "123:abc"
     assert settings.database.resolved_url().endswith("@db/gg")
     assert (
         "token"

@@ -253,7 +253,7 @@ async def test_a_briefly_locked_database_loses_no_record(sqlite_url: str) -> Non
 
 
 async def test_capability_fallback_is_recorded(h: Harness) -> None:
-    from adapters.base import Capabilities
+    from bot.ports import Capabilities
 
     h.adapter.capabilities = Capabilities(remove=True, ban=False, private_message=False)
     await h.say("/admin 管理员-办公室")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from fake_bot_api import administrator, group, owner, user
 
-from adapters.base import RIGHT_DELETE, RIGHT_RESTRICT, Adapter, Button
+from bot.ports import RIGHT_DELETE, RIGHT_RESTRICT, Adapter, Button
 
 CHAT_ID = "-1001234567890"
 CHAT = group(int(CHAT_ID))

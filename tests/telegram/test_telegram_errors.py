@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fake_bot_api import group, user
 
-from adapters.base import PlatformError
+from bot.ports import PlatformError
 
 CHAT_ID = "-1001234567890"
 

@@ -10,7 +10,7 @@ from fake_bot_api import administrator, group, message, plain_member, user
 from telegram_harness import settings_for
 
 from adapters.telegram import SettingsError, TelegramAdapter, TelegramSettings
-from bot.config import TelegramSettings as TelegramSection
+from adapters.telegram.plugin import TelegramSection
 
 CHAT = group(-1001234567890)
 

@@ -9,10 +9,10 @@ from event_support import EventRecorder
 from wechat_fakes import CHAT_HISTORY, IMAGE, RECALLED, URL, FakeStub, fake_puppet_factory
 from wechat_harness import settings_for
 
-from adapters.base import PlatformError
 from adapters.wechat.adapter import CAPABILITIES, WeChatAdapter
 from adapters.wechat.connection import WeChatStartError
 from bot.events import CommandIssued, MemberJoined, MemberLeft, MessagePosted
+from bot.ports import PlatformError
 
 ROOM = "r1@chatroom"
 

@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from adapters.base import PlatformError
 from adapters.wechat.throttle import OutgoingThrottle, ThrottleLimits
+from bot.ports import PlatformError
 
 
 class FakeClock:

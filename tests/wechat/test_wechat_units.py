@@ -106,7 +106,7 @@ def test_settings_from_config_read_the_token_from_the_environment() -> None:
 def test_settings_from_the_real_config_model() -> None:
     from bot.config import Settings
 
-    section = Settings.model_validate({"wechat": {"endpoint": "127.0.0.1:9001"}}).wechat
+    section = Settings.model_validate({"wechat": {"endpoint": "127.0.0.1:9001"}}).section("wechat")
     s = WeChatSettings.from_config(section, {"WECHATY_PUPPET_SERVICE_TOKEN": "t"})
     assert (s.throttle.per_minute, s.throttle.chat_interval, s.start_timeout) == (40, 3.0, 30.0)
 
@@ -121,7 +121,11 @@ def test_groupguard_run_picks_wechat_when_endpoint_and_token_are_configured(
     settings = parse_settings("wechat:\n  endpoint: 127.0.0.1:8788\n  messages_per_minute: 20\n")
     monkeypatch.delenv("WECHATY_PUPPET_SERVICE_TOKEN", raising=False)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    assert platform_adapters(settings) == {}  # no token: the console runs instead
+    # An endpoint without its token is a configuration error, not a silent console run.
+    from bot.ports import PlatformConfigError
+
+    with pytest.raises(PlatformConfigError, match="WECHATY_PUPPET_SERVICE_TOKEN"):
+        platform_adapters(settings)
     monkeypatch.setenv("WECHATY_PUPPET_SERVICE_TOKEN", "secret")
     (adapter,) = platform_adapters(settings).values()
     assert isinstance(adapter, WeChatAdapter)

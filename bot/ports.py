@@ -1,4 +1,8 @@
-"""The contract every platform adapter fulfils.
+"""The ports the core owns: the contract every platform adapter fulfils.
+
+Adapters import this module (and ``bot.events``); the core never imports an adapter. Each
+platform registers a :class:`Platform` (its settings model and a factory) under the
+``groupguard.adapters`` entry point, so adding a platform is its package plus one line.
 
 An adapter declares what it can do (``Capabilities``); the executor reads that declaration and
 applies a documented fallback where a capability is missing, so WeChat's lack of mute or
@@ -10,9 +14,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
 
 from bot.events import AnyEvent
+from rules.policy import Duration
 
 EventSink = Callable[[AnyEvent], Awaitable[None]]
 
@@ -118,3 +125,49 @@ class Adapter(Protocol):
     async def get_admins(self, chat_id: str) -> list[AdminInfo]: ...
 
     async def answer_button(self, callback_id: str, text: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """A platform as the core sees it before start: the model of its config section (the
+    top-level key ``name`` in the YAML) and how to build its adapter from that section.
+
+    ``build`` returns None when the section does not ask for the platform (no token set), and
+    raises :class:`PlatformConfigError` when it asks but cannot be used.
+    """
+
+    name: str
+    settings_model: type[BaseModel]
+    build: Callable[[Any], Adapter | None]
+    # Told when a platform's own admin list changed (promotion/demotion arrives as an update).
+    admin_change_hook: str | None = "on_admins_changed"
+
+
+class PlatformConfigError(ValueError):
+    """A platform is configured but cannot be used (its token variable is unset, ...)."""
+
+
+class SectionModel(BaseModel):
+    """Base of every platform's config section: unknown keys are errors, values frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+__all__ = [
+    "RIGHT_CHANGE_INFO",
+    "RIGHT_DELETE",
+    "RIGHT_INVITE",
+    "RIGHT_PIN",
+    "RIGHT_PROMOTE",
+    "RIGHT_RESTRICT",
+    "Adapter",
+    "AdminInfo",
+    "Button",
+    "Capabilities",
+    "Duration",
+    "EventSink",
+    "Platform",
+    "PlatformConfigError",
+    "PlatformError",
+    "SectionModel",
+]
