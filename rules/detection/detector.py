@@ -6,20 +6,23 @@ reload is: build a new Detector, swap the reference.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from rules.detection.chartable import build_char_map, read_homoglyphs, read_t2s
+from rules.detection.contacts import may_hold_link
 from rules.detection.heuristics import HEURISTICS, HeuristicSpec, MessageMeta, Span
 from rules.detection.hits import CATEGORIES, Hit
 from rules.detection.lexicon import BUILTIN_DIR, AllowFile, LexiconSources, discover
 from rules.detection.matcher import ALLOW, CUE, TERM, TRIGGER, Matcher, Role
-from rules.detection.normaliser import SENTENCE_ENDS, Normalised, Normaliser
-from rules.detection.pii import find_pii, may_hold_pii
-from rules.detection.variants import pinyin_variants
+from rules.detection.model import MODEL_PATH, TextModel
+from rules.detection.normaliser import Normalised, Normaliser, SentenceIndex
+from rules.detection.pii import find_pii, may_hold_pii, own_contact
+from rules.detection.variants import PinyinTable
 
 _MIN_TERM_CHARS = 2
 _PLAIN = MessageMeta(False, None, None)
@@ -27,7 +30,24 @@ _DOUBLED_CJK = tuple(
     chr(c) * 2 for low, high in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF)) for c in range(low, high + 1)
 )
 _RANK = MappingProxyType({c: i for i, c in enumerate(CATEGORIES)})
-_RAW_LISTS = frozenset({"triggers", "media_kinds", "require"})  # not normalised as word lists
+_RAW_LISTS = frozenset(
+    {"triggers", "media_kinds", "require", "card_kinds"}
+)  # not normalised as word lists
+# Evidence bounds: a hit's ``match`` is clipped to this many characters (its span is not), and at
+# most this many hits of one category and kind are kept per message (the first ones).
+MAX_MATCH_CHARS = 120
+MAX_HITS_PER_KIND = 10
+# At most this many triggers per heuristic and message are looked at (a 1 MB message of one
+# trigger word repeated must not cost a sentence scan per repeat).
+_MAX_TRIGGERS = 64
+# A number-only lexicon term (``8964``) is no hit when it is labelled as an identifier of a thing
+# (``订单尾号8964``, ``验证码是8964``) or followed by a unit (``8964房间``, ``8964元``).
+_NUMBER_LABELS = ("尾号", "单号", "订单", "编号", "工号", "房间", "房号", "验证码", "密码",
+                  "号码", "电话", "手机", "分机", "取件码", "快递", "车牌", "账号", "卡号",
+                  "工单", "批次", "货号", "序号", "门牌", "学号", "型号", "金额", "价格",
+                  "邮编", "代码", "编码")  # fmt: skip
+_NUMBER_UNITS = frozenset("号房室元块次件楼栋幢路米分个位台辆套户人期届栏排页")
+_DIGITS = frozenset("0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +62,59 @@ def _latin(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def _sentence_bounds(folded: str, pos: int) -> tuple[int, int]:
-    lo = pos
-    while lo > 0 and folded[lo - 1] not in SENTENCE_ENDS:
-        lo -= 1
-    hi = pos
-    while hi < len(folded) and folded[hi] not in SENTENCE_ENDS:
-        hi += 1
-    return lo, hi
+def _labelled_number(folded: str, start: int, end: int) -> bool:
+    before = folded[max(0, start - 6) : start]
+    if any(label in before for label in _NUMBER_LABELS):
+        return True
+    return end < len(folded) and folded[end] in _NUMBER_UNITS
+
+
+def _clip(match: str) -> str:
+    return match if len(match) <= MAX_MATCH_CHARS else match[: MAX_MATCH_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    """How the classifier's score becomes a hit (``Detector.load``'s ``model_*`` arguments)."""
+
+    model: TextModel
+    review: float  # at or above: a hit with needs_review=True (the admins decide)
+    high: float  # at or above: a hit acted on like a lexicon hit
+    min_chars: int  # shorter prepared texts are not scored ("收到", "好的")
+    groups: tuple[str, ...]  # a group word present: harmful/discrimination, else abuse
+    abuse: _Info
+    discrimination: _Info
 
 
 def _applies(allow: AllowFile, hit: Hit) -> bool:
     return not allow.applies or bool({hit.category, f"{hit.category}.{hit.kind}"} & allow.applies)
+
+
+class _Cover:
+    """Spans indexed by start with the running furthest end: does one contain, or overlap, a
+    query span? O(log n) per query."""
+
+    __slots__ = ("_reach", "_starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self._starts = [a for a, _ in spans]
+        reach: list[int] = []
+        furthest = -1
+        for _, b in spans:
+            furthest = max(furthest, b)
+            reach.append(furthest)
+        self._reach = reach
+
+    def contains(self, start: int, end: int) -> bool:
+        """Some span [a, b] with a <= start and end <= b."""
+        k = bisect_right(self._starts, start)
+        return k > 0 and self._reach[k - 1] >= end
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Some span [a, b] with a < end and start < b."""
+        k = bisect_left(self._starts, end)
+        return k > 0 and self._reach[k - 1] > start
 
 
 class _Builder:
@@ -92,8 +153,23 @@ class Detector:
         disabled: frozenset[str],
         warnings: Sequence[str] = (),
         overrides: Sequence[tuple[frozenset[str], frozenset[str]]] = (),
+        model: ModelSettings | None = None,
+        own_contact_cues: tuple[str, ...] = (),
+        own_contact_not_work: tuple[str, ...] = (),
     ) -> None:
         self._normaliser = normaliser
+        self._model = model
+        # Links are found by a regex, not the automaton: a message that may hold one runs the
+        # contact check even when no handle word was matched.
+        self._contact_index = next(
+            (i for i, h in enumerate(heuristics) if h.check == "contact_ad"), None
+        )
+        self._card_kinds = frozenset(
+            k for h in heuristics if h.check == "contact_ad" for k in h.values.get("card_kinds", ())
+        )
+        self._own_contact_cues = tuple(own_contact_cues)
+        self._own_contact_not_work = tuple(own_contact_not_work)
+        self._numeric = frozenset(i for i, p in enumerate(patterns) if set(p) <= _DIGITS)
         # Repeat markers: every doubled CJK character ("赌赌", "谢谢"), after the real patterns.
         # The fast path matches text with repeats not yet collapsed; a marker match says the
         # text needs collapsing and a second pass (a fifth of chat messages, 哈哈 and 谢谢).
@@ -139,20 +215,56 @@ class Detector:
         *,
         include_builtin: bool = True,
         disabled_categories: Collection[str] = (),
+        model: Path | TextModel | None = MODEL_PATH,
+        model_review: float | None = None,
+        model_high: float | None = None,
+        model_min_chars: int = 4,
+        trusted_domains: Collection[str] = ("gov.cn",),
+        own_contact_ok: bool = True,
     ) -> Detector:
         """Build a detector from the built-in lexicons (``rules/lexicons``) and ``lexicon_dirs``
-        in order; a later file with the same relative path replaces an earlier one."""
+        in order; a later file with the same relative path replaces an earlier one.
+
+        ``model``: the shipped classifier (default), another model file, or None for none.
+        ``model_review`` / ``model_high``: score thresholds (default: the model file's, chosen on
+        COLD dev); a score at or above ``model_high`` is a hit acted on, one in between is a hit
+        with ``needs_review``. ``trusted_domains``: links to these domains (and their
+        subdomains) are never advertising. ``own_contact_ok``: the sender's own mobile or e-mail
+        given in a work context (``联系我 138…``) is not a privacy hit."""
         dirs = [BUILTIN_DIR] if include_builtin else []
         dirs.extend(Path(d) for d in lexicon_dirs)
         sources = discover(dirs)
         char_map = build_char_map(read_t2s(), read_homoglyphs(sources.homoglyph_files))
         normaliser = Normaliser(char_map)
-        return cls._from_sources(sources, normaliser, frozenset(disabled_categories))
+        if isinstance(model, str | Path):
+            model = TextModel.load(Path(model))
+        return cls._from_sources(
+            sources,
+            normaliser,
+            frozenset(disabled_categories),
+            model=model,
+            model_review=model_review,
+            model_high=model_high,
+            model_min_chars=model_min_chars,
+            trusted_domains=tuple(trusted_domains),
+            own_contact_ok=own_contact_ok,
+        )
 
     @classmethod
     def _from_sources(
-        cls, sources: LexiconSources, normaliser: Normaliser, disabled: frozenset[str]
+        cls,
+        sources: LexiconSources,
+        normaliser: Normaliser,
+        disabled: frozenset[str],
+        *,
+        model: TextModel | None = None,
+        model_review: float | None = None,
+        model_high: float | None = None,
+        model_min_chars: int = 4,
+        trusted_domains: tuple[str, ...] = (),
+        own_contact_ok: bool = True,
     ) -> Detector:
+        pinyin = PinyinTable.load()
         builder = _Builder(normaliser)
         builder.warnings.extend(sources.warnings)
         removed: dict[tuple[str, str], set[str]] = {}
@@ -167,7 +279,7 @@ class Detector:
             role = Role(TERM, len(infos))
             infos.append(_Info(tf.category, tf.kind, tf.article, tf.reason))
             for term, flags in tf.terms:
-                forms = [term, *pinyin_variants(term)] if "py" in flags else [term]
+                forms = [term, *pinyin.variants(term)] if "py" in flags else [term]
                 for form in forms:
                     if normaliser.term(form) not in gone:
                         builder.add(form, role, str(tf.path))
@@ -181,6 +293,18 @@ class Detector:
             for kind, t in sources.checks.get("pii", {}).items()
             if t.get("category", "privacy") not in disabled and t.get("enabled", True)
         }
+        trusted = tuple(d.lower().strip(".") for d in trusted_domains if d.strip("."))
+        heuristics = [
+            replace(h, values={**h.values, "trusted": trusted}) if h.check == "contact_ad" else h
+            for h in heuristics
+        ]
+        own_cues: tuple[str, ...] = ()
+        own_not_work: tuple[str, ...] = ()
+        if own_contact_ok:
+            own = sources.checks.get("own_contact", {})
+            if own.get("enabled", True):
+                own_cues = tuple(own.get("cues", ()))
+                own_not_work = tuple(own.get("not_work", ()))
         patterns = list(builder.patterns)
         return cls(
             normaliser=normaliser,
@@ -193,6 +317,50 @@ class Detector:
             disabled=disabled,
             warnings=builder.warnings,
             overrides=cls._override_rules(sources.checks, builder),
+            model=cls._model_settings(
+                model, sources.checks, normaliser, disabled, model_review, model_high,
+                model_min_chars, builder,
+            ),
+            own_contact_cues=own_cues,
+            own_contact_not_work=own_not_work,
+        )  # fmt: skip
+
+    @staticmethod
+    def _model_settings(
+        model: TextModel | None,
+        checks: dict[str, Any],
+        normaliser: Normaliser,
+        disabled: frozenset[str],
+        review: float | None,
+        high: float | None,
+        min_chars: int,
+        builder: _Builder,
+    ) -> ModelSettings | None:
+        table = checks.get("model")
+        if model is None or table is None or not table.get("enabled", True):
+            return None  # no [model] table (a detector without the built-in lexicons): no model
+        if "abuse" in disabled and "harmful" in disabled:
+            return None
+        high = float(high if high is not None else model.thresholds.get("high", 0.9))
+        review = float(review if review is not None else model.thresholds.get("review", high))
+        if not 0.0 < review <= high <= 1.0:
+            builder.warnings.append(
+                f"model thresholds must satisfy 0 < review <= high <= 1 (got {review}, {high}); "
+                "review set to high"
+            )
+            review = high = min(max(high, 0.01), 1.0)
+        infos = {
+            key: _Info(t["category"], t["kind"], t["article"], t["reason"])
+            for key in ("abuse", "discrimination")
+            for t in [table.get(key, {})]
+            if t
+        }
+        if len(infos) < 2:
+            builder.warnings.append("checks.toml: [model.abuse] and [model.discrimination] needed")
+            return None
+        groups = tuple(filter(None, (normaliser.term(g) for g in table.get("groups", ()))))
+        return ModelSettings(
+            model, review, high, min_chars, groups, infos["abuse"], infos["discrimination"]
         )
 
     @staticmethod
@@ -257,6 +425,15 @@ class Detector:
         """Distinct normalised lexicon terms (pinyin forms included)."""
         return self._term_count
 
+    def prepare_for_model(self, text: str) -> str:
+        """What the classifier scores: the prepared text (folded, separators dropped, repeats
+        kept), exactly as ``detect`` computes it."""
+        return self._normaliser.prepare(text or "")[0]
+
+    @property
+    def model(self) -> ModelSettings | None:
+        return self._model
+
     def detect(
         self,
         text: str,
@@ -269,16 +446,25 @@ class Detector:
         text = text or ""
         normaliser = self._normaliser
         prepared, same_offsets = normaliser.prepare(text)
+        model = self._model
+        model_hit = (
+            self._model_hit(text, prepared)
+            if model is not None and len(prepared) >= model.min_chars
+            else None
+        )
         raw = self._find(prepared)
         collapsed = None
         if raw and max(raw)[0] >= self._first_marker:  # markers have the highest pattern ids
             collapsed = normaliser.collapse(prepared)  # a repeated character: collapse, redo
             raw = self._find(collapsed)
         want_pii = self._pii_on and may_hold_pii(text)
-        if not raw and not forwarded and not media_kind:
-            if not want_pii:
-                return []
-            hits = self._pii_hits(text, [])
+        want_links = self._contact_index is not None and (
+            may_hold_link(text) or (media_kind is not None and media_kind in self._card_kinds)
+        )
+        if not raw and not forwarded and not media_kind and not want_links:
+            hits = self._pii_hits(text, []) if want_pii else []
+            if model_hit is not None:
+                hits.append(model_hit)
             return self._dedupe(hits) if hits else hits
         if collapsed is not None:
             folded = prepared if same_offsets else normaliser.fold(text)
@@ -294,6 +480,7 @@ class Detector:
         triggers: dict[int, list[Span]] = {}
         folded = norm.folded
         trigger_only = self._trigger_only
+        numeric = self._numeric
         for pid, s, e in raw:
             if pid in trigger_only:  # heuristics work in normalised offsets
                 for role in self._roles[pid]:
@@ -305,12 +492,14 @@ class Detector:
                 latin_end and end < len(folded) and _latin(folded[end])
             ):
                 continue  # a Latin term inside a longer Latin word ("sb" in "asbestos")
+            if pid in numeric and _labelled_number(folded, start, end):
+                continue  # "订单尾号8964", "8964房间"
             for role in self._roles[pid]:
                 if role.role == TERM:
                     info = self._infos[role.ref]
                     hits.append(
-                        Hit(info.category, info.kind, info.article, text[start:end], start, end,
-                            info.reason, "lexicon")
+                        Hit(info.category, info.kind, info.article, _clip(text[start:end]), start,
+                            end, info.reason, "lexicon")
                     )  # fmt: skip
                 elif role.role == ALLOW:
                     allow_spans.append((role.ref, start, end))
@@ -318,6 +507,8 @@ class Detector:
                     cues.append((role.ref, start, end))
                 else:
                     triggers.setdefault(role.ref, []).append((s, e))
+        if want_links:
+            triggers.setdefault(self._contact_index, [])  # type: ignore[arg-type]
 
         if triggers or ((forwarded or media_kind) and self._message_level):
             meta = (
@@ -336,16 +527,49 @@ class Detector:
             hits = self._override(hits, text)
         if want_pii:
             hits = self._pii_hits(text, hits)
+        if (
+            model_hit is not None
+            # Enforcement or publicity wording ("警惕…都是骗子") quotes what it warns of.
+            and not cues
+            and not any(h.category == model_hit.category for h in hits)
+        ):
+            hits.append(model_hit)  # a lexicon or heuristic hit of its category says it better
         return self._dedupe(hits) if hits else hits
 
+    def _model_hit(self, text: str, prepared: str) -> Hit | None:
+        settings = self._model
+        assert settings is not None
+        model = settings.model
+        p = model.probability(prepared)
+        if p < settings.review:
+            return None
+        explained = model.explain(prepared)
+        info = (
+            settings.discrimination
+            if any(g in prepared for g in settings.groups)
+            else settings.abuse
+        )
+        return Hit(
+            info.category, info.kind, info.article, "", 0, 0, info.reason, "model",
+            score=round(explained.probability, 4),
+            features=tuple(g for g, _ in explained.top),
+            needs_review=p < settings.high,
+        )  # fmt: skip
+
     def _pii_hits(self, text: str, hits: list[Hit]) -> list[Hit]:
+        cues = self._own_contact_cues
+        if cues and any(w in text for w in self._own_contact_not_work):
+            cues = ()  # an advert's number is no colleague's work phone
         for match in find_pii(text):
             info = self._pii.get(match.kind)
-            if info is not None:
-                hits.append(
-                    Hit(info.category, info.kind, info.article, text[match.start : match.end],
-                        match.start, match.end, info.reason, "pii")
-                )  # fmt: skip
+            if info is None:
+                continue
+            if cues and own_contact(text, match, cues):
+                continue  # the sender's own work phone or e-mail ("联系我 138…")
+            hits.append(
+                Hit(info.category, info.kind, info.article, text[match.start : match.end],
+                    match.start, match.end, info.reason, "pii")
+            )  # fmt: skip
         return hits
 
     def _run_heuristics(
@@ -355,10 +579,11 @@ class Detector:
         hits: list[Hit] = []
         for index in order:
             spec = self._heuristics[index]
-            for start, end in self._checks[index](spec, norm, triggers.get(index, []), meta):
+            seen = triggers.get(index, [])[:_MAX_TRIGGERS]
+            for start, end in self._checks[index](spec, norm, seen, meta):
                 hits.append(
-                    Hit(spec.category, spec.kind, spec.article, text[start:end], start, end,
-                        spec.reason, "heuristic")
+                    Hit(spec.category, spec.kind, spec.article, _clip(text[start:end]), start,
+                        end, spec.reason, "heuristic")
                 )  # fmt: skip
         return hits
 
@@ -372,25 +597,35 @@ class Detector:
         """Drop hits inside an allow-listed phrase (of the categories its file applies to, all by
         default), and lexicon hits sharing a sentence with an
         enforcement/publicity cue (打击, 禁毒, 反诈 …) that is not itself part of a hit.
-        Heuristics already weigh their own context, so cues leave them alone."""
-        term_spans = [(h.start, h.end) for h in hits if h.source == "lexicon"]
-        live_cues = [
-            (ref, cs, ce)
-            for ref, cs, ce in cues
-            if not any(hs < ce and cs < he for hs, he in term_spans)
-        ]
+        Heuristics already weigh their own context, so cues leave them alone.
+
+        O((hits + spans) log spans): allow spans are indexed per file by start, with the running
+        furthest end; cues per sentence."""
+        covers = _Cover([(h.start, h.end) for h in hits if h.source == "lexicon"])
+        live_cues = [(ref, cs, ce) for ref, cs, ce in cues if not covers.overlaps(cs, ce)]
+        allow_by_ref: dict[int, list[tuple[int, int]]] = {}
+        for ref, a, b in allow_spans:
+            allow_by_ref.setdefault(ref, []).append((a, b))
+        allow_index = [(self._allow[ref], _Cover(spans)) for ref, spans in allow_by_ref.items()]
+        sentences = SentenceIndex(folded) if live_cues else None
+        cues_by_sentence: dict[int, list[tuple[int, int, int]]] = {}
+        if sentences is not None:
+            for cue in live_cues:
+                cues_by_sentence.setdefault(sentences.index(cue[1]), []).append(cue)
         kept: list[Hit] = []
         for hit in hits:
             if hit.end > hit.start and any(
-                a <= hit.start and hit.end <= b and _applies(self._allow[ref], hit)
-                for ref, a, b in allow_spans
+                cover.contains(hit.start, hit.end) and _applies(allow, hit)
+                for allow, cover in allow_index
             ):
                 continue
-            if live_cues and (hit.source == "lexicon" or (hit.category, hit.kind) in self._cued):
-                lo, hi = _sentence_bounds(folded, hit.start)
+            if sentences is not None and (
+                hit.source == "lexicon" or (hit.category, hit.kind) in self._cued
+            ):
+                lo, hi = sentences.bounds(hit.start)
                 if any(
                     lo <= cs and ce <= hi and _applies(self._allow[ref], hit)
-                    for ref, cs, ce in live_cues
+                    for ref, cs, ce in cues_by_sentence.get(sentences.index(hit.start), ())
                 ):
                     continue
             kept.append(hit)
@@ -399,45 +634,54 @@ class Detector:
     def _override(self, hits: list[Hit], text: str) -> list[Hit]:
         """Drop a hit of a lesser category sharing a sentence with a hit that overrides it
         (``出售…业主信息，需要的私聊`` is illegal, not also an advert; ``机密，仅限内部传阅`` is
-        secret, not also internal)."""
+        secret, not also internal). Linear: the winners' keys are collected per sentence."""
+        sentences = SentenceIndex(text)
+        present: dict[int, set[str]] = {}
+        for o in hits:
+            if o.end > o.start:
+                present.setdefault(sentences.index(o.start), set()).update(
+                    (o.category, f"{o.category}.{o.kind}")
+                )
         kept: list[Hit] = []
         for hit in hits:
             keys = {hit.category, f"{hit.category}.{hit.kind}"}
             losing = [w for w, losers in self._overrides if keys & losers]
             if losing and hit.end > hit.start:
-                lo, hi = _sentence_bounds(text, hit.start)
-                if any(
-                    lo <= o.start < hi
-                    and o.end > o.start
-                    and any({o.category, f"{o.category}.{o.kind}"} & w for w in losing)
-                    for o in hits
-                ):
+                there = present.get(sentences.index(hit.start), set())
+                if any(there & w for w in losing):
                     continue
             kept.append(hit)
         return kept
 
     def _dedupe(self, hits: list[Hit]) -> list[Hit]:
-        """One hit per finding: drop exact repeats and spans inside a same-category hit."""
+        """One hit per finding: drop exact repeats and spans inside a same-category hit; keep at
+        most MAX_HITS_PER_KIND hits of one category and kind. O(n log n) (the sort)."""
         if self._disabled:
             hits = [h for h in hits if h.category not in self._disabled]
         if len(hits) <= 1:
             return hits
         hits.sort(key=lambda h: (h.start, h.start - h.end, _RANK.get(h.category, 99), h.kind))
         result: list[Hit] = []
+        furthest: dict[str, int] = {}  # per category: the furthest end of a kept span so far
+        message_level: set[tuple[str, str]] = set()
+        per_kind: dict[tuple[str, str], int] = {}
         for hit in hits:
+            key = (hit.category, hit.kind)
             if hit.end == hit.start:  # message-level: only an identical one is a duplicate
-                duplicate = any(
-                    o.category == hit.category and o.kind == hit.kind and o.end == o.start
-                    for o in result
-                )
+                if key in message_level:
+                    continue
+                message_level.add(key)
             else:
-                duplicate = any(
-                    o.category == hit.category and o.start <= hit.start and hit.end <= o.end
-                    for o in result
-                    if o.end > o.start
-                )
-            if not duplicate:
-                result.append(hit)
+                # Every kept span starts at or before this one (sorted), so this one lies inside
+                # one of them exactly when the furthest end reaches past its end.
+                if furthest.get(hit.category, -1) >= hit.end:
+                    continue
+                furthest[hit.category] = hit.end
+            count = per_kind.get(key, 0)
+            if count >= MAX_HITS_PER_KIND:
+                continue
+            per_kind[key] = count + 1
+            result.append(hit)
         return result
 
     def categories(self, hits: Iterable[Hit]) -> list[str]:

@@ -72,6 +72,15 @@ def _any_in(text: str, words: tuple[str, ...]) -> tuple[int, int] | None:
     return best
 
 
+def _memo_any(memo: dict, text: str, lo: int, hi: int, words: tuple[str, ...]):
+    """``_any_in(text[lo:hi], words)`` once per sentence and word list: many triggers in one long
+    sentence must not rescan it each time."""
+    key = (lo, hi, id(words))
+    if key not in memo:
+        memo[key] = _any_in(text[lo:hi], words)
+    return memo[key]
+
+
 def _sentence_span(norm: Normalised, pos: int) -> tuple[int, int, int, int]:
     """Normalised and original bounds of the sentence holding normalised ``pos``."""
     lo, hi = norm.sentence(pos)
@@ -113,9 +122,11 @@ def hearsay(
 ) -> list[Span]:
     """Hedged news (据说/听说/网传) that is forwarded, alarming or carries numbers."""
     found: list[Span] = []
+    memo: dict = {}
+    alarming = spec.words.get("alarming", ())
     for s, e in triggers:
         lo, hi, olo, ohi = _sentence_span(norm, s)
-        alarm = _any_in(norm.text[lo:hi], spec.words.get("alarming", ()))
+        alarm = _memo_any(memo, norm.text, lo, hi, alarming)
         if alarm is not None:
             found.append(norm.span(min(s, lo + alarm[0]), max(e, lo + alarm[1])))
         elif meta.forwarded or _QUANTITY_RE.search(norm.folded, olo, ohi):
@@ -141,6 +152,8 @@ def instruction(
     """A leader's 批示/指示 passed on: a leader title before it, and its wording, a photo or a
     copy after it."""
     found: list[Span] = []
+    memo: dict = {}
+    disclosure = spec.words.get("disclosure", ())
     titles = spec.words.get("titles", ())
     for s, e in triggers:
         lo, hi, _olo, ohi = _sentence_span(norm, s)
@@ -154,7 +167,7 @@ def instruction(
         ostart, oend = norm.span(title, e)
         rest = norm.folded[oend:ohi]
         rest = rest[_INTRO_RE.match(rest).end() :]  # "批示是：“…”", "指示如下："
-        cue = _any_in(norm.text[lo:hi], spec.words.get("disclosure", ()))
+        cue = _memo_any(memo, norm.text, lo, hi, disclosure)
         if (rest and rest[0] in _QUOTE_OPENERS) or cue is not None:
             if cue is not None:
                 oend = max(oend, norm.span(lo + cue[0], lo + cue[1])[1])
@@ -167,9 +180,11 @@ def minutes(
 ) -> list[Span]:
     """What was said or decided in an internal meeting, passed on (minutes, photos, leaks)."""
     found: list[Span] = []
+    memo: dict = {}
+    disclosure = spec.words.get("disclosure", ())
     for s, e in triggers:
         lo, hi, _, _ = _sentence_span(norm, s)
-        cue = _any_in(norm.text[lo:hi], spec.words.get("disclosure", ()))
+        cue = _memo_any(memo, norm.text, lo, hi, disclosure)
         if cue is not None:
             found.append(norm.span(min(s, lo + cue[0]), max(e, lo + cue[1])))
     return found
@@ -182,9 +197,11 @@ def _pair_in_sentence(key: str) -> Heuristic:
         spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
     ) -> list[Span]:
         found: list[Span] = []
+        memo: dict = {}
+        words = spec.words.get(key, ())
         for s, e in triggers:
             lo, hi, _, _ = _sentence_span(norm, s)
-            other = _any_in(norm.text[lo:hi], spec.words.get(key, ()))
+            other = _memo_any(memo, norm.text, lo, hi, words)
             if other is not None:
                 found.append(norm.span(min(s, lo + other[0]), max(e, lo + other[1])))
         return found
@@ -204,22 +221,32 @@ def cooccurrence(
     required = spec.values.get("require", ())
     unless = spec.words.get("except", ())
     window = spec.window
+    memo: dict = {}
+    text = norm.text
     for s, e in triggers:
         lo, hi = norm.sentence(s)  # normalised bounds only: no offset map unless something is found
-        if unless and _any_in(norm.text[lo:hi], unless) is not None:
+        if unless and _memo_any(memo, text, lo, hi, unless) is not None:
             continue  # ``except`` words count anywhere in the sentence
         if window:
             lo, hi = max(lo, s - window), min(hi, e + window)
-        sentence = norm.text[lo:hi]
         first, last = s, e
         for key in required:
-            other = _any_in(sentence, spec.words.get(key, ()))
+            other = _memo_any(memo, text, lo, hi, spec.words.get(key, ()))
             if other is None:
                 break
             first, last = min(first, lo + other[0]), max(last, lo + other[1])
         else:
             found.append(norm.span(first, last))
     return found
+
+
+def _contact_ad(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """Links and contact handles paired with a lure (rules/detection/contacts.py)."""
+    from rules.detection.contacts import contact_ad  # contacts imports this module
+
+    return contact_ad(spec, norm, triggers, meta)
 
 
 HEURISTICS: Mapping[str, Heuristic] = MappingProxyType(
@@ -233,5 +260,6 @@ HEURISTICS: Mapping[str, Heuristic] = MappingProxyType(
         "martyrs": _pair_in_sentence("denial"),
         "disaster_mockery": _pair_in_sentence("mockery"),
         "cooccurrence": cooccurrence,
+        "contact_ad": _contact_ad,
     }
 )

@@ -16,7 +16,7 @@ CATEGORIES: tuple[str, ...] = (
     "offtopic",  # 无关, R2 Art.13(6)
 )
 
-SOURCES: tuple[str, ...] = ("lexicon", "pii", "heuristic")
+SOURCES: tuple[str, ...] = ("lexicon", "pii", "heuristic", "model")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +29,8 @@ class Hit:
     end: int
     reason: str
     source: str
+    # Model hits (source "model") only: P(offensive), the n-grams that weighed most, and whether
+    # the score lies between the review and the high threshold (admins decide; nothing is done).
+    score: float | None = None
+    features: tuple[str, ...] = ()
+    needs_review: bool = False

@@ -18,11 +18,13 @@ PII_KINDS: tuple[str, ...] = ("id_card", "mobile", "bank_card", "email", "addres
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FOLD.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x2D, 0x2014: 0x2D})
 
+# Between digit groups: spaces, dashes, dots and middle dots, zero-width characters (one each).
+_SEP = "[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff]"
 _NUMBER_RE = re.compile(
-    r"(?<![0-9A-Za-z])(?:\+?86[ \-]?)?\d(?:[ \-]?\d){6,18}(?:[ \-]?[Xx])?(?![0-9A-Za-z])"
+    rf"(?<![0-9A-Za-z])(?:\+?86{_SEP}?)?\d(?:{_SEP}?\d){{6,18}}(?:{_SEP}?[Xx])?(?![0-9A-Za-z])"
 )
 _DIGIT_RE = re.compile(r"\d")
-_GROUP_SPLIT_RE = re.compile(r"[ \-]+")
+_GROUP_SPLIT_RE = re.compile(f"{_SEP}+")
 _EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*"
     r"\.[A-Za-z]{2,}"
@@ -73,7 +75,9 @@ _FOLD_NEEDED_RE = re.compile(
 )
 # Necessary conditions, on the raw text, for ``find_pii`` to find anything (see may_hold_pii).
 _THREE_DIGITS_RE = re.compile(r"[0-9０-９]{3}")
-_SEVEN_DIGITS_RE = re.compile(r"\d(?:[ \-\u3000\uff0d\u2010-\u2014]?\d){6}")
+_SEVEN_DIGITS_RE = re.compile(
+    "\\d(?:[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff\u3000\uff0d\uff0e\u2010-\u2014]?\\d){6}"
+)
 
 
 def fold_pii(text: str) -> str:
@@ -232,3 +236,22 @@ def find_pii(text: str) -> list[PiiMatch]:
         )
     found.sort(key=lambda p: (p.start, -p.end))
     return found
+
+
+# Between a first-person cue and the number: someone else's number after all (联系我同事 138…).
+_THIRD_PARTY = ("同事", "朋友", "老公", "老婆", "爱人", "家人", "妈", "爸", "儿子", "女儿", "他",
+                "她", "亲戚", "邻居", "领导", "客户")  # fmt: skip
+_OWN_KINDS = frozenset({"mobile", "email"})
+
+
+def own_contact(text: str, match: PiiMatch, cues: tuple[str, ...], before: int = 12) -> bool:
+    """The sender gives their own mobile or e-mail: a first-person cue (联系我, 我的电话, 打我手机,
+    我的邮箱 …) within ``before`` characters ahead of it, and nobody else named in between."""
+    if match.kind not in _OWN_KINDS:
+        return False
+    window = text[max(0, match.start - before) : match.start]
+    for cue in cues:
+        i = window.rfind(cue)
+        if i >= 0 and not any(w in window[i + len(cue) :] for w in _THIRD_PARTY):
+            return True
+    return False

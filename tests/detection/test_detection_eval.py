@@ -16,7 +16,9 @@ HELD_OUT_FOUND = {
     "harmful": 10,
     "secret": 8,
     "internal": 8,
-    "privacy": 10,
+    # 10 when measured; issue 17 says the sender's own work contact is no privacy offence, so
+    # '简历发我邮箱 liuyang_hr@qq.com' (the sender's own address) is now rightly clean.
+    "privacy": 9,
     "abuse": 12,
     "unverified": 13,
     "offtopic": 9,

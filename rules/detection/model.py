@@ -1,0 +1,106 @@
+"""A character n-gram linear classifier for offensive phrasing that no word list spells out.
+
+Trained by ``scripts/train_classifier.py`` (scikit-learn, logistic regression) on COLD's train
+split (Deng et al., EMNLP 2022, Apache-2.0); thresholds chosen on COLD's dev split. Inference is
+plain Python over a ``{n-gram: weight}`` table, so the bot needs neither scikit-learn nor numpy.
+
+Features: the distinct character 1–3-grams of the detector's prepared text (folded, separators
+dropped, repeats kept), each worth ``1 / sqrt(number of distinct n-grams)``; the score is the
+logistic of ``bias + sum of weights``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).resolve().parent / "model" / "cold_char_ngram.json.gz"
+FORMAT = "groupguard-char-ngram-lr/1"
+
+
+def ngrams(text: str, max_n: int = 3) -> set[str]:
+    """The distinct character n-grams of ``text``, 1 to ``max_n`` characters long."""
+    grams = set(text)
+    for k in range(2, max_n + 1):
+        grams.update(text[i : i + k] for i in range(len(text) - k + 1))
+    return grams
+
+
+@dataclass(frozen=True, slots=True)
+class ModelScore:
+    probability: float
+    top: tuple[tuple[str, float], ...]  # the n-grams that pushed the score up most
+
+
+class TextModel:
+    """Loaded once per ``Detector.load``; immutable afterwards."""
+
+    __slots__ = ("_keys", "_weights", "bias", "max_n", "meta", "thresholds")
+
+    def __init__(
+        self,
+        weights: dict[str, float],
+        bias: float,
+        *,
+        max_n: int = 3,
+        thresholds: dict[str, float] | None = None,
+        meta: dict | None = None,
+    ) -> None:
+        self._weights = weights
+        self._keys = weights.keys()
+        self.bias = bias
+        self.max_n = max_n
+        self.thresholds = dict(thresholds or {})
+        self.meta = dict(meta or {})
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> TextModel:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{path}: not a {FORMAT} model")
+        scale = float(data["scale"])  # weights are stored as integers: w = stored * scale
+        weights = {g: w * scale for g, w in data["weights"].items()}
+        return cls(
+            weights,
+            float(data["bias"]),
+            max_n=int(data["max_n"]),
+            thresholds=data.get("thresholds"),
+            meta={k: v for k, v in data.items() if k not in ("weights", "bias")},
+        )
+
+    def __len__(self) -> int:
+        return len(self._weights)
+
+    def _logit(self, grams: set[str]) -> float:
+        if not grams:
+            return self.bias
+        w = self._weights
+        total = sum(map(w.__getitem__, self._keys & grams))
+        return self.bias + total / math.sqrt(len(grams))
+
+    def probability(self, text: str) -> float:
+        """P(offensive) for prepared text."""
+        z = self._logit(ngrams(text, self.max_n))
+        if z < -30:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def explain(self, text: str, top: int = 3) -> ModelScore:
+        """The probability and the ``top`` n-grams with the largest positive weights."""
+        grams = ngrams(text, self.max_n)
+        z = self._logit(grams)
+        w = self._weights
+        present = sorted(((w[g], g) for g in self._keys & grams if w[g] > 0), reverse=True)
+        # A longer n-gram explains better than its own pieces: skip a piece of one already shown.
+        shown: list[tuple[str, float]] = []
+        for weight, gram in present:
+            if any(gram in g for g, _ in shown):
+                continue
+            shown.append((gram, round(weight, 3)))
+            if len(shown) == top:
+                break
+        return ModelScore(1.0 / (1.0 + math.exp(-max(z, -30.0))), tuple(shown))

@@ -1,0 +1,219 @@
+"""Train the shipped offensive-language classifier (rules/detection/model/cold_char_ngram.json.gz).
+
+    pip install -e '.[train]'
+    python scripts/train_classifier.py [--data ../shared/data/cold] [--out PATH] [--check]
+
+Data: COLD (Deng et al., "COLD: A Benchmark for Chinese Offensive Language Detection", EMNLP
+2022; github.com/thu-coai/COLDataset, Apache-2.0). The model is fitted on ``train.csv`` only;
+``C`` and the two thresholds are chosen on ``dev.csv``:
+
+- ``high``: the lowest threshold at which the whole detector (lexicons + heuristics + PII + model
+  hits at or above it) flags at most ``--safe-target`` of dev's safe comments, or at which the
+  model's acted-on hits add at most ``--added-safe`` of them to what the other checks flag (the
+  other checks alone flag more than the target already);
+- ``review``: the lowest threshold at which hits between ``review`` and ``high`` (sent to the
+  admins, not acted on) add at most ``--review-budget`` of dev's safe comments on top, and not
+  below ``--review-floor`` (0.9: ordinary work-chat messages of the development splits of
+  tests/data/detection_eval.jsonl score up to ~0.88; COLD's comments are not work chat).
+
+Reproducible: liblinear is deterministic, weights are stored as rounded integers and the gzip
+header carries no time stamp, so the same data and library versions re-create the file bit for
+bit. The script prints the SHA-256 of what it wrote and, with ``--check``, compares a fresh
+training run with the shipped file and prints the largest score difference (tolerance 1e-3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import io
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+from rules.detection import Detector  # noqa: E402
+from rules.detection.model import FORMAT, MODEL_PATH, TextModel, ngrams  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cold"
+MAX_N = 3
+MIN_DF = 2
+SCALE = 1e-4  # weight resolution in the file
+PRUNE = 0.02  # weights smaller than this (in absolute value) are dropped
+C_GRID = (1.0, 2.0, 4.0, 8.0)
+TOLERANCE = 1e-3
+
+
+def read(path: Path) -> tuple[list[str], np.ndarray]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["TEXT"] for r in rows], np.array([int(r["label"]) for r in rows])
+
+
+def featurise(texts: list[str], vocab: dict[str, int]) -> sp.csr_matrix:
+    indptr, indices, data = [0], [], []
+    for text in texts:
+        grams = ngrams(text, MAX_N)
+        cols = sorted(vocab[g] for g in grams if g in vocab)
+        value = 1.0 / math.sqrt(len(grams)) if grams else 0.0
+        indices.extend(cols)
+        data.extend([value] * len(cols))
+        indptr.append(len(indices))
+    return sp.csr_matrix((data, indices, indptr), shape=(len(texts), len(vocab)))
+
+
+def build_vocab(texts: list[str]) -> dict[str, int]:
+    df: dict[str, int] = {}
+    for text in texts:
+        for g in ngrams(text, MAX_N):
+            df[g] = df.get(g, 0) + 1
+    return {g: i for i, g in enumerate(sorted(g for g, n in df.items() if n >= MIN_DF))}
+
+
+def train(prepared_train: list[str], y_train: np.ndarray, prepared_dev: list[str], y_dev):
+    vocab = build_vocab(prepared_train)
+    x_train, x_dev = featurise(prepared_train, vocab), featurise(prepared_dev, vocab)
+    best = None
+    for c in C_GRID:
+        clf = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=0)
+        clf.fit(x_train, y_train)
+        p = clf.predict_proba(x_dev)[:, 1]
+        auc = roc_auc_score(y_dev, p)
+        acc = float(((p >= 0.5) == y_dev).mean())
+        print(f"  C={c:<4} dev AUC {auc:.4f}  accuracy {acc:.4f}")
+        if best is None or auc > best[0]:
+            best = (auc, c, clf)
+    assert best is not None
+    auc, c, clf = best
+    inverse = {i: g for g, i in vocab.items()}
+    weights = {
+        inverse[i]: round(float(w) / SCALE) for i, w in enumerate(clf.coef_[0]) if abs(w) >= PRUNE
+    }
+    return c, auc, weights, float(clf.intercept_[0])
+
+
+def serialise(payload: dict) -> bytes:
+    raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        gz.write(raw.encode("utf-8"))
+    return buf.getvalue()
+
+
+def choose_thresholds(
+    model: TextModel, detector: Detector, texts: list[str], y: np.ndarray, args
+) -> dict[str, float]:
+    """Thresholds on dev, with the rest of the detector switched on."""
+    prepare = detector.prepare_for_model
+    probs = np.array([model.probability(prepare(t)) for t in texts])
+    other = np.array([bool(detector.detect(t)) for t in texts])  # the detector without a model
+    safe = y == 0
+    n_safe = int(safe.sum())
+    grid = np.round(np.arange(0.50, 0.995, 0.005), 3)
+    high = None
+    for t in grid:
+        flagged = (other | (probs >= t))[safe].sum() / n_safe
+        added = ((~other) & (probs >= t))[safe].sum() / n_safe
+        if flagged <= args.safe_target or added <= args.added_safe:
+            high = float(t)
+            break
+    if high is None:
+        high = float(grid[-1])
+    acted = other | (probs >= high)
+    review = high
+    for t in grid[(grid < high) & (grid >= args.review_floor)][::-1]:
+        extra = ((~acted) & (probs >= t))[safe].sum() / n_safe
+        if extra > args.review_budget:
+            break
+        review = float(t)
+    off = ~safe
+    print(
+        f"  thresholds: review {review}, high {high}; dev safe flagged (acted on) "
+        f"{acted[safe].mean():.2%} (other checks alone {other[safe].mean():.2%}), "
+        f"offensive with a model hit ≥ high {(probs >= high)[off].mean():.2%}, "
+        f"≥ review {(probs >= review)[off].mean():.2%}"
+    )
+    return {"review": review, "high": high}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--safe-target", type=float, default=0.028)
+    parser.add_argument(
+        "--added-safe",
+        type=float,
+        default=0.005,
+        help="or: at most this share of safe comments flagged by the model alone",
+    )
+    parser.add_argument("--review-budget", type=float, default=0.02)
+    parser.add_argument(
+        "--review-floor",
+        type=float,
+        default=0.9,
+        help="never below this: COLD is not work chat, and ordinary work messages of the "
+        "development splits score up to ~0.88",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="train, compare with --out, write nothing"
+    )
+    args = parser.parse_args()
+
+    detector = Detector.load(model=None)  # lexicons etc. only: thresholds are set beside them
+    prepare = detector.prepare_for_model
+    train_texts, y_train = read(args.data / "train.csv")
+    dev_texts, y_dev = read(args.data / "dev.csv")
+    print(f"COLD train {len(train_texts):,}, dev {len(dev_texts):,} comments")
+    c, auc, weights, bias = train(
+        [prepare(t) for t in train_texts], y_train, [prepare(t) for t in dev_texts], y_dev
+    )
+    payload = {
+        "format": FORMAT,
+        "max_n": MAX_N,
+        "scale": SCALE,
+        "bias": round(bias, 6),
+        "weights": weights,
+        "C": c,
+        "dev_auc": round(auc, 4),
+        "trained_with": f"scikit-learn {sklearn.__version__}, liblinear",
+        "data": "COLD train.csv (thu-coai/COLDataset), Apache-2.0; thresholds on dev.csv",
+        "licence": "Apache-2.0 (derived from COLD, Deng et al. EMNLP 2022)",
+    }
+    model = TextModel({g: w * SCALE for g, w in weights.items()}, payload["bias"], max_n=MAX_N)
+    payload["thresholds"] = choose_thresholds(model, detector, dev_texts, y_dev, args)
+    blob = serialise(payload)
+    digest = hashlib.sha256(blob).hexdigest()
+    print(f"  {len(weights):,} n-gram weights kept (|w| ≥ {PRUNE}); {len(blob) / 2**20:.2f} MB")
+
+    if args.check:
+        shipped = TextModel.load(args.out)
+        same = args.out.read_bytes() == blob
+        diffs = [
+            abs(shipped.probability(prepare(t)) - model.probability(prepare(t))) for t in dev_texts
+        ]
+        worst = max(diffs)
+        print(
+            f"check: shipped file {'identical' if same else 'differs'} (sha256 {digest[:16]}…); "
+            f"largest dev score difference {worst:.2e} (tolerance {TOLERANCE:g}): "
+            f"{'OK' if worst <= TOLERANCE else 'FAIL'}"
+        )
+        sys.exit(0 if worst <= TOLERANCE else 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(blob)
+    print(f"wrote {args.out} (sha256 {digest})")
+
+
+if __name__ == "__main__":
+    main()
