@@ -29,7 +29,8 @@ SPLITS = {
     "dev": "development",
     "heldout": "development since the second round",
     "heldout2": "development since the third round",
-    "heldout3": "held out",
+    "heldout3": "held out in round 3; development since round 4",
+    "heldout4": "held out (tests/detection/data/heldout4.jsonl, pass it with --eval)",
 }
 
 
@@ -39,13 +40,14 @@ def load_eval(path: Path) -> list[dict]:
 
 
 def predict(detector: Detector, rec: dict) -> set[str]:
+    """Categories acted on (model hits in the review band go to admins, and do not count)."""
     hits = detector.detect(
         rec["text"],
         forwarded=rec.get("forwarded", False),
         forward_origin=rec.get("forward_origin"),
         media_kind=rec.get("media_kind"),
     )
-    return {h.category for h in hits}
+    return {h.category for h in hits if not h.needs_review}
 
 
 def score(detector: Detector, records: list[dict], title: str, show: bool) -> None:
@@ -89,12 +91,16 @@ def cold(detector: Detector, path: Path, show: bool) -> None:
         print(f"\nCOLD: {path} not found — skipped")
         return
     safe = safe_flagged = offensive = offensive_flagged = 0
+    safe_review = offensive_review = 0
     by_category: Counter[str] = Counter()
     with path.open(encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
             text = row["TEXT"]
-            cats = {h.category for h in detector.detect(text)}
+            hits = detector.detect(text)
+            cats = {h.category for h in hits if not h.needs_review}
+            review = not cats and any(h.needs_review for h in hits)
             if row["label"] == "0":
+                safe_review += review
                 safe += 1
                 if cats:
                     safe_flagged += 1
@@ -104,12 +110,18 @@ def cold(detector: Detector, path: Path, show: bool) -> None:
             else:
                 offensive += 1
                 offensive_flagged += bool(cats & {"abuse", "harmful"})
+                offensive_review += review
     print(f"\nCOLD ({path.name}): {safe} safe, {offensive} offensive")
     print(f"  safe flagged (any category): {safe_flagged}/{safe} = {safe_flagged / safe:.1%}")
     print(f"    by category: {dict(by_category.most_common())}")
     print(
         f"  offensive flagged as abuse or harmful: {offensive_flagged}/{offensive} = "
         f"{offensive_flagged / offensive:.1%}"
+    )
+    print(
+        f"  sent to admins for review only (model score between the thresholds): safe "
+        f"{safe_review}/{safe} = {safe_review / safe:.1%}, offensive {offensive_review}/"
+        f"{offensive} = {offensive_review / offensive:.1%}"
     )
 
 
@@ -120,8 +132,9 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print misses and false alarms")
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), help="splits to score")
     parser.add_argument("--no-cold", action="store_true", help="skip the COLD measurement")
+    parser.add_argument("--no-model", action="store_true", help="without the classifier")
     args = parser.parse_args()
-    detector = Detector.load()
+    detector = Detector.load(model=None) if args.no_model else Detector.load()
     records = load_eval(args.eval)
     for split in args.splits:
         part = [r for r in records if r.get("split") == split]

@@ -9,15 +9,21 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.config import ConfigError, Settings, load_settings
+if TYPE_CHECKING:
+    from bot.config import Settings
 
+# Imports are lazy, per command: `check` loads only the detector (no pydantic config unless a
+# config file is used, no database or platform stack).
 DEFAULT_CONFIG = Path("config.yaml")
 
 
 def _settings(config: Path | None) -> Settings:
+    from bot.config import ConfigError, load_settings
+
     if config is None and DEFAULT_CONFIG.exists():
         config = DEFAULT_CONFIG
     try:
@@ -93,24 +99,39 @@ def replay(config: Path | None, transcript: Path) -> None:
 @config_option
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read messages from stdin, one a line.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input line.")
+@click.option("--raw", is_flag=True, help="Show personal data unmasked (masked by default).")
 @click.argument("texts", nargs=-1)
-def check(config: Path | None, from_stdin: bool, as_json: bool, texts: tuple[str, ...]) -> None:
+def check(
+    config: Path | None, from_stdin: bool, as_json: bool, raw: bool, texts: tuple[str, ...]
+) -> None:
     """Show which content rules a message hits, and why."""
-    from bot.runtime import load_detector
-    from rules.detection.report import format_hits, hits_to_json
+    from rules.detection import Detector
+    from rules.detection.report import format_hits, json_line
 
     if not texts and not from_stdin:
         raise click.UsageError("give TEXT arguments or --stdin")
-    detector = load_detector(_settings(config))
+    if config is None and not DEFAULT_CONFIG.exists():
+        detector = Detector.load()  # built-in defaults: no config machinery at all
+    else:
+        settings = _settings(config)
+        detector = Detector.load(settings.lexicon_dirs, include_builtin=settings.builtin_lexicons)
     lines = list(texts) if texts else (line.rstrip("\n") for line in sys.stdin)
-    flagged = 0
+    detect = detector.detect
+    out = sys.stdout
+    batch: list[str] = []
     for text in lines:
-        hits = detector.detect(text)
-        flagged += bool(hits)
-        if as_json:
-            click.echo(json.dumps(hits_to_json(text, hits), ensure_ascii=False))
-        else:
-            click.echo(format_hits(text, hits))
+        hits = detect(text)
+        batch.append(
+            json_line(text, hits, raw=raw) if as_json else format_hits(text, hits, raw=raw)
+        )
+        if len(batch) >= 1024:
+            batch.append("")
+            out.write("\n".join(batch))
+            batch.clear()
+    if batch:
+        batch.append("")
+        out.write("\n".join(batch))
+    out.flush()
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -222,6 +243,8 @@ def config_group() -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def config_validate(file: Path) -> None:
     """Check a config file; report each problem with its key and line."""
+    from bot.config import ConfigError, load_settings
+
     try:
         load_settings(file)
     except ConfigError as exc:

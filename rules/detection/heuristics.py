@@ -240,6 +240,21 @@ def cooccurrence(
     return found
 
 
+def unreviewed_figures(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """Figures passed on while saying they are not reviewed yet (``还没审，先发群里``, ``未经核实先
+    报给大家``): a trigger plus a quantity anywhere in the message, and no ``except`` word (a rule
+    such as ``未经审核的数据一律不得发群`` is no leak)."""
+    if _any_in(norm.text, spec.words.get("except", ())) is not None:
+        return []
+    quantity = _QUANTITY_RE.search(norm.folded) or _PERCENT_RE.search(norm.folded)
+    if quantity is None:
+        return []
+    start, end = norm.span(*triggers[0])
+    return [(min(start, quantity.start()), max(end, quantity.end()))]
+
+
 def _contact_ad(
     spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
 ) -> list[Span]:
@@ -261,5 +276,6 @@ HEURISTICS: Mapping[str, Heuristic] = MappingProxyType(
         "disaster_mockery": _pair_in_sentence("mockery"),
         "cooccurrence": cooccurrence,
         "contact_ad": _contact_ad,
+        "unreviewed_figures": unreviewed_figures,
     }
 )
