@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from rules.detection.pii import find_pii
-
 _DIGIT_RE = re.compile(r"[0-9０-９]")
 _SEPARATORS_RE = re.compile(r"[\s\-－—–‐]")
 
@@ -49,6 +47,9 @@ def mask_pii(text: str) -> str:
     """``text`` with every validated piece of personal data masked."""
     pieces: list[str] = []
     pos = 0
+    # Imported here: rules.detection's report imports this module (a cycle at import time).
+    from rules.detection.pii import find_pii
+
     for match in find_pii(text):
         if match.start < pos:  # overlaps a piece already masked (a number inside an address)
             continue
