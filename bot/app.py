@@ -11,10 +11,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
 from bot.clock import Clock
 from bot.config import Settings
-from bot.escalation_responses import EscalationResponder
 from bot.events import (
     AnyEvent,
     ButtonPressed,
@@ -30,6 +30,12 @@ from bot.executor import Executor, Target
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from bot.ports import Adapter
+from bot.scheduler import Scheduler
+from bot.timers import CoreTimers
+from bot.workflows.escalation.action import SPEC as ESCALATE
+from bot.workflows.escalation.responses import EscalationResponder
+from bot.workflows.escalation.workflow import escalation_workflow
+from bot.workflows.kernel import Answer, Kernel
 from rules.actions import Action, ActionKind
 from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
 from rules.decisions import Decision
@@ -71,12 +77,25 @@ class Application:
         self.catalogue = Catalogue(settings.language)
         self.engine = Engine(detector)
         self.admins = AdminDirectory(settings, adapters, self.clock, settings.admin_cache_ttl)
+        self.registry = ActionRegistry([*builtin_specs(), ESCALATE])
         self.executor = Executor(
-            settings, store, adapters, self.admins, self.catalogue, self.clock, sleep=sleep
+            settings,
+            store,
+            adapters,
+            self.admins,
+            self.catalogue,
+            self.clock,
+            self.registry,
+            sleep=sleep,
         )
-        self.responder = EscalationResponder(self)
         self.hot = HotPath(store)
         self.executor.on_applied = self.hot.invalidate
+        self.kernel = Kernel()
+        responder = EscalationResponder(
+            settings, store, self.catalogue, self.clock, self.executor.apply_one
+        )
+        self.kernel.register(escalation_workflow(responder))
+        CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
 
         self.commands = CommandHandler(self)
@@ -103,11 +122,23 @@ class Application:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.hot.start()
-        interrupted = await self.executor.reconcile()
-        if interrupted:
-            log.warning("reconciled %d action(s) interrupted by the last stop", interrupted)
         for adapter in self.adapters.values():
             await adapter.start(self.handle)
+        # After the adapters are up, so a re-applied delete or ban can reach the platform;
+        # a failure here is recorded per action and never stops the bot.
+        try:
+            interrupted = await self.executor.reconcile()
+        except Exception:
+            log.exception("could not finish the actions interrupted by the last stop")
+        else:
+            if interrupted:
+                log.warning("reconciled %d action(s) interrupted by the last stop", interrupted)
+
+    def scheduler(self, poll_seconds: float | None = None) -> Scheduler:
+        poll = self.settings.timer_poll.total_seconds() if poll_seconds is None else poll_seconds
+        return Scheduler(
+            self.store, self.clock, self.kernel, self.executor, self.settings.quiet_schedule, poll
+        )
 
     async def stop(self) -> None:
         for adapter in self.adapters.values():
@@ -134,11 +165,13 @@ class Application:
         if isinstance(event, ButtonPressed):
             if not await self._claim(event):
                 return Handled(event, duplicate=True)
-            reply = await self.responder.handle(event)
+            reply = await self._button(event)
             return Handled(event, replies=(reply,))
         if isinstance(event, CommandIssued):
             if not await self._claim(event):
                 return Handled(event, duplicate=True)
+            if event.name in self.kernel.command_verbs():
+                return Handled(event, replies=(await self._verb_command(event),))
             replies = await self.commands.handle(event)
             return Handled(event, replies=tuple(replies))
         if isinstance(event, MessagePosted):  # includes MessageEdited
@@ -408,13 +441,61 @@ class Application:
                 log.exception("could not tell the admins about a departure")
         return Handled(event)
 
-    # ------------------------------------------------------------------ timers
-    async def on_timer(
-        self, kind: str, platform: str, chat_id: str, user_id: str | None, payload: dict
-    ) -> None:
-        from bot.timers import fire_timer  # one module owns what each timer kind does
+    # ------------------------------------------------------------------ workflows
+    async def _button(self, event: ButtonPressed) -> str:
+        request = self.kernel.request_from_button(
+            event.data, event.platform, event.chat_id, event.presser, event.callback_id
+        )
+        if request is None:
+            answer = Answer(
+                self.catalogue.t("escalation.pressed_unknown"), refused=True, detail="malformed"
+            )
+        else:
+            answer = await self.kernel.handle(request)
+        await self._journal_answer(event, event.presser, f"button:{event.data[:64]}", answer)
+        await self.executor.messenger.answer_button(event.platform, event.callback_id, answer.text)
+        return answer.text
 
-        await fire_timer(self, kind, platform, chat_id, user_id, payload)
+    async def _verb_command(self, event: CommandIssued) -> str:
+        request = self.kernel.request_from_command(
+            event.name, event.args, event.platform, event.chat_id, event.sender
+        )
+        if request is None:
+            answer = Answer(
+                self.catalogue.t("command.usage", usage=f"/{event.name} <编号>"),
+                refused=True,
+                detail="malformed",
+            )
+        else:
+            answer = await self.kernel.handle(request)
+        await self._journal_answer(event, event.sender, f"command:{event.name}", answer)
+        await self.executor.messenger.send(
+            event.platform, event.chat_id, answer.text, reply_to=event.message_id
+        )
+        return answer.text
+
+    async def _journal_answer(
+        self, event: AnyEvent, who: Member, kind: str, answer: Answer
+    ) -> None:
+        """Answers that change something are journaled by the workflow's actions; refusals
+        are journaled here, with who asked and why they were refused."""
+        if not answer.refused:
+            return
+        await self.executor.record(
+            Target(event.platform, event.chat_id, event.chat_title, None, "", actor=who.user_id),
+            Decision(
+                rule="workflow",
+                article="R1 Art.10",
+                category="refused",
+                severity="info",
+                actions=(),
+                reason=kind,
+            ),
+            kind,
+            {},
+            "refused",
+            answer.detail,
+        )
 
 
 def _member_changed(previous: MemberRow | None, member: Member, status: str | None = None) -> bool:

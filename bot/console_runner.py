@@ -66,7 +66,7 @@ async def run_console(
     for admin in settings.admins:
         if admin.platform == "console" and admin.name:
             script._remember(admin.user_id, admin.name)
-    scheduler = Scheduler(app, settings.timer_poll.total_seconds())
+    scheduler = app.scheduler()
     await app.start()
     out(app.catalogue.t("console.banner", chat=script.chat_id))
     stats: Counter = Counter()
@@ -113,7 +113,7 @@ async def replay(settings: Settings, path: Path, out: Callable[[str], None] = pr
     runtime = await build(settings, {"console": adapter}, clock)
     app = runtime.app
     script = ConsoleScript(adapter)
-    scheduler = Scheduler(app)
+    scheduler = app.scheduler()
     stats: Counter = Counter()
     await app.start()
     try:

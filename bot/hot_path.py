@@ -28,25 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from rules.actions import ActionKind
+from bot.actions.spec import GROUP_STATE, LISTING, MEMBER_STATE
 from storage.repository import BulkRepository, MemberRow, Repository
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-_GROUP_STATE = frozenset({ActionKind.QUIET, ActionKind.UNQUIET})
-_LISTING = frozenset({ActionKind.BLACKLIST, ActionKind.UNBLACKLIST})
-_MEMBER_STATE = frozenset(
-    {
-        ActionKind.MUTE,
-        ActionKind.UNMUTE,
-        ActionKind.REMOVE,
-        ActionKind.BLACKLIST,
-        ActionKind.ARM_DEADLINE,
-        ActionKind.CANCEL_DEADLINE,
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,23 +200,23 @@ class HotPath:
         platform: str,
         chat_id: str,
         user_id: str | None,
-        kinds: Collection[ActionKind] | None = None,
+        scopes: Collection[str] | None = None,
     ) -> None:
-        """Re-read cached state an action changed (restriction, status, deadline, quiet,
-        blacklist); ``kinds`` narrows it to what those actions touch, None means everything.
-        A delete or a warning changes nothing cached, so it costs nothing here."""
-        touched = set(ActionKind) if kinds is None else set(kinds)
-        if touched & _GROUP_STATE:
+        """Re-read cached state an action changed; ``scopes`` (what the action specs declare
+        they invalidate) narrows it, None means everything. A delete or a warning changes
+        nothing cached, so it costs nothing here."""
+        touched = {GROUP_STATE, MEMBER_STATE, LISTING} if scopes is None else set(scopes)
+        if GROUP_STATE in touched:
             self._groups.pop((platform, chat_id), None)
         if user_id is None:
             return
-        if touched & _MEMBER_STATE:
+        if MEMBER_STATE in touched:
             row = await self.store.read(lambda r: r.member(platform, chat_id, user_id))
             if row is None:
                 self._members.pop((platform, chat_id, user_id), None)
             else:
                 self._members[(platform, chat_id, user_id)] = row
-        if touched & _LISTING:
+        if LISTING in touched:
             await self.refresh_blacklisted(platform, user_id)
 
     async def refresh_blacklisted(self, platform: str, user_id: str) -> None:

@@ -1,41 +1,64 @@
 """Fires persisted timers. Time lives in the database: every timer is a row; this loop reads
-due rows, claims each (so two instances never fire one timer twice) and hands it to the app.
-A restart simply resumes reading rows, which is the re-arming.
+due rows, claims each (so two instances never fire one timer twice) and hands it to the
+workflow kernel, which routes it by kind. A restart simply resumes reading rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
+from bot.actions.spec import Target
+from bot.clock import Clock
 from bot.config import QuietWindow
+from bot.executor import Executor
+from bot.workflows.kernel import Kernel, TimerDue
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
+from storage.store import Store
 
 log = logging.getLogger(__name__)
 
 
 class Scheduler:
-    def __init__(self, app, poll_seconds: float = 1.0) -> None:  # type: ignore[no-untyped-def]
-        self.app = app
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        kernel: Kernel,
+        executor: Executor,
+        quiet_schedule: Sequence[QuietWindow] = (),
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._kernel = kernel
+        self._executor = executor
+        self._quiet_schedule = tuple(quiet_schedule)
         self.poll_seconds = poll_seconds
         # In front of the database's record, so a tick does not write once per second.
         self._windows_applied: set[tuple[str, str, str]] = set()
 
     async def tick(self) -> int:
         """Fire everything due now; returns how many timers fired."""
-        now = self.app.clock.now()
-        due = await self.app.store.read(lambda r: r.armed_timers(due_before=now))
+        now = self._clock.now()
+        due = await self._store.read(lambda r: r.armed_timers(due_before=now))
         fired = 0
         for timer in due:
-            claimed = await self.app.store.write(lambda r, t=timer.id: r.finish_timer(t))
+            claimed = await self._store.write(lambda r, t=timer.id: r.finish_timer(t))
             if not claimed:
                 continue
             try:
-                await self.app.on_timer(
-                    timer.kind, timer.platform, timer.chat_id, timer.user_id, timer.payload
+                handled = await self._kernel.fire(
+                    TimerDue(
+                        timer.kind, timer.platform, timer.chat_id, timer.user_id, timer.payload
+                    )
                 )
+                if not handled:
+                    log.warning("timer %s has unknown kind %s", timer.id, timer.kind)
+                    continue
                 fired += 1
             except Exception:
                 log.exception("timer %s (%s) failed", timer.id, timer.kind)
@@ -44,11 +67,11 @@ class Scheduler:
 
     async def _quiet_windows(self, now: datetime) -> None:
         """Scheduled quiet mode (A6): on at a window's start, off by its quiet_end timer."""
-        for window in self.app.settings.quiet_schedule:
+        for window in self._quiet_schedule:
             start, end = _window_bounds(window)
             if not start <= now < end:
                 continue
-            groups = await self.app.store.read(lambda r, w=window: r.groups(w.platform))
+            groups = await self._store.read(lambda r, w=window: r.groups(w.platform))
             for platform, chat_id, title in groups:
                 if window.chats and chat_id not in window.chats:
                     continue
@@ -58,16 +81,14 @@ class Scheduler:
                 self._windows_applied.add(key)
                 # The database remembers across restarts: an admin who lifted quiet mode by
                 # hand inside the window is not overruled by a restart.
-                first = await self.app.store.write(
+                first = await self._store.write(
                     lambda r, p=platform, c=chat_id, w=window.start: r.claim_quiet_window(
                         p, c, w, now
                     )
                 )
                 if not first:
                     continue
-                from bot.executor import Target
-
-                await self.app.executor.apply_one(
+                await self._executor.apply_one(
                     Target(platform, chat_id, title, None, ""),
                     Decision(
                         rule="quiet_schedule",
@@ -89,8 +110,6 @@ class Scheduler:
 
 
 def _window_bounds(window: QuietWindow) -> tuple[datetime, datetime]:
-    from datetime import UTC
-
     start = datetime.fromisoformat(window.start)
     end = datetime.fromisoformat(window.end)
     if start.tzinfo is None:

@@ -10,7 +10,6 @@ from bot.app import Application
 from bot.config import Settings
 from bot.ports import Adapter
 from bot.runtime import build
-from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ async def serve(
 ) -> None:
     """Run until SIGINT/SIGTERM (or ``stop`` is set, for tests)."""
     runtime = await build(settings, adapters)
-    scheduler = Scheduler(runtime.app, settings.timer_poll.total_seconds())
+    scheduler = runtime.app.scheduler()
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -1,24 +1,29 @@
-"""What each persisted timer does when it falls due."""
+"""What the core's persisted timers do when they fall due; each kind is a handler registered
+with the workflow kernel (workflows register theirs the same way)."""
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
 
-from bot.executor import Target
-from bot.ports import PlatformError
+from bot.actions.spec import Target
+from bot.clock import Clock
+from bot.executor import Executor
+from bot.workflows.kernel import Kernel, TimerDue
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
 from rules.observation import GroupState, Kind, MemberRecord, Observation
+from storage.store import Store
 
-if TYPE_CHECKING:
-    from bot.app import Application
-
-log = logging.getLogger(__name__)
+Decide = Callable[[str, str, Observation, MemberRecord, GroupState], Awaitable[list[Decision]]]
 
 
 def _timer_decision(
-    category: str, article: str, actions: tuple[Action, ...], user_id: str | None, reason: str
+    category: str,
+    article: str,
+    actions: tuple[Action, ...],
+    user_id: str | None,
+    reason: str,
+    message_id: str | None = None,
 ) -> Decision:
     return Decision(
         rule="timer",
@@ -28,23 +33,32 @@ def _timer_decision(
         actions=actions,
         user_id=user_id,
         reason=reason,
+        message_id=message_id,
     )
 
 
-async def fire_timer(
-    app: Application,
-    kind: str,
-    platform: str,
-    chat_id: str,
-    user_id: str | None,
-    payload: dict[str, Any],
-) -> None:
-    if kind == "mute_expiry" and user_id:
-        member = await app.store.read(lambda r: r.member(platform, chat_id, user_id))
+class CoreTimers:
+    def __init__(self, store: Store, clock: Clock, executor: Executor, decide: Decide) -> None:
+        self._store = store
+        self._clock = clock
+        self._executor = executor
+        self._decide = decide
+
+    def register(self, kernel: Kernel) -> None:
+        kernel.add_timer("mute_expiry", self.mute_expiry)
+        kernel.add_timer("nickname_deadline", self.nickname_deadline)
+        kernel.add_timer("delete_message", self.delete_reminder)
+        kernel.add_timer("quiet_end", self.quiet_end)
+
+    async def mute_expiry(self, due: TimerDue) -> None:
+        if not due.user_id:
+            return
+        user_id = due.user_id
+        member = await self._store.read(lambda r: r.member(due.platform, due.chat_id, user_id))
         nickname = member.nickname if member else user_id
         # The record is lifted even if the platform already lifted the mute itself.
-        await app.executor.apply_one(
-            Target(platform, chat_id, None, user_id, nickname),
+        await self._executor.apply_one(
+            Target(due.platform, due.chat_id, None, user_id, nickname),
             _timer_decision(
                 "restricted",
                 "R1 Art.10",
@@ -53,36 +67,52 @@ async def fire_timer(
                 "reason.mute_expired",
             ),
         )
-    elif kind == "nickname_deadline" and user_id:
-        member = await app.store.read(lambda r: r.member(platform, chat_id, user_id))
+
+    async def nickname_deadline(self, due: TimerDue) -> None:
+        if not due.user_id:
+            return
+        platform, chat_id, user_id = due.platform, due.chat_id, due.user_id
+        member = await self._store.read(lambda r: r.member(platform, chat_id, user_id))
         if member is None or member.status != "active":
             return
-        await app.store.write(
+        await self._store.write(
             lambda r: r.set_member_fields(platform, chat_id, user_id, nickname_deadline=None)
         )
         observation = Observation(
-            kind=Kind.DEADLINE, user_id=user_id, nickname=member.nickname, at=app.clock.now()
+            kind=Kind.DEADLINE, user_id=user_id, nickname=member.nickname, at=self._clock.now()
         )
-        decisions = await app.decide(
+        decisions = await self._decide(
             platform,
             chat_id,
             observation,
             MemberRecord(known_nickname=member.nickname, deadline_armed=True),
             GroupState(),
         )
-        await app.executor.apply(
+        await self._executor.apply(
             Target(platform, chat_id, None, user_id, member.nickname), decisions
         )
-    elif kind == "delete_message":
-        adapter = app.adapters.get(platform)
-        if adapter is not None and payload.get("message_id"):
-            try:
-                await adapter.delete_message(chat_id, str(payload["message_id"]))
-            except PlatformError as exc:  # already gone, or the right was taken away
-                log.info("could not delete reminder %s: %s", payload["message_id"], exc)
-    elif kind == "quiet_end":
-        await app.executor.apply_one(
-            Target(platform, chat_id, None, None, ""),
+
+    async def delete_reminder(self, due: TimerDue) -> None:
+        """The bot's own reminder deletes itself; through the executor, so it is retried and
+        journaled like any delete (already gone → a failed outcome, nothing more)."""
+        message_id = due.payload.get("message_id")
+        if not message_id:
+            return
+        await self._executor.apply_one(
+            Target(due.platform, due.chat_id, None, None, ""),
+            _timer_decision(
+                "reminder",
+                "R2 Art.22",
+                (Action(ActionKind.DELETE),),
+                None,
+                "reason.reminder_expired",
+                message_id=str(message_id),
+            ),
+        )
+
+    async def quiet_end(self, due: TimerDue) -> None:
+        await self._executor.apply_one(
+            Target(due.platform, due.chat_id, None, None, ""),
             _timer_decision(
                 "quiet", "R2 Art.22", (Action(ActionKind.UNQUIET),), None, "reason.quiet_mode"
             ),

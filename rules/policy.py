@@ -124,6 +124,12 @@ class EscalationTarget(_Strict):
     platform: str
     chat_id: str
     name: str | None = None  # e.g. 分管负责人, 派出所, 网信办
+    # Who may answer an escalation sent to a group chat of supervisors (in a private chat,
+    # chat_id is the supervisor). Nobody else's press counts.
+    user_ids: tuple[str, ...] = ()
+
+    def may_answer(self, user_id: str) -> bool:
+        return user_id == self.chat_id or user_id in self.user_ids
 
 
 class GroupPolicy(_Strict):

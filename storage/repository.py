@@ -72,6 +72,28 @@ class TimerRow:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class EscalationRow:
+    id: int
+    decision_id: str
+    tier: int
+    target_platform: str
+    target_chat_id: str
+    platform: str
+    chat_id: str
+    user_id: str | None
+    category: str
+    article: str
+    summary: str
+    status: str
+    at: datetime
+
+
+def _escalation_row(row: Any) -> EscalationRow:
+    m = row._mapping
+    return EscalationRow(**{f: m[f] for f in EscalationRow.__dataclass_fields__})
+
+
 class Repository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.c = connection
@@ -470,11 +492,28 @@ class Repository:
             update(Escalation).where(Escalation.id == escalation_id).values(status=status)
         )
 
-    async def escalation(self, escalation_id: int) -> dict[str, Any] | None:
+    async def escalation(self, escalation_id: int) -> EscalationRow | None:
         row = (
             await self.c.execute(select(Escalation).where(Escalation.id == escalation_id))
         ).first()
-        return dict(row._mapping) if row else None
+        return _escalation_row(row) if row else None
+
+    async def escalations_of(self, decision_id: str, tier: int) -> list[EscalationRow]:
+        rows = await self.c.execute(
+            select(Escalation)
+            .where(Escalation.decision_id == decision_id, Escalation.tier == tier)
+            .order_by(Escalation.id)
+        )
+        return [_escalation_row(r) for r in rows.all()]
+
+    async def escalation_responses(self, escalation_id: int) -> list[tuple[str, str]]:
+        """(responder, response) in the order given; the first one decided."""
+        rows = await self.c.execute(
+            select(EscalationResponse.responder, EscalationResponse.response)
+            .where(EscalationResponse.escalation_id == escalation_id)
+            .order_by(EscalationResponse.id)
+        )
+        return [(r[0], r[1]) for r in rows.all()]
 
     async def add_escalation_response(
         self, escalation_id: int, responder: str, response: str, at: datetime

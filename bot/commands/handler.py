@@ -64,10 +64,10 @@ class CommandHandler:
 
     # ------------------------------------------------------------------ plumbing
     async def _reply(self, event: CommandIssued, *texts: str) -> list[str]:
-        adapter = self.app.adapters.get(event.platform)
         for text in texts:
-            if adapter is not None and not self.app.settings.dry_run:
-                await adapter.send_message(event.chat_id, text, reply_to=event.message_id)
+            await self.app.executor.messenger.send(
+                event.platform, event.chat_id, text, reply_to=event.message_id
+            )
         return list(texts)
 
     async def _record(

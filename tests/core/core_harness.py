@@ -15,7 +15,7 @@ from bot.runtime import build
 from bot.scheduler import Scheduler
 
 SUPERVISORS = {
-    1: [{"platform": "console", "chat_id": "tier1-分管负责人"}],
+    1: [{"platform": "console", "chat_id": "tier1-分管负责人", "user_ids": ["sup-1"]}],
     2: [{"platform": "console", "chat_id": "tier2-网信办"}],
 }
 
@@ -68,4 +68,4 @@ async def make_harness(url: str, **settings: Any) -> Harness:
     runtime.app.executor._sleep = _no_sleep
     await runtime.app.start()
     script = ConsoleScript(adapter)
-    return Harness(runtime.app, adapter, clock, script, Scheduler(runtime.app))
+    return Harness(runtime.app, adapter, clock, script, runtime.app.scheduler())

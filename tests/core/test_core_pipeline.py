@@ -274,9 +274,14 @@ async def test_dry_run_decides_and_records_but_never_acts(sqlite_url: str) -> No
     await h.close()
 
 
+def supervisor_press(data: str, by: str = "sup-1", chat: str = "tier1-分管负责人") -> dict:
+    return {"type": "button", "user": by, "chat": chat, "data": data, "id": "cb1"}
+
+
 async def test_supervisor_false_positive_press_lifts_and_is_recorded(h: Harness) -> None:
     await h.say(BAD_LINE)
-    await h.record({"type": "button", "user": "sup", "data": "esc:1:fp", "id": "cb1"})
+    h.script._remember("sup-1", "分管负责人-街道办")
+    await h.record(supervisor_press("wf:esc:1:fp"))
     assert not await h.app.store.read(lambda r: r.is_blacklisted("console", "u1"))
     assert ("unban", "console-group", "u1") in h.adapter.calls
     counts = await h.app.store.read(

@@ -19,7 +19,6 @@ from bot.app import Application
 from bot.clock import ManualClock
 from bot.config import DatabaseSettings, EscalationSettings, Settings
 from bot.runtime import Runtime, build
-from bot.scheduler import Scheduler
 from rules.policy import EscalationTarget
 
 CHAT_A = group(-1001000000001, "党群工作部工作群")
@@ -55,7 +54,7 @@ class Bot:
         return [(_field(row, "kind"), _field(row, "outcome")) for row in rows]
 
     async def tick(self) -> int:
-        return await Scheduler(self.app).tick()
+        return await self.app.scheduler().tick()
 
 
 def _field(row: dict, name: str) -> object:
@@ -150,7 +149,7 @@ async def test_illegal_message_is_deleted_blacklisted_and_escalated_to_both_tier
             for row in escalation.params["reply_markup"]["inline_keyboard"]
             for b in row
         ]
-        assert len(buttons) == 3 and all(b.startswith("esc:") for b in buttons)
+        assert len(buttons) == 3 and all(b.startswith("wf:esc:") for b in buttons)
     records = await bot.audit(user_id=str(MEMBER["id"]))
     kinds = {kind for kind, _ in records}
     assert {"delete", "blacklist", "escalate"} <= kinds
@@ -261,7 +260,7 @@ async def test_bot_without_delete_right_tells_the_admins_once(api, bot):
     await api.post(CHAT_A, user(20005, "刘洋-综治办"), HARMFUL)
     await bot.handled.wait(2)
     assert len(api.calls_to("deleteMessage")) == 2  # a refusal is not retried
-    notices = [t for t in texts_to(api, CHAT_A["id"]) if "can_delete_messages" in t]
+    notices = [t for t in texts_to(api, CHAT_A["id"]) if "删除消息权限" in t]
     assert len(notices) == 1
     records = await bot.audit(chat_id=str(CHAT_A["id"]), category="harmful")
     assert [outcome for kind, outcome in records if kind == "delete"] == ["failed", "failed"]

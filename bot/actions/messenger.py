@@ -1,0 +1,120 @@
+"""Every message the bot sends, through one place: retried as the platform asks, and
+self-deleting reminders armed as persisted timers so a restart does not leave them behind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bot.admins import AdminDirectory
+from bot.clock import Clock
+from bot.ports import Adapter, Button, PlatformError
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+AdapterFor = Callable[[str], Adapter | None]
+Retry = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
+
+
+class Messenger:
+    def __init__(
+        self,
+        adapter_for: AdapterFor,
+        store: Store,
+        clock: Clock,
+        admins: AdminDirectory,
+        retry: Retry,
+        reminder_delete_after: Any,
+    ) -> None:
+        self._adapter_for = adapter_for
+        self._store = store
+        self._clock = clock
+        self._admins = admins
+        self._retry = retry
+        self._delete_after = reminder_delete_after
+        # Per process: a missing right is reported to a group's admins once, not per message.
+        self._reported_missing: set[tuple[str, str, str]] = set()
+
+    async def send(
+        self,
+        platform: str,
+        chat_id: str,
+        text: str,
+        *,
+        mention: Sequence[str] = (),
+        buttons: Sequence[Button] = (),
+        reply_to: str | None = None,
+        ephemeral: bool = False,
+    ) -> str | None:
+        adapter = self._adapter_for(platform)
+        if adapter is None:
+            return None
+        message_id = await self._retry(
+            lambda: adapter.send_message(
+                chat_id, text, mention=list(mention), buttons=list(buttons), reply_to=reply_to
+            )
+        )
+        if ephemeral and message_id and adapter.capabilities.delete_own_messages:
+            now = self._clock.now()
+            due = now + self._delete_after
+            await self._store.write(
+                lambda r: r.arm_timer(
+                    "delete_message",
+                    platform,
+                    chat_id,
+                    None,
+                    due,
+                    now,
+                    {"message_id": message_id},
+                    replace=False,
+                )
+            )
+        return message_id
+
+    async def private(self, platform: str, user_id: str, text: str) -> bool:
+        adapter = self._adapter_for(platform)
+        if adapter is None or not adapter.capabilities.private_message:
+            return False
+        try:
+            return bool(await self._retry(lambda: adapter.send_private(user_id, text)))
+        except PlatformError:
+            return False
+
+    async def notify_admins(self, platform: str, chat_id: str, text: str) -> list[str]:
+        """Privately where possible; otherwise one message in the group."""
+        adapter = self._adapter_for(platform)
+        if adapter is None:
+            return []
+        told = [
+            admin_id
+            for admin_id in await self._admins.admin_ids(platform, chat_id)
+            if await self.private(platform, admin_id, text)
+        ]
+        if not told:
+            await self.send(platform, chat_id, text)
+            told.append(f"group:{chat_id}")
+        return told
+
+    async def answer_button(self, platform: str, callback_id: str | None, text: str) -> None:
+        adapter = self._adapter_for(platform)
+        if adapter is None or not callback_id:
+            return
+        try:
+            await self._retry(lambda: adapter.answer_button(callback_id, text))
+        except PlatformError as exc:
+            # An expired callback must not lose the press, which is already recorded.
+            log.info("could not answer button %s: %s", callback_id, exc)
+
+    async def report_missing_right(
+        self, platform: str, chat_id: str, text: str, right: str
+    ) -> None:
+        key = (platform, chat_id, right)
+        if key in self._reported_missing:
+            return
+        self._reported_missing.add(key)
+        try:
+            await self.send(platform, chat_id, text)
+        except PlatformError as exc:
+            log.warning("could not tell admins of %s about a missing right: %s", chat_id, exc)
