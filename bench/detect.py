@@ -1,18 +1,23 @@
 """Detector speed: prints figures, asserts nothing.
 
-    python bench/detect.py [--messages 100000] [--quick]
+    python bench/detect.py [--messages 100000] [--quick] [--no-check]
 
-Measures, on one core: the full detector (normalise + all lexicons + PII + heuristics) with the
-shipped lexicons plus 10,000 synthetic terms; raw ahocorasick-rs matching of the same terms (the
-practical limit); a naive ``for term in terms: if term in text`` loop on a subset; the detector
-with 1k / 10k / 100k synthetic terms; and the memory the lexicon takes at 100k terms.
+Measures, on one core: the full detector (normalise + all lexicons + PII + heuristics) with and
+without the classifier, with the shipped lexicons plus 10,000 synthetic terms, with p50/p99 per
+message; raw ahocorasick-rs matching of the same terms (the practical limit); a naive
+``for term in terms: if term in text`` loop on a subset; the detector with 1k / 10k / 100k
+synthetic terms and the memory each lexicon takes; and ``groupguard check --stdin --json`` end to
+end on the same messages beside the round-3 way of running it (bot.runtime imported, one
+``click.echo`` per line), in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -109,10 +114,61 @@ def rate(label: str, fn: Callable[[str], object], messages: Sequence[str]) -> fl
     return per_sec
 
 
+def latencies(label: str, fn: Callable[[str], object], messages: Sequence[str]) -> None:
+    clock = time.perf_counter_ns
+    times = []
+    for text in messages:
+        t0 = clock()
+        fn(text)
+        times.append(clock() - t0)
+    times.sort()
+    p50, p99 = times[len(times) // 2] / 1e3, times[int(len(times) * 0.99)] / 1e3
+    print(f"  {label:<46} p50 {p50:6.2f} µs   p99 {p99:7.2f} µs")
+
+
+# The round-3 ``check``: bot.runtime (SQLAlchemy, Alembic, executor) imported for load_detector,
+# json.dumps of hits_to_json and one click.echo per line.
+_OLD_CHECK = """
+import json, sys, click
+from bot.config import load_settings
+from bot.runtime import load_detector
+from rules.detection.report import hits_to_json
+detector = load_detector(load_settings(None))
+for line in sys.stdin:
+    text = line.rstrip("\\n")
+    click.echo(json.dumps(hits_to_json(text, detector.detect(text), raw=True), ensure_ascii=False))
+"""
+
+
+def end_to_end(messages: Sequence[str]) -> None:
+    stdin = ("\n".join(messages) + "\n").encode("utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = {
+        "groupguard check --stdin --json (this round)": [
+            sys.executable, "-m", "bot.cli", "check", "--stdin", "--json",
+        ],
+        "round-3 check path (same detector)": [sys.executable, "-c", _OLD_CHECK],
+    }  # fmt: skip
+    rates = {}
+    with tempfile.TemporaryDirectory() as cwd:  # no ./config.yaml
+        for label, cmd in runs.items():
+            best = 0.0
+            for _ in range(2):
+                start = time.perf_counter()
+                subprocess.run(cmd, input=stdin, stdout=subprocess.DEVNULL, cwd=cwd, env=env,
+                               check=True)  # fmt: skip
+                best = max(best, len(messages) / (time.perf_counter() - start))
+            rates[label] = best
+            print(f"  {label:<46} {best:>12,.0f} msg/s (best of 2, start-up included)")
+    new, old = rates.values()
+    print(f"  this round / round-3 path: {new / old:.2f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="skip the 100k-term runs")
+    parser.add_argument("--no-check", action="store_true", help="skip the end-to-end check run")
     args = parser.parse_args()
     rng = random.Random(4)
     messages = realistic_messages(args.messages, rng)
@@ -122,8 +178,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         extension = write_extension(Path(tmp), synthetic_terms(10_000, rng))
         detector = Detector.load([extension])
+        plain = Detector.load([extension], model=None)
         print(f"\nshipped lexicons + 10k synthetic terms: {detector.term_count:,} terms")
-        full = rate("full detector", detector.detect, messages)
+        full = rate("full detector, with the classifier", detector.detect, messages)
+        rate("full detector, without the classifier", plain.detect, messages)
+        latencies("with the classifier", detector.detect, messages)
+        latencies("without the classifier", plain.detect, messages)
         builtin_terms = [
             line.split(" @")[0].strip()
             for path in (ROOT / "rules" / "lexicons").glob("*/*.txt")
@@ -148,9 +208,21 @@ def main() -> None:
             f"{raw / full:.1f}×"
         )
 
+    if not args.no_check:
+        print(f"\nend to end, {len(messages):,} messages through stdin → JSON Lines on stdout:")
+        end_to_end(messages)
+
+    process = psutil.Process()
+    gc.collect()
+    before = process.memory_info().rss
+    shipped = Detector.load()
+    gc.collect()
+    grown = (process.memory_info().rss - before) / 2**20
+    print(f"\nshipped detector with the classifier: load adds {grown:.1f} MB RSS")
+    del shipped
+
     print("\ndetector speed by synthetic lexicon size (plus shipped lexicons):")
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
-    process = psutil.Process()
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             extension = write_extension(Path(tmp), synthetic_terms(size, rng))

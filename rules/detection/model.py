@@ -15,6 +15,7 @@ import gzip
 import json
 import math
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "cold_char_ngram.json.gz"
@@ -25,7 +26,7 @@ def ngrams(text: str, max_n: int = 3) -> set[str]:
     """The distinct character n-grams of ``text``, 1 to ``max_n`` characters long."""
     grams = set(text)
     for k in range(2, max_n + 1):
-        grams.update(text[i : i + k] for i in range(len(text) - k + 1))
+        grams.update([text[i : i + k] for i in range(len(text) - k + 1)])  # a list: faster
     return grams
 
 
@@ -38,7 +39,7 @@ class ModelScore:
 class TextModel:
     """Loaded once per ``Detector.load``; immutable afterwards."""
 
-    __slots__ = ("_keys", "_weights", "bias", "max_n", "meta", "thresholds")
+    __slots__ = ("_get", "_keys", "_weights", "bias", "max_n", "meta", "thresholds")
 
     def __init__(
         self,
@@ -51,6 +52,7 @@ class TextModel:
     ) -> None:
         self._weights = weights
         self._keys = weights.keys()
+        self._get = weights.get
         self.bias = bias
         self.max_n = max_n
         self.thresholds = dict(thresholds or {})
@@ -78,8 +80,7 @@ class TextModel:
     def _logit(self, grams: set[str]) -> float:
         if not grams:
             return self.bias
-        w = self._weights
-        total = sum(map(w.__getitem__, self._keys & grams))
+        total = sum(map(self._get, grams, repeat(0.0)))
         return self.bias + total / math.sqrt(len(grams))
 
     def probability(self, text: str) -> float:

@@ -31,6 +31,21 @@ KNOWN_DEVELOPMENT_MISSES = {
 }
 
 
+# Round 4's held-out split (tests/detection/data/heldout4.jsonl): written before any round-4 rule
+# change, measured once after the round (docs/detection.md); positives found per category then.
+HELDOUT4 = Path(__file__).resolve().parent / "data" / "heldout4.jsonl"
+HELDOUT4_FOUND = {
+    "illegal": 13,
+    "harmful": 7,
+    "secret": 7,
+    "internal": 5,
+    "privacy": 10,
+    "abuse": 11,
+    "unverified": 11,
+    "offtopic": 11,
+}
+
+
 def records() -> list[dict]:
     with EVAL.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -91,4 +106,15 @@ def test_held_out_figures_do_not_regress(detector: Detector):
     found, total, ordinary, flagged = measure(detector, recs)
     for cat in CATEGORIES:
         assert found[cat] >= HELD_OUT_FOUND[cat], (cat, found[cat], total[cat])
+    assert flagged / ordinary <= 0.02, (flagged, ordinary)
+
+
+def test_heldout4_figures_do_not_regress(detector: Detector):
+    with HELDOUT4.open(encoding="utf-8") as fh:
+        recs = [json.loads(line) for line in fh if line.strip()]
+    assert {r["split"] for r in recs} == {"heldout4"} and len(recs) >= 150
+    found, total, ordinary, flagged = measure(detector, recs)
+    for cat in CATEGORIES:
+        assert total[cat] >= 10, cat
+        assert found[cat] >= HELDOUT4_FOUND[cat], (cat, found[cat], total[cat])
     assert flagged / ordinary <= 0.02, (flagged, ordinary)
