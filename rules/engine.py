@@ -63,9 +63,28 @@ class Engine:
             return []
         ctx = Context(observation, policy, member, group or GroupState(), self.detector)
         decisions: list[Decision] = []
+        stopped = False
         for rule in self.rules:
+            # Hard policy (quiet mode, a restriction) ends the run, except for rules the
+            # regulations require whatever else applies: illegal content is still detected,
+            # blacklisted and reported during quiet mode.
+            if stopped and not getattr(rule, "always", False):
+                continue
             found = rule.check(ctx)
+            if stopped:
+                found = [d for d in found if d.counts_as_offence and d.severity in _REPORTABLE]
+                decisions = _without_covered(decisions, found)
             decisions.extend(found)
             if found and rule.final:
-                break
+                stopped = True
         return decisions
+
+
+_REPORTABLE = frozenset({"critical", "high"})
+
+
+def _without_covered(earlier: list[Decision], later: list[Decision]) -> list[Decision]:
+    """Drop an earlier decision whose every action a later one takes anyway (quiet mode's
+    delete, when the content rule deletes and blacklists): one message, one outcome."""
+    kinds = {a.kind for d in later for a in d.actions}
+    return [d for d in earlier if not {a.kind for a in d.actions} <= kinds]

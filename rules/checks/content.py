@@ -21,6 +21,7 @@ class ContentRule:
     id = "content"
     order = 50
     final = False
+    always = True  # runs even after hard policy, for content that must be reported
 
     def check(self, ctx: Context) -> list[Decision]:
         obs = ctx.observation

@@ -439,3 +439,87 @@ async def test_a_group_override_governs_its_own_reminders(sqlite_url: str) -> No
     await h.advance(timedelta(hours=2, seconds=1))
     assert not any(c[0] == "remove" for c in h.adapter.calls)
     await h.close()
+
+
+async def test_quiet_mode_does_not_hide_illegal_content(h: Harness) -> None:
+    """R2 Art.22 quiet mode deletes chatter, but illegal content must still be detected,
+    blacklisted and reported (it used to end the rule run at the quiet rule)."""
+    await h.say("/admin 管理员-办公室")
+    await h.say("管理员-办公室: /quiet on")
+    handled = (await h.say(BAD_LINE))[-1]
+    assert [d.category for d in handled.decisions] == ["illegal"]
+    assert await h.app.store.read(lambda r: r.is_blacklisted("console", "u2"))
+    assert h.sent_to("tier1-分管负责人") and h.sent_to("tier2-网信办")
+
+
+async def test_a_forged_or_foreign_press_is_refused_and_journaled(h: Harness) -> None:
+    await h.say(BAD_LINE)
+    h.script._remember("sup-1", "分管负责人-街道办")
+    forged = [
+        supervisor_press("wf:esc:1:lift", by="u1"),  # the punished member himself
+        {"type": "button", "user": "sup-1", "data": "wf:esc:1:lift", "id": "x"},  # wrong chat
+        supervisor_press("wf:esc:01:lift"),  # not canonical
+        supervisor_press("wf:esc:١:lift"),  # not ASCII digits
+        supervisor_press("wf:esc:99999999999999999999999:lift"),
+        supervisor_press("wf:esc:7:lift"),  # no such escalation
+    ]
+    for press in forged:
+        await h.record(press)
+    assert await h.app.store.read(lambda r: r.is_blacklisted("console", "u1"))
+    assert not any(c[0] == "unban" for c in h.adapter.calls)
+    refusals = [r for r in await h.audit() if r["outcome"] == "refused"]
+    assert len(refusals) == len(forged)
+
+
+async def test_wechat_style_text_verbs_answer_an_escalation(h: Harness) -> None:
+    await h.say(BAD_LINE)
+    h.script._remember("sup-1", "分管负责人-街道办")
+    await h.record(
+        {"type": "command", "user": "sup-1", "chat": "tier1-分管负责人", "text": "/fp 1"}
+    )
+    assert not await h.app.store.read(lambda r: r.is_blacklisted("console", "u1"))
+
+
+async def test_reconcile_after_a_crash_reapplies_through_the_specs_and_never_stops_the_bot(
+    sqlite_url: str,
+) -> None:
+    """An intent with no outcome (kill -9 between the two) is re-run after the adapters are
+    up; a re-run that raises something other than a platform error is recorded, not fatal."""
+    from datetime import UTC, datetime
+
+    h = await make_harness(sqlite_url)
+    base = {
+        "decision_id": "d-crash",
+        "at": datetime(2026, 1, 5, tzinfo=UTC),
+        "platform": "console",
+        "chat_id": "console-group",
+        "user_id": "u9",
+        "actor": "bot",
+        "params": {"duration": "1h", "until": "2026-01-05T02:00:00+00:00"},
+        "rule": "content",
+        "article": "R1 Art.10",
+        "category": "abuse",
+        "severity": "medium",
+        "message_id": "m1",
+        "evidence": [],
+        "reason": "",
+    }
+    await h.app.store.write(lambda r: r.record_action(**{**base, "kind": "mute"}))
+    await h.close()
+
+    async def broken_mute(*_a: object) -> None:
+        raise RuntimeError("adapter not ready")
+
+    h2 = await make_harness(sqlite_url)  # starts, reconciles: must not raise
+    member = await h2.app.store.read(lambda r: r.member("console", "console-group", "u9"))
+    assert member is not None and member.restricted_until is not None  # state written too
+    # Re-applied with the intent's own deadline, not a fresh hour from the restart.
+    assert ("mute", "console-group", "u9", "2026-01-05T02:00+00:00") in h2.adapter.calls
+    rows = await h2.audit(user_id="u9")
+    assert [(r["kind"], r["outcome"]) for r in rows] == [("mute", "done")]
+    await h2.app.store.write(lambda r: r.record_action(**{**base, "kind": "mute"}))
+    h2.adapter.mute = broken_mute  # type: ignore[method-assign]
+    assert await h2.app.executor.reconcile() == 1
+    rows = await h2.audit(user_id="u9")
+    assert rows[-1]["outcome"] == "failed"
+    await h2.close()
