@@ -165,8 +165,11 @@ def test_blacklisted_member_is_removed_before_any_other_rule() -> None:
         GroupPolicy(),
         MemberRecord(known_nickname="张三-党群工作部", blacklisted=True),
     )
-    assert [d.rule for d in decisions] == ["blacklist"]
+    # The blacklist acts first; harmful content is still reported (hard policy does not hide
+    # what the regulations require reporting).
+    assert [d.rule for d in decisions] == ["blacklist", "content"]
     assert kinds(decisions[0]) == ["delete", "blacklist", "notify_admins"]
+    assert decisions[1].category == "harmful"
 
 
 def test_speaking_while_restricted_climbs_to_removal() -> None:
