@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,9 +26,16 @@ from pydantic import (
     model_validator,
 )
 
-from rules.policy import Duration, EscalationTarget, GroupPolicy
+from rules.policy import Duration, EscalationTarget, GroupPolicy, _identifier, _identifiers
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupguard.db"
+# Tiers 1 and 2 are the regulation's (分管负责人; 党工委/派出所/网信办): the shipped ladders
+# escalate to them, and a tier left empty is reported at start-up. Any other tier a ladder
+# names must be configured under escalation.tiers.
+STANDARD_TIERS = frozenset({1, 2})
+MAX_TIER = 99
+# The scheduler wakes this often; 0 would spin, hours would leave timers late.
+TIMER_POLL_RANGE = (timedelta(milliseconds=50), timedelta(minutes=5))
 
 
 class _Section(BaseModel):
@@ -50,6 +57,11 @@ class AdminEntry(_Section):
     user_id: str
     name: str | None = None
 
+    @field_validator("user_id", mode="before")
+    @classmethod
+    def _text_id(cls, value: object) -> object:
+        return _identifier(value)
+
 
 class GroupSettings(_Section):
     """A managed group (G1): owning unit, responsible person, its admins and policy overrides."""
@@ -63,6 +75,16 @@ class GroupSettings(_Section):
     rules_text: str | None = None
     policy: dict[str, Any] = Field(default_factory=dict)  # same keys as the top-level policy
 
+    @field_validator("chat_id", mode="before")
+    @classmethod
+    def _text_id(cls, value: object) -> object:
+        return _identifier(value)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _text_ids(cls, value: object) -> object:
+        return _identifiers(value)
+
 
 class QuietWindow(_Section):
     """A scheduled whole-group mute (全员禁言) for holidays and special periods (A6)."""
@@ -72,11 +94,52 @@ class QuietWindow(_Section):
     chats: tuple[str, ...] = ()  # chat ids; empty = every managed group
     platform: str | None = None
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _iso_datetime(cls, value: object) -> object:
+        # YAML reads an unquoted 2026-10-01 as a date and 2026-10-01 08:00 as a datetime.
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if hasattr(value, "isoformat") and not isinstance(value, str):
+            return value.isoformat()  # a date: midnight of that day
+        if isinstance(value, str):
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not a date-time (use e.g. 2026-10-01T00:00 or "
+                    "2026-10-01T00:00+08:00)"
+                ) from None
+        return value
+
+    @field_validator("chats", mode="before")
+    @classmethod
+    def _text_ids(cls, value: object) -> object:
+        return _identifiers(value)
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """Start and end as aware times; a time without a zone is read in ``zone``."""
+        start, end = datetime.fromisoformat(self.start), datetime.fromisoformat(self.end)
+        return (
+            start if start.tzinfo else start.replace(tzinfo=zone),
+            end if end.tzinfo else end.replace(tzinfo=zone),
+        )
+
 
 class EscalationSettings(_Section):
     """Supervisors by tier (L2): e.g. tier 1 分管负责人; tier 2 党工委 / 派出所 / 网信办."""
 
     tiers: dict[int, tuple[EscalationTarget, ...]] = Field(default_factory=dict)
+
+    @field_validator("tiers")
+    @classmethod
+    def _positive_tiers(
+        cls, tiers: dict[int, tuple[EscalationTarget, ...]]
+    ) -> dict[int, tuple[EscalationTarget, ...]]:
+        for tier in tiers:
+            if not 1 <= tier <= MAX_TIER:
+                raise ValueError(f"tier {tier} is not a tier number (1..{MAX_TIER})")
+        return tiers
 
 
 class Settings(_Section):
@@ -172,9 +235,62 @@ class Settings(_Section):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai, UTC)") from None
         return value
+
+    @field_validator("timer_poll")
+    @classmethod
+    def _sensible_poll(cls, value: timedelta) -> timedelta:
+        low, high = TIMER_POLL_RANGE
+        if not low <= value <= high:
+            raise ValueError(
+                f"timer_poll must be between {low.total_seconds():g}s and "
+                f"{high.total_seconds():g}s, not {value.total_seconds():g}s"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _detects_something(self) -> Settings:
+        if self.builtin_lexicons:
+            return self
+        if not self.lexicon_dirs:
+            raise ValueError(
+                "builtin_lexicons: builtin_lexicons is false and no lexicon_dirs are "
+                "given, so nothing would be detected"
+            )
+        # With the built-in lexicons on, a folder may be created later (SIGHUP reloads it;
+        # the detector warns meanwhile). Without them, each folder is all there is.
+        for index, directory in enumerate(self.lexicon_dirs):
+            if not directory.is_dir():
+                raise ValueError(
+                    f"lexicon_dirs.{index}: lexicon folder {str(directory)!r} does not exist "
+                    "and builtin_lexicons is false"
+                )
+        if not any(any(Path(d).glob("*/*.txt")) for d in self.lexicon_dirs):
+            raise ValueError(
+                "lexicon_dirs.0: builtin_lexicons is false and no lexicon folder has a "
+                "<category>/<kind>.txt term file, so nothing would be detected"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _quiet_windows_in_zone(self) -> Settings:
+        # A date-time without a zone means the configured zone's wall clock, not UTC; the
+        # windows are stored with their offset so every reader gets the same instant.
+        zone, windows = self.zone, []
+        for index, window in enumerate(self.quiet_schedule):
+            start, end = window.bounds(zone)
+            if end <= start:
+                raise ValueError(
+                    f"quiet_schedule.{index}.end: the window ends ({window.end}) before it "
+                    f"starts ({window.start})"
+                )
+            windows.append(
+                window.model_copy(update={"start": start.isoformat(), "end": end.isoformat()})
+            )
+        object.__setattr__(self, "quiet_schedule", tuple(windows))
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -207,7 +323,26 @@ class Settings(_Section):
                 path = ".".join(str(p) for p in ("groups", index, "policy", *first["loc"]))
                 raise ValueError(f"{path}: {first['msg'].removeprefix('Value error, ')}") from None
         self._group_policies = resolved
+        self._check_escalation_tiers()
         return self
+
+    def _check_escalation_tiers(self) -> None:
+        allowed = STANDARD_TIERS | set(self.escalation.tiers)
+        policies: list[tuple[str, GroupPolicy]] = [("policy", self.policy)]
+        policies += [
+            (f"groups.{i}.policy", self._group_policies[(g.platform, g.chat_id)])
+            for i, g in enumerate(self.groups)
+            if (g.platform, g.chat_id) in self._group_policies
+        ]
+        for prefix, policy in policies:
+            for name, category in policy.categories.items():
+                missing = sorted(category.tiers() - allowed)
+                if missing:
+                    raise ValueError(
+                        f"{prefix}.categories.{name}.steps: escalate:{missing[0]} names tier "
+                        f"{missing[0]}, but escalation.tiers configures only "
+                        f"{', '.join(str(t) for t in sorted(allowed))}"
+                    )
 
     def policy_for(self, platform: str, chat_id: str) -> GroupPolicy:
         """The group's policy: the top-level policy with the group's overrides applied."""
@@ -220,7 +355,90 @@ class Settings(_Section):
         return None
 
 
-_KEYED_MESSAGE = re.compile(r"^(?P<key>[\w]+(?:\.[\w]+)+): (?P<rest>.*)$", re.S)
+_KEYED_MESSAGE = re.compile(r"^(?P<key>[\w]+(?:\.[\w]+)*): (?P<rest>.*)$", re.S)
+# A config file is a few hundred values; these bounds stop hostile YAML (deep nesting,
+# aliases that expand exponentially, "billion laughs") long before it costs anything.
+MAX_DEPTH = 32
+MAX_NODES = 20_000
+MAX_BYTES = 1_000_000
+
+
+class _Int(int):
+    """An int that remembers how the file spelled it (``-100123``, ``0123``), so an unquoted
+    id keeps its text."""
+
+    source: str
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _Refused(mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        value = _Int(self._scalar(super().construct_yaml_int, node, "number"))
+        value.source = node.value
+        return value
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        return self._scalar(super().construct_yaml_timestamp, node, "date")
+
+    def _scalar(self, construct: Any, node: yaml.ScalarNode, what: str) -> Any:
+        # PyYAML's resolver takes 2026-13-45 for a date and 10**5000 for an int, and then
+        # its constructor raises a bare ValueError; give it the line.
+        try:
+            return construct(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value[:40]!r} is not a valid {what}: {exc}", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+class _Refused(Exception):
+    def __init__(self, line: int | None, reason: str) -> None:
+        self.line, self.reason = line, reason
+
+
+def _expanded_size(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand beyond MAX_NODES values, or refer to
+    themselves; counted over distinct nodes, so the check itself stays linear."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise _Refused(node.start_mark.line + 1, "an alias refers to the value it is in")
+        open_.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        open_.discard(key)
+        if total > MAX_NODES:
+            raise _Refused(
+                node.start_mark.line + 1,
+                f"more than {MAX_NODES} values once aliases are expanded",
+            )
+        sizes[key] = total
+        return total
+
+    size(root)
 
 
 class ConfigError(Exception):
@@ -255,16 +473,43 @@ def _line_for(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | 
     return None
 
 
-def parse_settings(text: str, source: str = "<config>") -> Settings:
+def _read_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _expanded_size(node)
+        return node, loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def parse_settings(text: str, source: str = "<config>") -> Settings:
+    if len(text) > MAX_BYTES:
+        raise ConfigError(source, [f"line 1: the file is larger than {MAX_BYTES} characters"])
+    try:
+        node, data = _read_yaml(text)
+    except _Refused as exc:
+        raise ConfigError(source, [f"line {exc.line or '?'}: not accepted: {exc.reason}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "unknown line"
-        raise ConfigError(
-            source, [f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]
-        ) from None
+        if mark is not None:
+            where = f"line {mark.line + 1}"
+        elif isinstance(exc, yaml.reader.ReaderError):
+            where = f"line {text.count(chr(10), 0, exc.position) + 1}"
+            char = (
+                exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or " ")
+            )
+            exc.problem = f"the control character U+{char:04X} is not allowed in YAML"
+        else:
+            where = "line ?"
+        problem = getattr(exc, "problem", None) or exc
+        raise ConfigError(source, [f"{where}: not valid YAML: {problem}"]) from None
+    except (RecursionError, ValueError, OverflowError) as exc:
+        # The constructor rejects some scalars PyYAML's resolver accepted (a timestamp
+        # 2026-13-45, a huge exponent); name the problem rather than crash.
+        raise ConfigError(source, [f"line ?: not valid YAML: {exc}"]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -274,6 +519,12 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
         _line_index(node, (), lines)
     try:
         return Settings.model_validate(data)
+    except RecursionError:
+        raise ConfigError(source, ["line ?: not accepted: values nested too deeply"]) from None
+    except (TypeError, ArithmeticError) as exc:
+        # A validator that met a shape it did not expect (a list where a mapping belongs):
+        # still one line, never a traceback.
+        raise ConfigError(source, [f"line ?: a setting has the wrong shape: {exc}"]) from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -296,9 +547,17 @@ def load_settings(path: Path | None) -> Settings:
     if path is None:
         return Settings()
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            str(path),
+            [f"line {line}: not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8"],
+        ) from None
     return parse_settings(text, str(path))
 
 

@@ -12,6 +12,11 @@ _WHOLE = re.compile(r"^(?:\s*\d+\s*[smhdw]\s*)+$", re.IGNORECASE)
 # them here so an admin never gets a permanent mute by accident.
 MIN_DURATION = timedelta(seconds=30)
 MAX_DURATION = timedelta(days=366)
+# The longest duration any setting or command can name (timedelta itself stops at
+# 999999999 days); a longer text is refused rather than overflowing.
+LIMIT = timedelta(days=3660)
+# Longer texts are not durations anyone types; refusing them keeps the parser cheap.
+_MAX_TEXT = 64
 
 
 class DurationError(ValueError):
@@ -19,9 +24,13 @@ class DurationError(ValueError):
 
 
 def parse_duration(text: str) -> timedelta:
-    if not text or not _WHOLE.match(text):
-        raise DurationError(f"not a duration: {text!r} (use e.g. 10m, 2h, 3d)")
-    seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in _PART.findall(text))
+    if not isinstance(text, str) or not text or len(text) > _MAX_TEXT or not _WHOLE.match(text):
+        shown = text if not isinstance(text, str) or len(text) <= _MAX_TEXT else text[:20] + "…"
+        raise DurationError(f"not a duration: {shown!r} (use e.g. 10m, 2h, 3d)")
+    parts = _PART.findall(text)
+    seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
+    if seconds > LIMIT.total_seconds():
+        raise DurationError(f"duration {text!r} is too long (at most {LIMIT.days}d)")
     return timedelta(seconds=seconds)
 
 
