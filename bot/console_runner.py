@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.console import ConsoleAdapter
-from adapters.console.script import ConsoleScript, Note, ScriptError, Tick
+from adapters.console.script import ConsoleScript, Note, ScriptError, Tick, transcript_lines
 from bot.app import Handled
 from bot.clock import Clock, ManualClock, OffsetClock
 from bot.config import Settings
@@ -112,13 +112,19 @@ async def replay(settings: Settings, path: Path, out: Callable[[str], None] = pr
     clock = ManualClock()
     runtime = await build(settings, {"console": adapter}, clock)
     app = runtime.app
-    script = ConsoleScript(adapter)
+    script = ConsoleScript(adapter, zone=settings.zone)
     scheduler = app.scheduler()
     stats: Counter = Counter()
     await app.start()
     try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
+        with path.open("rb") as handle:
+            # A bad line is reported ("! line N: …"), counted under "errors" and skipped;
+            # the replay goes on with the next line.
+            for number, line in transcript_lines(handle):
+                if isinstance(line, ScriptError):
+                    out(f"! {line}")
+                    stats["errors"] += 1
+                    continue
                 if not line.strip() or line.lstrip().startswith("//"):
                     continue
                 try:

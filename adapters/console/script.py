@@ -18,10 +18,13 @@ message, edit, join, leave, rename, command, admin, tick, button — see README.
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from itertools import count
+from typing import BinaryIO
 
 from adapters.console.adapter import ConsoleAdapter
 from bot.command_text import split_command
@@ -39,6 +42,39 @@ from bot.events import (
 from rules.durations import parse_duration
 
 DEFAULT_CHAT = "console-group"
+# A transcript line longer than this is refused before it is parsed (a real message is at
+# most a few thousand characters; Telegram's limit is 4,096).
+MAX_RECORD_CHARS = 65_536
+RECORD_TYPES = ("message", "edit", "join", "leave", "rename", "command", "admin", "tick", "button")
+# Every field a record may have, and what it must be. Ids may be written as numbers.
+_TEXT_FIELDS = (
+    "type",
+    "at",
+    "user",
+    "name",
+    "text",
+    "media",
+    "forward_origin",
+    "invited_by",
+    "old",
+    "new",
+    "data",
+    "duration",
+)
+_ID_FIELDS = ("id", "reply_to", "chat")
+_BOOL_FIELDS = ("forwarded",)
+_REQUIRED = {
+    "message": ("user",),
+    "edit": ("user",),
+    "join": ("user",),
+    "leave": ("user",),
+    "admin": ("user",),
+    "command": ("user", "text"),
+    "button": ("user", "data"),
+    "rename": ("old", "new"),
+    "tick": ("duration",),
+}
+_NAMED = ("user", "name", "invited_by", "old", "new")
 _PREFIX = re.compile(r"^\[(fwd|转发|photo|video|voice|audio|document|link|图片|视频|语音)\]\s*")
 _MEDIA = {"图片": "photo", "视频": "video", "语音": "voice"}
 
@@ -71,6 +107,7 @@ class ConsoleScript:
     chat_id: str = DEFAULT_CHAT
     chat_title: str = "GroupGuard 控制台群"
     platform: str = "console"
+    zone: tzinfo = UTC  # a transcript's "at" without an offset is read in this zone
     names: dict[str, str] = field(default_factory=dict)  # nickname → user id
     nicknames: dict[str, str] = field(default_factory=dict)  # user id → nickname
     messages: dict[str, MessagePosted] = field(default_factory=dict)
@@ -278,20 +315,70 @@ class ConsoleScript:
 
     # ------------------------------------------------------------------ transcripts
     def parse_record(self, line: str, number: int = 0) -> list[Step]:
+        """One transcript line → steps; any problem is a ScriptError naming the line."""
+        if len(line) > MAX_RECORD_CHARS:
+            raise ScriptError(f"line {number}: longer than {MAX_RECORD_CHARS} characters")
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ScriptError(f"line {number}: not JSON: {exc.msg}") from None
+            raise ScriptError(f"line {number}: not JSON: {exc.msg} (column {exc.colno})") from None
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, [[[[…]]]]
+            raise ScriptError(f"line {number}: not JSON this reader accepts: {exc}") from None
         if not isinstance(record, dict) or "type" not in record:
             raise ScriptError(f"line {number}: each line is an object with a 'type'")
         try:
+            record = self._checked(record)
             return self._record(record)
-        except (KeyError, ValueError) as exc:
+        except ScriptError as exc:
+            raise ScriptError(f"line {number}: {exc}") from None
+        except (KeyError, ValueError, TypeError) as exc:
             raise ScriptError(f"line {number}: {type(exc).__name__}: {exc}") from None
+
+    def _checked(self, r: dict) -> dict:
+        """The record with ids as text and ``name`` folded into ``user``, or a ScriptError
+        naming the first field that is not what the format says."""
+        out: dict = {}
+        for key, value in r.items():
+            if value is None and key != "type":
+                continue  # an explicit null is an absent field
+            if key in _TEXT_FIELDS:
+                if not isinstance(value, str):
+                    raise ScriptError(f"{key!r} must be text, not {_kind(value)}")
+            elif key in _ID_FIELDS:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    value = str(value)
+                elif not isinstance(value, str) or not value:
+                    raise ScriptError(f"{key!r} must be a non-empty id, not {_kind(value)}")
+            elif key in _BOOL_FIELDS:
+                if not isinstance(value, bool):
+                    raise ScriptError(f"{key!r} must be true or false, not {_kind(value)}")
+            else:
+                raise ScriptError(f"unknown field {key!r}")
+            out[key] = value
+        kind = out.get("type")
+        if kind not in RECORD_TYPES:
+            raise ScriptError(f"unknown type {kind!r}; known: {', '.join(RECORD_TYPES)}")
+        if "name" in out:
+            out.setdefault("user", out.pop("name"))
+        for key in _NAMED:
+            if key in out and not out[key].strip():
+                raise ScriptError(f"{key!r} must not be empty")
+        missing = [k for k in _REQUIRED[kind] if k not in out]
+        if missing:
+            raise ScriptError(f"a {kind!r} record needs {', '.join(repr(k) for k in missing)}")
+        if "at" in out:
+            try:
+                at = datetime.fromisoformat(out["at"])
+            except ValueError:
+                raise ScriptError(f"'at' is not an ISO date-time: {out['at'][:40]!r}") from None
+            out["at"] = at if at.tzinfo else at.replace(tzinfo=self.zone)
+        return out
 
     def _record(self, r: dict) -> list[Step]:
         kind = r["type"]
-        at = datetime.fromisoformat(r["at"]) if r.get("at") else None
+        at = r.get("at")
+        if isinstance(at, str):
+            at = datetime.fromisoformat(at)
         chat = r.get("chat")
         name = r.get("name") or r.get("user")
         if kind == "tick":
@@ -346,3 +433,41 @@ class ConsoleScript:
                 )
             ]
         raise ValueError(f"unknown type {kind!r}")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number" if not isinstance(value, float) or math.isfinite(value) else "NaN"
+    return {dict: "an object", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+
+
+def transcript_lines(handle: BinaryIO) -> Iterator[tuple[int, str | ScriptError]]:
+    """The lines of a transcript opened in binary mode, numbered from 1: each is its text,
+    or a ScriptError for a line that is not UTF-8 or is too long (skipped whole, without
+    reading it into memory), so one bad line never ends the replay."""
+    limit = MAX_RECORD_CHARS * 4  # UTF-8 takes at most 4 bytes a character
+    number = 0
+    while chunk := handle.readline(limit + 1):
+        number += 1
+        if len(chunk) > limit and not chunk.endswith(b"\n"):
+            while chunk and not chunk.endswith(b"\n"):
+                chunk = handle.readline(limit)
+            yield (
+                number,
+                ScriptError(f"line {number}: longer than {MAX_RECORD_CHARS} characters; skipped"),
+            )
+            continue
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield (
+                number,
+                ScriptError(
+                    f"line {number}: not UTF-8 text (byte {chunk[exc.start]:#04x} at byte "
+                    f"{exc.start + 1}); save the transcript as UTF-8"
+                ),
+            )
+            continue
+        yield number, text.removeprefix("\ufeff") if number == 1 else text
