@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +51,48 @@ class DatabaseSettings(_Section):
 
     def resolved_url(self) -> str:
         return os.environ.get(self.url_env) or self.url
+
+    @field_validator("url")
+    @classmethod
+    def _usable_url(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why the bot could not open ``url``, or None: it must parse, name an asyncio driver
+    (sqlite+aiosqlite, postgresql+asyncpg, …) and that driver must be installed. Nothing is
+    connected to; the message never repeats a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        return "not a database URL (e.g. sqlite+aiosqlite:///groupguard.db)"
+    try:
+        dialect = parsed.get_dialect().get_async_dialect_cls(parsed)
+    except NoSuchModuleError:
+        return (
+            f"unknown database driver {parsed.drivername!r} "
+            "(e.g. sqlite+aiosqlite, postgresql+asyncpg)"
+        )
+    except (ArgumentError, ValueError, TypeError):
+        return "not a database URL (e.g. sqlite+aiosqlite:///groupguard.db)"
+    except ImportError as exc:
+        return f"the database driver for {parsed.drivername!r} is not installed ({exc.name})"
+    if not getattr(dialect, "is_async", False):
+        return (
+            f"{parsed.drivername!r} is not an asyncio driver; use e.g. sqlite+aiosqlite:// "
+            "or postgresql+asyncpg://"
+        )
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        return f"the database driver for {parsed.drivername!r} is not installed ({exc.name})"
+    return None
 
 
 class AdminEntry(_Section):
@@ -249,6 +292,20 @@ class Settings(_Section):
                 f"{high.total_seconds():g}s, not {value.total_seconds():g}s"
             )
         return value
+
+    @model_validator(mode="after")
+    def _lexicons_load(self) -> Settings:
+        # Start-up builds the detector from these folders; a broken file there (checks.toml
+        # that is not TOML, a term file that is not UTF-8) must fail here, not at start-up.
+        present = tuple(str(d) for d in self.lexicon_dirs if d.is_dir())
+        if present and (problem := _lexicon_problem(present, self.builtin_lexicons)):
+            for index, directory in enumerate(self.lexicon_dirs):  # which folder it is in
+                if str(directory) in present and (
+                    alone := _lexicon_problem((str(directory),), self.builtin_lexicons)
+                ):
+                    raise ValueError(f"lexicon_dirs.{index}: {alone}")
+            raise ValueError(f"lexicon_dirs: {problem}")
+        return self
 
     @model_validator(mode="after")
     def _detects_something(self) -> Settings:
@@ -559,6 +616,17 @@ def load_settings(path: Path | None) -> Settings:
             [f"line {line}: not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8"],
         ) from None
     return parse_settings(text, str(path))
+
+
+@lru_cache(maxsize=16)
+def _lexicon_problem(dirs: tuple[str, ...], builtin: bool) -> str | None:
+    from rules.detection import Detector
+
+    try:
+        Detector.load([Path(d) for d in dirs], include_builtin=builtin)
+    except Exception as exc:  # whatever a lexicon file makes the loader raise
+        return f"cannot load the lexicons: {type(exc).__name__}: {exc}"
+    return None
 
 
 def _platforms(info: ValidationInfo) -> Mapping[str, Any]:

@@ -96,6 +96,15 @@ CATEGORY = "policy:\n  categories:\n    abuse:\n"
         ),
         ("a: &a [*a]\n", "line 1: not accepted: an alias refers to the value it is in"),
         ("- timezone: UTC\n", "line 1: the top level must be a mapping of settings"),
+        ("database:\n  url: nonsense\n", "line 2: database.url: not a database URL"),
+        (
+            "database:\n  url: 'sqlite:///gg.db'\n",
+            "line 2: database.url: 'sqlite' is not an asyncio driver",
+        ),
+        (
+            "database:\n  url: 'mysql+nosuchdriver://u:hunter2@db/gg'\n",
+            "line 2: database.url: unknown database driver 'mysql+nosuchdriver'",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_its_line_and_key(text: str, where: str) -> None:
@@ -215,6 +224,26 @@ def test_builtin_lexicons_off_with_an_empty_folder_detects_nothing_so_is_refused
 ) -> None:
     found = problems(f"builtin_lexicons: false\nlexicon_dirs: ['{tmp_path}']\n")
     assert found[0].startswith("line 2: lexicon_dirs.0: builtin_lexicons is false and no lexicon")
+
+
+def test_a_database_url_problem_never_repeats_the_password() -> None:
+    found = problems("database:\n  url: 'postgresql+nosuch://u:hunter2@db/gg'\n")
+    assert found[0].startswith("line 2: database.url:")
+    assert "hunter2" not in found[0]
+
+
+def test_a_lexicon_folder_the_detector_cannot_load_names_its_entry(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "checks.toml").write_text("pii = [\n", encoding="utf-8")
+    found = problems(f"lexicon_dirs:\n  - '{tmp_path}'\n  - '{broken}'\n")
+    assert found[0].startswith("line 3: lexicon_dirs.1: cannot load the lexicons: TOMLDecodeError")
+
+
+def test_a_missing_lexicon_folder_is_allowed_beside_the_builtin_lexicons(tmp_path: Path) -> None:
+    # It may be created later and loaded on SIGHUP; the detector warns meanwhile.
+    parsed = parse_settings(f"lexicon_dirs: ['{tmp_path / 'later'}']\n")
+    assert parsed.builtin_lexicons and parsed.lexicon_dirs == (tmp_path / "later",)
 
 
 def test_config_validate_fails_with_the_line_for_what_run_would_crash_on(tmp_path: Path) -> None:
