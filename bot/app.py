@@ -462,7 +462,10 @@ class Application:
         )
         if request is None:
             answer = Answer(
-                self.catalogue.t("command.usage", usage=f"/{event.name} <编号>"),
+                self.catalogue.t(
+                    "command.usage",
+                    usage=self.catalogue.t("escalation.verb_usage", verb=event.name),
+                ),
                 refused=True,
                 detail="malformed",
             )

@@ -139,8 +139,6 @@ class Platform:
     name: str
     settings_model: type[BaseModel]
     build: Callable[[Any], Adapter | None]
-    # Told when a platform's own admin list changed (promotion/demotion arrives as an update).
-    admin_change_hook: str | None = "on_admins_changed"
 
 
 class PlatformConfigError(ValueError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.ports import Adapter, AdminInfo
+from bot.ports import Adapter
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,3 @@ class DryRunAdapter:
 
             return recorded
         return getattr(self._inner, name)
-
-    async def get_admins(self, chat_id: str) -> list[AdminInfo]:
-        return await self._inner.get_admins(chat_id)

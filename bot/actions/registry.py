@@ -28,15 +28,6 @@ class ActionRegistry:
         except ValueError:
             return None
 
-    def __getitem__(self, kind: ActionKind) -> ActionSpec:
-        return self._specs[kind]
-
-    def __contains__(self, kind: object) -> bool:
-        return kind in self._specs
-
-    def kinds(self) -> frozenset[ActionKind]:
-        return frozenset(self._specs)
-
 
 def builtin_specs() -> list[ActionSpec]:
     import bot.actions.kinds as package

@@ -92,9 +92,7 @@ class Kernel:
         for command, verb in workflow.commands.items():
             self._commands[command] = (workflow.name, verb)
         for kind, handler in workflow.timers.items():
-            if kind in self._timers:
-                raise ValueError(f"timer kind {kind} has two handlers")
-            self._timers[kind] = handler
+            self.add_timer(kind, handler)
 
     def add_timer(self, kind: str, handler: TimerHandler) -> None:
         if kind in self._timers:

@@ -93,9 +93,12 @@ async def unblacklist(ctx: ActionContext) -> Outcome:
     if user is None:
         return Outcome("skipped", "no member to lift")
     now = services.clock.now()
-    groups = await services.store.write(
-        lambda r: _lift(r, target.platform, user, target.actor, now)
-    )
+
+    async def lift(r: Repository) -> list[tuple[str, str, str | None]]:
+        await r.lift_blacklist(target.platform, user, target.actor, now)
+        return await r.groups(target.platform)
+
+    groups = await services.store.write(lift)
     adapter = ctx.adapter
     if adapter is not None and ctx.caps.ban:
         for _, chat_id, _ in groups:
@@ -104,11 +107,6 @@ async def unblacklist(ctx: ActionContext) -> Outcome:
             except PlatformError as exc:
                 log.info("unban in %s failed: %s", chat_id, exc)
     return Outcome("done")
-
-
-async def _lift(r: Repository, platform: str, user: str, by: str, now):  # type: ignore[no-untyped-def]
-    await r.lift_blacklist(platform, user, by, now)
-    return await r.groups(platform)
 
 
 SPECS = (
