@@ -8,7 +8,7 @@ in one event is logged and recorded; the bot keeps running.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.actions.registry import ActionRegistry, builtin_specs
@@ -27,6 +27,7 @@ from bot.events import (
     NicknameChanged,
 )
 from bot.executor import Executor, Target
+from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from bot.ports import Adapter
@@ -89,6 +90,7 @@ class Application:
             sleep=sleep,
         )
         self.hot = HotPath(store)
+        self.flood = FloodCounter()
         self.executor.on_applied = self.hot.invalidate
         self.kernel = Kernel()
         responder = EscalationResponder(
@@ -297,12 +299,25 @@ class Application:
         is_admin = False
         if not member.is_service_account:
             is_admin = await self.admins.is_admin(event.platform, event.chat_id, member)
+        recent = (0, 0)
+        if kind is Kind.MESSAGE and message is not None and not is_admin:
+            limits = self.settings.policy_for(event.platform, event.chat_id).flood
+            if limits.enabled:
+                recent = self.flood.observe(
+                    (event.platform, event.chat_id, member.user_id),
+                    now,
+                    fingerprint(message.text, message.media_kind),
+                    limits.window,
+                    limits.repeat_window,
+                )
         record = MemberRecord(
             known_nickname=previous.nickname if previous else None,
             is_admin=is_admin,
             blacklisted=blacklisted,
             restricted_until=previous.restricted_until if previous else None,
             deadline_armed=bool(previous and previous.nickname_deadline),
+            recent_messages=recent[0],
+            recent_repeats=recent[1],
         )
         observation = Observation(
             kind=kind,
@@ -377,14 +392,7 @@ class Application:
                 also=lambda r: r.offence_counts(platform, chat_id, observation.user_id, since)
             )
             if counts:
-                record = MemberRecord(
-                    known_nickname=record.known_nickname,
-                    is_admin=record.is_admin,
-                    blacklisted=record.blacklisted,
-                    restricted_until=record.restricted_until,
-                    deadline_armed=record.deadline_armed,
-                    offences=counts,
-                )
+                record = replace(record, offences=counts)
                 decisions = self.engine.decide(observation, policy, record, group)
         return decisions
 

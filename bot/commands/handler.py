@@ -3,10 +3,12 @@ through the executor so every admin action lands in the same journal as the bot'
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.admins import RightsUnknown
 from bot.commands.spec import COMMANDS, CommandSpec
 from bot.events import CommandIssued, Member
 from bot.executor import Target
@@ -29,14 +31,30 @@ if TYPE_CHECKING:
 ARTICLES = {"ban": "R1 Art.8", "unban": "R1 Art.8", "quiet": "R2 Art.22", "report": "R2 Art.11"}
 
 
-def _looks_like_id(arg: str) -> bool:
-    # "/mute 10" means ten of something, not user 10: platform ids are long numbers.
-    digits = arg.lstrip("-")
-    return digits.isdigit() and len(digits) >= 5
+def canonical_id(arg: str) -> str | None:
+    """A numeric platform id in ASCII digits, or None. Any script's decimal digits count
+    (``١٠٠٠٥``, ``１０００５``) and are folded, so the checks on the target — an admin, the bot
+    itself — and the blacklist row see the real account. "/mute 10" means ten of something,
+    not user 10: platform ids are long numbers."""
+    sign = "-" if arg.startswith("-") else ""
+    body = arg[1:] if sign else arg
+    if len(body) < 5 or not all(unicodedata.decimal(c, None) is not None for c in body):
+        return None
+    return sign + "".join(str(unicodedata.decimal(c)) for c in body)
 
 
 class CommandError(Exception):
     """A one-line answer to the sender (usage, no target, ...)."""
+
+
+class CommandRefused(CommandError):
+    """The sender may use the command, but not on this target or from this group; journaled
+    as a refusal with the reason in ``detail``."""
+
+    def __init__(self, text: str, detail: str, target: Member | None = None) -> None:
+        super().__init__(text)
+        self.detail = detail
+        self.target = target
 
 
 class CommandHandler:
@@ -50,13 +68,19 @@ class CommandHandler:
             return []  # other bots' commands share the chat; stay quiet
         if event.sender.is_service_account and not event.sender.is_platform_admin:
             return []
-        if spec.admin and not await self.app.admins.can(
-            event.platform, event.chat_id, event.sender, spec.right
-        ):
-            await self._record(event, spec, None, "refused", "sender lacks the right")
-            return await self._reply(event, self.t("command.refused", command=spec.name))
         try:
+            if spec.admin and not await self.app.admins.can(
+                event.platform, event.chat_id, event.sender, spec.right
+            ):
+                await self._record(event, spec, None, "refused", "sender lacks the right")
+                return await self._reply(event, self.t("command.refused", command=spec.name))
             replies = await getattr(self, f"_cmd_{spec.name}")(event, spec)
+        except RightsUnknown as exc:
+            await self._record(event, spec, None, "refused", f"rights unknown: {exc}")
+            return await self._reply(event, self.t("command.rights_unknown"))
+        except CommandRefused as exc:
+            await self._record(event, spec, exc.target, "refused", exc.detail)
+            replies = [str(exc)]
         except CommandError as exc:
             await self._record(event, spec, None, "rejected", str(exc))
             replies = [str(exc)]
@@ -85,7 +109,7 @@ class CommandHandler:
             severity="info",
             actions=(),
             user_id=target.user_id if target else None,
-            reason=event.raw_text[:200],
+            reason=mask_pii(event.raw_text[:200]),
         )
         await self.app.executor.record(
             self._target(event, target),
@@ -114,7 +138,7 @@ class CommandHandler:
     ) -> tuple[Member, list[str]]:
         args = list(event.args)
         target = event.target
-        if target is None and args and (args[0].startswith("@") or _looks_like_id(args[0])):
+        if target is None and args and (args[0].startswith("@") or canonical_id(args[0])):
             who = args.pop(0)
             target = await self._lookup(event, who)
             if target is None:
@@ -123,14 +147,60 @@ class CommandHandler:
             args.pop(0)  # the adapter already resolved this mention
         if target is None:
             raise CommandError(self.t("command.no_target"))
+        canonical = canonical_id(target.user_id)
+        if canonical is not None and canonical != target.user_id:
+            # An adapter may pass the digits as typed; the checks below need the real account.
+            target = await self._lookup(event, canonical) or target
         own = getattr(self.app.adapters.get(event.platform), "self_user_id", None)
-        if target.user_id == own or (target.is_bot and target.user_id == own):
-            raise CommandError(self.t("command.target_bot"))
+        if target.user_id == own:
+            raise CommandRefused(self.t("command.target_bot"), "target is the bot", target)
+        service_ids = getattr(self.app.adapters.get(event.platform), "service_account_ids", ())
+        if target.is_service_account or target.user_id in service_ids:
+            # Linked channels and anonymous admins are the platform's, not members.
+            raise CommandRefused(
+                self.t("command.target_service"), "target is a service account", target
+            )
         if spec.name in ("warn", "mute", "kick", "ban") and await self.app.admins.is_admin(
             event.platform, event.chat_id, target
         ):
-            raise CommandError(self.t("command.target_admin"))
+            raise CommandRefused(self.t("command.target_admin"), "target is an admin", target)
+        if spec.name in ("ban", "unban"):
+            await self._check_cross_group(event, spec, target)
         return target, args
+
+    async def _check_cross_group(
+        self, event: CommandIssued, spec: CommandSpec, target: Member
+    ) -> None:
+        """A blacklist reaches every managed group, so it needs more than a group's admin:
+        an admin of a registered group acting on someone seen there, or a person named in
+        config. Nobody lifts their own blacklisting, and no admin of any registered group is
+        blacklisted from another (R1 Art.8: powers are the group's own)."""
+        admins, platform = self.app.admins, event.platform
+        if admins.is_global_admin(platform, event.sender.user_id):
+            if spec.name == "ban" and await admins.is_admin_anywhere(platform, target.user_id):
+                raise CommandRefused(self.t("command.target_admin"), "target is an admin", target)
+            return
+        if target.user_id == event.sender.user_id:
+            raise CommandRefused(self.t("command.target_self"), "target is the sender", target)
+        if not admins.is_registered(platform, event.chat_id):
+            raise CommandRefused(
+                self.t("command.unregistered_group", command=spec.name),
+                "group not registered",
+                target,
+            )
+        seen = await self.app.store.read(
+            lambda r: r.member(platform, event.chat_id, target.user_id)
+        )
+        if seen is None:
+            raise CommandRefused(
+                self.t("command.not_seen_here", member=target.nickname),
+                "target never seen in this group",
+                target,
+            )
+        if spec.name == "ban" and await admins.is_admin_anywhere(platform, target.user_id):
+            raise CommandRefused(
+                self.t("command.target_admin"), "target is an admin of a group", target
+            )
 
     async def _lookup(self, event: CommandIssued, who: str) -> Member | None:
         store = self.app.store
@@ -139,10 +209,14 @@ class CommandHandler:
                 lambda r: r.member_by_username(event.platform, event.chat_id, who)
             )
         else:
-            row = await store.read(lambda r: r.member(event.platform, event.chat_id, who))
+            user_id = canonical_id(who)
+            if user_id is None:
+                return None
+            row = await store.read(lambda r: r.member(event.platform, event.chat_id, user_id))
             if row is None:
-                # Banning someone never seen here (e.g. known from another group) is allowed.
-                return Member(user_id=who, nickname=who)
+                # Someone never seen here: only a blacklisting by a config-named admin may
+                # name them (checked with the other target checks).
+                return Member(user_id=user_id, nickname=user_id)
         if row is None:
             return None
         return Member(user_id=row.user_id, nickname=row.nickname, username=row.username)
