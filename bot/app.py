@@ -118,6 +118,7 @@ class Application:
         self.engine.detector = Detector.load(
             self.settings.lexicon_dirs,
             include_builtin=self.settings.builtin_lexicons,
+            **self.settings.detection.options(),
         )
         return self.engine.detector.term_count
 

@@ -114,7 +114,11 @@ def check(
         detector = Detector.load()  # built-in defaults: no config machinery at all
     else:
         settings = _settings(config)
-        detector = Detector.load(settings.lexicon_dirs, include_builtin=settings.builtin_lexicons)
+        detector = Detector.load(
+            settings.lexicon_dirs,
+            include_builtin=settings.builtin_lexicons,
+            **settings.detection.options(),
+        )
     lines = list(texts) if texts else (line.rstrip("\n") for line in sys.stdin)
     detect = detector.detect
     out = sys.stdout
