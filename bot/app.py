@@ -14,6 +14,10 @@ from datetime import datetime
 from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
 from bot.clock import Clock
+from bot.commands.builtin import builtin_commands
+from bot.commands.handler import CommandHandler
+from bot.commands.spec import CommandRegistry
+from bot.commands.tools import CommandTools
 from bot.config import Settings
 from bot.events import (
     AnyEvent,
@@ -98,9 +102,19 @@ class Application:
         )
         self.kernel.register(escalation_workflow(responder))
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
-        from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
-
-        self.commands = CommandHandler(self)
+        self.commands = CommandHandler(
+            CommandTools(
+                settings,
+                store,
+                self.clock,
+                self.catalogue,
+                self.admins,
+                self.executor,
+                adapters,
+                lambda: self.engine.detector,
+                CommandRegistry(builtin_commands()),
+            )
+        )
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
             if hasattr(adapter, "on_admins_changed"):
