@@ -19,6 +19,7 @@ from bot.events import (
     AnyEvent,
     ButtonPressed,
     CommandIssued,
+    JoinRequested,
     Member,
     MemberJoined,
     MemberLeft,
@@ -29,6 +30,7 @@ from bot.events import (
 from bot.executor import Executor, Target
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
+from bot.join_requests import JoinRequestHandler
 from bot.ports import Adapter
 from bot.scheduler import Scheduler
 from bot.timers import CoreTimers
@@ -99,6 +101,7 @@ class Application:
         from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
 
         self.commands = CommandHandler(self)
+        self.join_requests = JoinRequestHandler(store, self.executor, self.catalogue)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
             if hasattr(adapter, "on_admins_changed"):
@@ -192,6 +195,10 @@ class Application:
             return await self._left(event)
         if isinstance(event, NicknameChanged):
             return await self._member_event(event, event.member, Kind.NICKNAME)
+        if isinstance(event, JoinRequested):
+            if not await self._claim(event):
+                return Handled(event, duplicate=True)
+            return Handled(event, replies=await self.join_requests.handle(event))
         return Handled(event)
 
     async def _claim(self, event: AnyEvent) -> bool:
