@@ -181,11 +181,14 @@ class QQAdapter:
         return ident(data.get("message_id")) if isinstance(data, dict) else None
 
     async def send_private(self, user_id: str, text: str) -> bool:
-        await self.client.call(
-            "send_private_msg",
-            user_id=wire_id(user_id),
-            message=self._message([Segment("text", {"text": text})]),
-        )
+        params: dict[str, Any] = {
+            "user_id": wire_id(user_id),
+            "message": self._message([Segment("text", {"text": text})]),
+        }
+        group = self.members.shared_group(user_id)
+        if group is not None:
+            params["group_id"] = wire_id(group)  # a temporary session if not a friend
+        await self.client.call("send_private_msg", **params)
         return True
 
     # -- actions ------------------------------------------------------------------------

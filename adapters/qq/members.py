@@ -50,6 +50,14 @@ class MemberDirectory:
     def last_name(self, group: str, user: str) -> str | None:
         return self._names.get((group, user))
 
+    def shared_group(self, user: str) -> str | None:
+        """A group where ``user`` was last seen: QQ lets a bot write to a member who is not a
+        friend only through such a group (a temporary session)."""
+        for group, member in reversed(self._names):
+            if member == user:
+                return group
+        return None
+
     def forget(self, group: str, user: str) -> None:
         self._info.pop((group, user), None)
         self._names.pop((group, user), None)
