@@ -47,7 +47,7 @@ _IGNORED_FOR_TEXT = frozenset({"at", "reply", "face", "poke", "shake"})
 
 def ident(value: Any) -> str | None:
     """An id as the core keys it: ``123``, ``"123"`` and ``"0123"`` are all ``"123"``."""
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     if isinstance(value, int):
         return str(value)

@@ -113,6 +113,7 @@ class FakeOneBot:
         self.port = 0
         self.bot_url = ""  # reverse: where the adapter listens
         self.on_call: Callable[[Call], None] | None = None
+        self.unanswered: set[str] = set()  # actions that get no answer (a hung implementation)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -262,6 +263,11 @@ class FakeOneBot:
     def _meta(self, kind: str, **extra: Any) -> JSON:
         return {**self._base("meta_event"), "meta_event_type": kind, **extra}
 
+    async def push_raw(self, text: str) -> None:
+        """Send any text as a frame (malformed input tests)."""
+        await self.wait_connected()
+        await self._links[-1].send_str(text)
+
     async def push(self, event: JSON) -> None:
         """Send an event on the current connection, waiting for one if there is none (the
         implementation's own queue: an event is never posted into a closed socket)."""
@@ -404,6 +410,8 @@ class FakeOneBot:
             self._changed.notify_all()
         if self.on_call is not None:
             self.on_call(call)
+        if action in self.unanswered:
+            return None
         scripted = self.failures.get(action)
         if scripted:
             failure = scripted[0]
