@@ -105,6 +105,7 @@ class FakeOneBot:
         self._ids = itertools.count(1001)
         self._flags = itertools.count(1)
         self._links: list[Any] = []
+        self._roles: dict[int, str] = {}
         self._connected = asyncio.Event()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -144,17 +145,24 @@ class FakeOneBot:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def dial(self, bot_url: str, retry_every: float = 0.05) -> None:
-        """Reverse transport: connect to the adapter (and reconnect after a drop)."""
+    def dial(
+        self, bot_url: str, retry_every: float = 0.05, roles: tuple[str, ...] = ("Universal",)
+    ) -> None:
+        """Reverse transport: connect to the adapter (and reconnect after a drop); one
+        connection per role (``Universal``, or ``API`` and ``Event`` apart)."""
         self.bot_url = bot_url
         self._session = aiohttp.ClientSession()
-        self._dialer = asyncio.create_task(self._dial_loop(retry_every))
 
-    async def _dial_loop(self, retry_every: float) -> None:
+        async def all_roles() -> None:
+            await asyncio.gather(*(self._dial_loop(retry_every, role) for role in roles))
+
+        self._dialer = asyncio.create_task(all_roles())
+
+    async def _dial_loop(self, retry_every: float, role: str) -> None:
         assert self._session is not None
         headers = {
             "X-Self-ID": str(BOT_QQ),
-            "X-Client-Role": "Universal",
+            "X-Client-Role": role,
             "Authorization": f"Bearer {self.offered_token}",
         }
         while True:
@@ -168,7 +176,7 @@ class FakeOneBot:
             except (aiohttp.ClientError, OSError):
                 await asyncio.sleep(retry_every)
                 continue
-            await self._serve(ws)
+            await self._serve(ws, role)
             await asyncio.sleep(retry_every)
 
     async def _accept(self, request: web.Request) -> web.StreamResponse:
@@ -191,11 +199,14 @@ class FakeOneBot:
         await self._serve(ws)
         return ws
 
-    async def _serve(self, ws: Any) -> None:
+    async def _serve(self, ws: Any, role: str = "Universal") -> None:
         self.connections += 1
+        self._roles[id(ws)] = role
         self._links.append(ws)
-        self._connected.set()
-        await ws.send_json(self._meta("lifecycle", sub_type="connect"))
+        if self._event_link() is not None:
+            self._connected.set()
+        if role != "API":
+            await ws.send_json(self._meta("lifecycle", sub_type="connect"))
         try:
             async for message in ws:
                 if message.type != aiohttp.WSMsgType.TEXT:
@@ -207,8 +218,14 @@ class FakeOneBot:
         finally:
             if ws in self._links:
                 self._links.remove(ws)
-            if not self._links:
+            if self._event_link() is None:
                 self._connected.clear()
+
+    def _event_link(self) -> Any:
+        for ws in reversed(self._links):
+            if self._roles.get(id(ws)) != "API" and not ws.closed:
+                return ws
+        return None
 
     async def wait_connected(self, within: float = 10.0) -> None:
         await asyncio.wait_for(self._connected.wait(), within)
@@ -266,15 +283,15 @@ class FakeOneBot:
     async def push_raw(self, text: str) -> None:
         """Send any text as a frame (malformed input tests)."""
         await self.wait_connected()
-        await self._links[-1].send_str(text)
+        await self._event_link().send_str(text)
 
     async def push(self, event: JSON) -> None:
         """Send an event on the current connection, waiting for one if there is none (the
         implementation's own queue: an event is never posted into a closed socket)."""
         while True:
             await self.wait_connected()
-            ws = self._links[-1] if self._links else None
-            if ws is None or ws.closed:
+            ws = self._event_link()
+            if ws is None:
                 await asyncio.sleep(0.01)
                 continue
             try:

@@ -214,3 +214,23 @@ async def test_muting_an_admin_is_refused_by_qq_and_recorded(app_bot: Bot):
     records = await app_bot.audit(chat_id=str(GROUP_A))
     (mute,) = [(o, d) for k, o, d in records if k == "mute"]
     assert mute[0] == "failed" and "forbidden" in mute[1]
+
+
+async def test_reverse_with_separate_api_and_event_connections():
+    async with FakeOneBot(transport="reverse") as fake:
+        populate(fake)
+        recorder = EventRecorder()
+        adapter = QQAdapter(settings_for(fake))
+        await adapter.start(recorder)
+        try:
+            s = adapter.settings
+            fake.dial(f"ws://127.0.0.1:{s.listen_port}{s.path}", roles=("API", "Event"))
+            assert await adapter.client.wait_connected(10.0)
+            await fake.post(GROUP_A, MEMBER.user_id, "分开的连接")
+            (event,) = await recorder.wait(1)
+            await adapter.send_message(str(GROUP_A), "收到")
+        finally:
+            await adapter.stop()
+    assert isinstance(event, MessagePosted) and event.text == "分开的连接"
+    assert adapter.self_user_id == "10000001"  # from X-Self-ID / get_login_info
+    assert fake.calls_to("send_group_msg")
