@@ -312,3 +312,17 @@ async def test_admin_roles_come_from_the_member_list(adapter):
     assert set(admins) == {"1", "2"}
     assert admins["1"].is_owner and admins["2"].can("can_restrict_members")
     assert not admins["2"].can("can_promote_members")
+
+
+def test_the_watchdog_learns_the_heartbeat_interval():
+    from adapters.qq.client import DEFAULT_SILENCE, OneBotClient
+
+    seen: list[dict[str, Any]] = []
+    client = OneBotClient(QQSettings(transport="forward", token="t"), seen.append)
+    assert client._silence_limit() == DEFAULT_SILENCE
+    beat = {"post_type": "meta_event", "meta_event_type": "heartbeat", "interval": 4000}
+    client._frame(json.dumps({**beat, "self_id": "123"}))
+    assert client._silence_limit() == 12.0  # three missed heartbeats
+    assert client.self_id == "123" and seen  # the frame still reaches the adapter
+    fixed = OneBotClient(QQSettings(transport="forward", token="t", heartbeat_timeout=2), print)
+    assert fixed._silence_limit() == 2
