@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from datetime import UTC, datetime, timedelta
 
 from fake_bot_api import administrator, group, owner, user
@@ -20,7 +20,9 @@ async def test_adapter_fulfils_the_protocol_and_knows_itself(adapter):
     assert isinstance(adapter, Adapter)
     assert adapter.bot_user_id == "5000000001"
     assert adapter.bot_username == "GroupGuardBot"
-    assert all(astuple(adapter.capabilities))  # Telegram can do everything the core asks
+    # Telegram can do everything the core asks, except answer join requests (issue 15 added
+    # them for QQ; Telegram's chat_join_request is not wired up yet).
+    assert all(astuple(replace(adapter.capabilities, join_requests=True)))
 
 
 async def test_send_message_replies_mentions_and_carries_buttons(api, adapter, recorder):
