@@ -3,6 +3,7 @@ OneBot v11 implementation over real WebSockets, in both transports, acting back 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fake_onebot import FakeOneBot
@@ -169,3 +170,18 @@ async def test_a_card_change_without_notice_is_seen_on_the_next_message(fake, bo
     events = [type(h.event).__name__ for h in bot.handled.handled]
     assert events == ["MessagePosted", "NicknameChanged", "MessagePosted"]
     assert any("实名" in t for t in private_texts(fake, OTHER.user_id)), "not reminded"
+
+
+async def test_a_supervisor_answers_an_escalation_in_a_private_chat(fake, bot: Bot):
+    await fake.post(GROUP_A, MEMBER.user_id, ILLEGAL)
+    await bot.handled.wait(1)
+    (told, *_) = private_texts(fake, int(TIER1_PERSON))
+    verb = re.search(r"/ack (\d+)", told)
+    assert verb, told  # no buttons on QQ: the verbs are offered as text commands
+    await fake.post_private(int(TIER1_PERSON), "分管负责人", verb.group(0))
+    await bot.handled.wait(2)
+    answer = bot.handled.handled[1]
+    assert type(answer.event).__name__ == "CommandIssued" and answer.replies
+    assert len(private_texts(fake, int(TIER1_PERSON))) == 2  # the answer, in the same chat
+    records = await bot.audit()
+    assert not any(o == "refused" for _, o, _ in records)
