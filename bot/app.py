@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
+from bot.card_proposals import CardProposals
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import (
@@ -102,6 +103,7 @@ class Application:
 
         self.commands = CommandHandler(self)
         self.join_requests = JoinRequestHandler(store, self.executor, self.catalogue)
+        self.card_proposals = CardProposals(settings, self.executor, self.catalogue)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
             if hasattr(adapter, "on_admins_changed"):
@@ -194,7 +196,12 @@ class Application:
         if isinstance(event, MemberLeft):
             return await self._left(event)
         if isinstance(event, NicknameChanged):
-            return await self._member_event(event, event.member, Kind.NICKNAME)
+            handled = await self._member_event(event, event.member, Kind.NICKNAME)
+            if handled.duplicate:
+                return handled
+            own = getattr(self.adapters.get(event.platform), "self_user_id", None)
+            proposed = await self.card_proposals.handle(event, own)
+            return Handled(event, handled.decisions, replies=handled.replies + proposed)
         if isinstance(event, JoinRequested):
             if not await self._claim(event):
                 return Handled(event, duplicate=True)

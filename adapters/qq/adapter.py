@@ -12,6 +12,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,7 @@ CAPABILITIES = Capabilities(
     admin_roles=True,  # role owner/admin in member info
     buttons=False,  # no inline buttons: escalation verbs are text commands (/ack 12)
     join_requests=True,  # request events with a flag; set_group_add_request answers
+    set_nickname=False,  # set_group_card: only when qq.set_card allows it (per instance)
 )
 # What a QQ group admin can do; the owner can do everything, including naming admins.
 ADMIN_RIGHTS = frozenset({RIGHT_DELETE, RIGHT_RESTRICT, RIGHT_CHANGE_INFO, RIGHT_PIN, RIGHT_INVITE})
@@ -66,6 +68,7 @@ class QQAdapter:
 
     def __init__(self, settings: QQSettings, *, now: Callable[[], datetime] = wall_clock) -> None:
         self.settings = settings
+        self.capabilities = replace(CAPABILITIES, set_nickname=settings.set_card)
         # Mutes are sent as durations, so "now" must be the core's clock (tests move it).
         self._now = now
         self.client = OneBotClient(settings, self._received)
@@ -242,7 +245,7 @@ class QQAdapter:
     async def set_quiet(self, chat_id: str, quiet: bool) -> None:
         await self.client.call("set_group_whole_ban", group_id=wire_id(chat_id), enable=quiet)
 
-    async def set_card(self, chat_id: str, user_id: str, card: str) -> None:
+    async def set_nickname(self, chat_id: str, user_id: str, card: str) -> None:
         """Set a member's group card (群名片) — only when ``qq.set_card`` allows it."""
         if not self.settings.set_card:
             raise PlatformError("forbidden", "qq: setting group cards is off (qq.set_card)")

@@ -26,6 +26,7 @@ _ACTS = frozenset(
         "set_quiet",
         "answer_button",
         "answer_join_request",
+        "set_nickname",
     }
 )
 

@@ -185,3 +185,38 @@ async def test_a_supervisor_answers_an_escalation_in_a_private_chat(fake, bot: B
     assert len(private_texts(fake, int(TIER1_PERSON))) == 2  # the answer, in the same chat
     records = await bot.audit()
     assert not any(o == "refused" for _, o, _ in records)
+
+
+def all_texts(fake: FakeOneBot) -> list[str]:
+    return [
+        "".join(s["data"].get("text", "") for s in c.params["message"] if s["type"] == "text")
+        for c in fake.calls
+        if c.action in ("send_group_msg", "send_private_msg")
+    ]
+
+
+async def test_a_card_changed_away_from_a_real_name_is_proposed_back_to_the_admins(fake, bot):
+    await fake.post(GROUP_A, OTHER.user_id, "早上好")
+    await fake.set_card(GROUP_A, OTHER.user_id, "随便叫", notice=True)
+    await bot.handled.wait(2)
+    assert any("建议改回原名片：李四-办公室" in t for t in all_texts(fake))
+    assert not fake.calls_to("set_group_card")  # not without qq.set_card
+    records = await bot.audit(user_id=str(OTHER.user_id))
+    assert ("propose_nickname", "done", "proposed to the admins") in records
+
+
+async def test_with_set_card_on_the_bot_sets_the_compliant_card_back(fake, tmp_path, clock):
+    from qq_harness import start_bot
+
+    running = await start_bot(fake, tmp_path / "cards.db", clock, set_card=True)
+    try:
+        await fake.post(GROUP_A, OTHER.user_id, "早上好")
+        await fake.set_card(GROUP_A, OTHER.user_id, "随便叫", notice=False)
+        await fake.post(GROUP_A, OTHER.user_id, "我改了名片")
+        await running.handled.wait(3)
+        (card,) = await fake.wait_for("set_group_card")
+        assert card.params["card"] == OTHER.card and int(card.params["user_id"]) == OTHER.user_id
+        assert fake.groups[GROUP_A].members[OTHER.user_id].card == OTHER.card
+        assert any("已改回原名片" in t for t in all_texts(fake))
+    finally:
+        await running.stop()

@@ -287,10 +287,12 @@ async def test_cards_are_set_only_when_configured(adapter):
 
     qq, recorder = adapter
     with pytest.raises(PlatformError, match="set_card"):
-        await qq.set_card("1", "2", "张三-办公室")
+        await qq.set_nickname("1", "2", "张三-办公室")
+    assert not qq.capabilities.set_nickname
     allowed = QQAdapter(QQSettings(transport="forward", token="t", set_card=True))
     allowed.client.call = recorder  # type: ignore[method-assign]
-    await allowed.set_card("1", "2", "张三-办公室")
+    assert allowed.capabilities.set_nickname
+    await allowed.set_nickname("1", "2", "张三-办公室")
     assert recorder.calls == [
         ("set_group_card", {"group_id": 1, "user_id": 2, "card": "张三-办公室"})
     ]

@@ -20,9 +20,10 @@ async def test_adapter_fulfils_the_protocol_and_knows_itself(adapter):
     assert isinstance(adapter, Adapter)
     assert adapter.bot_user_id == "5000000001"
     assert adapter.bot_username == "GroupGuardBot"
-    # Telegram can do everything the core asks, except answer join requests (issue 15 added
-    # them for QQ; Telegram's chat_join_request is not wired up yet).
-    assert all(astuple(replace(adapter.capabilities, join_requests=True)))
+    # Telegram can do everything the core asks, except what issue 15 added for QQ: answering
+    # join requests (chat_join_request is not wired up yet) and setting a member's name.
+    caps = replace(adapter.capabilities, join_requests=True, set_nickname=True)
+    assert all(astuple(caps))
 
 
 async def test_send_message_replies_mentions_and_carries_buttons(api, adapter, recorder):
