@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
+from bot.card_proposals import CardProposals
 from bot.clock import Clock
 from bot.commands.builtin import builtin_commands
 from bot.commands.handler import CommandHandler
@@ -23,6 +24,7 @@ from bot.events import (
     AnyEvent,
     ButtonPressed,
     CommandIssued,
+    JoinRequested,
     Member,
     MemberJoined,
     MemberLeft,
@@ -34,6 +36,7 @@ from bot.executor import Executor, Target
 from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
+from bot.join_requests import JoinRequestHandler
 from bot.ports import Adapter
 from bot.scheduler import Scheduler
 from bot.timers import CoreTimers
@@ -115,6 +118,8 @@ class Application:
                 CommandRegistry(builtin_commands()),
             )
         )
+        self.join_requests = JoinRequestHandler(store, self.executor, self.catalogue)
+        self.card_proposals = CardProposals(settings, self.executor, self.catalogue)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
             if hasattr(adapter, "on_admins_changed"):
@@ -208,7 +213,16 @@ class Application:
         if isinstance(event, MemberLeft):
             return await self._left(event)
         if isinstance(event, NicknameChanged):
-            return await self._member_event(event, event.member, Kind.NICKNAME)
+            handled = await self._member_event(event, event.member, Kind.NICKNAME)
+            if handled.duplicate:
+                return handled
+            own = getattr(self.adapters.get(event.platform), "self_user_id", None)
+            proposed = await self.card_proposals.handle(event, own)
+            return Handled(event, handled.decisions, replies=handled.replies + proposed)
+        if isinstance(event, JoinRequested):
+            if not await self._claim(event):
+                return Handled(event, duplicate=True)
+            return Handled(event, replies=await self.join_requests.handle(event))
         return Handled(event)
 
     async def _claim(self, event: AnyEvent) -> bool:

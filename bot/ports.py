@@ -35,6 +35,25 @@ class Capabilities:
     delete_own_messages: bool = False  # lets reminders delete themselves later
     admin_roles: bool = False  # the platform can tell who the admins are, with rights
     buttons: bool = False  # inline buttons on messages
+    join_requests: bool = False  # join requests arrive as events and can be answered
+    set_nickname: bool = False  # the bot may set a member's in-group name (QQ's 群名片)
+
+
+@runtime_checkable
+class AnswersJoinRequests(Protocol):
+    """What an adapter declaring ``join_requests`` also offers (kept out of ``Adapter`` so the
+    platforms without join requests need not stub it)."""
+
+    async def answer_join_request(
+        self, chat_id: str, request_id: str, approve: bool, reason: str = ""
+    ) -> None: ...
+
+
+@runtime_checkable
+class SetsNicknames(Protocol):
+    """What an adapter declaring ``set_nickname`` also offers."""
+
+    async def set_nickname(self, chat_id: str, user_id: str, nickname: str) -> None: ...
 
 
 # Rights named after Telegram's, which is the richest model; other adapters map onto them.
@@ -160,6 +179,7 @@ __all__ = [
     "RIGHT_RESTRICT",
     "Adapter",
     "AdminInfo",
+    "AnswersJoinRequests",
     "Button",
     "Capabilities",
     "Duration",
@@ -168,4 +188,5 @@ __all__ = [
     "PlatformConfigError",
     "PlatformError",
     "SectionModel",
+    "SetsNicknames",
 ]
