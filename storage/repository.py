@@ -546,6 +546,15 @@ class Repository:
         )
         return [(r[0], r[1]) for r in rows.all()]
 
+    async def action_params(self, decision_id: str, kind: str) -> list[dict[str, Any]]:
+        """The params of a decision's journal rows of one kind, oldest first."""
+        rows = await self.c.execute(
+            select(ActionRecord.params)
+            .where(ActionRecord.decision_id == decision_id, ActionRecord.kind == kind)
+            .order_by(ActionRecord.id)
+        )
+        return [dict(r[0] or {}) for r in rows.all()]
+
     async def decision_message_id(self, decision_id: str) -> str | None:
         """The message a journaled decision was about (to delete it once a review confirms)."""
         row = (

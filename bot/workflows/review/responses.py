@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.actions.spec import Target
 from bot.admins import RightsUnknown
@@ -31,12 +31,27 @@ if TYPE_CHECKING:
     from bot.executor import Applied
 
 RESPONSES = {CONFIRM: "confirmed", DISMISS: "false_positive"}
+ANSWER_KIND = "review_answer"  # the journal row of an answer, under the review's decision
 
 # AdminDirectory.can: may this member act in this group (None: any admin)? Raises RightsUnknown.
 CanAct = Callable[[str, str, Member, str | None], Awaitable[bool]]
 Apply = Callable[[Target, Decision], Awaitable["Applied"]]
-# Executor.record: journal something that needed no platform call.
-Record = Callable[[Target, Decision, str, dict[str, Any], str, str], Awaitable[int]]
+
+
+class Record(Protocol):
+    """Executor.record: journal something that needed no platform call."""
+
+    def __call__(
+        self,
+        target: Target,
+        decision: Decision,
+        kind: str,
+        params: dict[str, Any],
+        outcome: str,
+        detail: str,
+        *,
+        decision_id: str = "-",
+    ) -> Awaitable[int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +129,14 @@ class ReviewResponder:
         return Answer(self._t(key), refused=True, detail=detail)
 
     async def _name(self, row: EscalationRow, user_id: str, known: str = "") -> str:
-        """How the decider is shown: the group nickname when the bot knows it, and the id."""
+        """How the decider is shown: the name the platform gave with the answer (journaled
+        with it, as an admin answering privately may never have posted in the group), and
+        the id."""
         if not known:
-            member = await self._d.store.read(
-                lambda r: r.member(row.platform, row.chat_id, user_id)
+            answers = await self._d.store.read(
+                lambda r: r.action_params(row.decision_id, ANSWER_KIND)
             )
-            known = member.nickname if member else ""
+            known = next((a.get("by_name", "") for a in answers if a.get("by") == user_id), "")
         return f"{known} ({user_id})" if known and known != user_id else user_id
 
     async def _target(self, row: EscalationRow, actor: str) -> Target:
@@ -195,8 +212,9 @@ class ReviewResponder:
                 evidence=(Evidence(row.summary, 0, len(row.summary), kind="model"),),
                 reason=reason,
             ),
-            "review_answer",
-            {"review": row.id, "decision": row.decision_id, "by": request.who.user_id},
+            ANSWER_KIND,
+            {"review": row.id, "by": request.who.user_id, "by_name": request.who.nickname},
             outcome,
             f"by {request.who.user_id}",
+            decision_id=row.decision_id,
         )
