@@ -108,6 +108,7 @@ class Application:
             self.admins.can,
             self.executor.apply_one,
             self.executor.record,
+            self.executor.messenger.private,
         )
         self.kernel.register(review_workflow(ReviewResponder(reviews)))
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)

@@ -65,6 +65,9 @@ async def test_confirm_applies_the_ladder_and_counts_as_an_offence(h: Harness) -
     posted = (await h.say(f"{MEMBER}: {UNSURE}"))[-1]
     (handled,) = await h.record(press("wf:review:1:confirm", ADMIN))
     assert "确认违规" in handled.replies[0] and ADMIN in handled.replies[0]
+    told = [t for where, t in h.adapter.sent if where == "private:u2"]
+    assert len(told) == 2 and told[-1] == handled.replies[0]  # the other admin learns it
+    assert len([w for w, _ in h.adapter.sent if w == "private:u1"]) == 1  # the decider not twice
     assert ("delete_message", GROUP, posted.event.message_id) in h.adapter.calls
     assert any(MEMBER in t for t in h.sent_to(GROUP))  # the ladder's warning
     assert h.sent_to("tier1-分管负责人")  # harmful's first step also escalates

@@ -29,10 +29,11 @@ def _buttons(ctx: ActionContext, review_id: int) -> list[Button]:
 def _text(ctx: ActionContext, review_id: int, evidence: str, *, buttons: bool) -> str:
     texts, target, decision = ctx.services.texts, ctx.target, ctx.decision
     t = texts.t
+    group = target.chat_title or target.chat_id
     text = t(
         "review.notice",
         review_id=review_id,
-        group=target.chat_title or target.chat_id,
+        group=group,
         member=f"{target.nickname} ({target.user_id})",
         category=t(f"category.{decision.category}"),
         score=decision.params.get("score", ""),
@@ -42,7 +43,8 @@ def _text(ctx: ActionContext, review_id: int, evidence: str, *, buttons: bool) -
         at=texts.local(ctx.services.clock.now()),
     )
     if not buttons:
-        text += "\n" + t("review.text_verbs", review_id=review_id)
+        # In the group: WeChat, the platform without buttons, takes no commands in private.
+        text += "\n" + t("review.text_verbs", review_id=review_id, group=group)
     return text
 
 

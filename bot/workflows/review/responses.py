@@ -63,6 +63,8 @@ class ReviewDeps:
     can: CanAct
     apply: Apply
     record: Record
+    # Messenger.private: tells the other admins the review was decided (no platform edit).
+    tell: Callable[[str, str, str], Awaitable[bool]]
 
 
 class ReviewResponder:
@@ -103,9 +105,23 @@ class ReviewResponder:
             )
         who = await self._name(row, request.who.user_id, request.who.nickname)
         if response == "confirmed":
-            return Answer(await self._confirm(row, request, who))
-        await self._journal(row, request, "false_positive", "reason.review_dismissed")
-        return Answer(self._t("review.dismissed", who=who, review_id=row.id))
+            text = await self._confirm(row, request, who)
+        else:
+            await self._journal(row, request, "false_positive", "reason.review_dismissed")
+            text = self._t("review.dismissed", who=who, review_id=row.id)
+        await self._tell_others(row, request, text)
+        return Answer(text)
+
+    async def _tell_others(self, row: EscalationRow, request: Request, text: str) -> None:
+        """The other admins still hold the buttons: they are told who decided what, so nobody
+        reviews a decided case (Telegram could edit the message; not every platform can)."""
+        rows = await self._d.store.read(lambda r: r.escalations_of(row.decision_id, TIER))
+        for other in rows:
+            if other.status != "sent" or other.target_chat_id in (row.chat_id, request.chat_id):
+                continue  # the group fallback is answered in place; the decider has his answer
+            if other.target_chat_id == request.who.user_id:
+                continue
+            await self._d.tell(other.target_platform, other.target_chat_id, text)
 
     async def _refusal(self, row: EscalationRow, request: Request) -> Answer | None:
         if request.platform != row.platform:
