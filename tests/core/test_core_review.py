@@ -129,12 +129,14 @@ async def test_the_member_a_non_admin_and_forged_ids_are_refused_and_journaled(
     assert not await answers(h)
 
 
-async def test_an_escalation_id_is_not_a_review(h: Harness) -> None:
+async def test_an_escalation_id_is_not_a_review_nor_the_reverse(h: Harness) -> None:
     await h.say(f"{MEMBER}: {UNSURE}")
     await h.record(press("wf:review:1:confirm", ADMIN))  # escalates: record 3 is tier 1
     await h.say(f"{BYSTANDER}: {UNSURE}")  # a new review, records 4 and 5
     await h.record(press("wf:review:3:dismiss", ADMIN_2))
     assert (await refusals(h))[-1] == "no such review"
+    await h.record(press("wf:esc:4:fp", ADMIN_2))  # nor is a review an escalation
+    assert (await refusals(h))[-1] == "no such"
 
 
 async def test_rights_the_platform_cannot_confirm_are_refused(
