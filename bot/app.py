@@ -44,6 +44,9 @@ from bot.workflows.escalation.action import SPEC as ESCALATE
 from bot.workflows.escalation.responses import EscalationResponder
 from bot.workflows.escalation.workflow import escalation_workflow
 from bot.workflows.kernel import Answer, Kernel
+from bot.workflows.review.action import SPEC as REVIEW
+from bot.workflows.review.responses import ReviewDeps, ReviewResponder
+from bot.workflows.review.workflow import review_workflow
 from rules.actions import Action, ActionKind
 from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
 from rules.decisions import Decision
@@ -85,7 +88,7 @@ class Application:
         self.catalogue = Catalogue(settings.language)
         self.engine = Engine(detector)
         self.admins = AdminDirectory(settings, adapters, self.clock, settings.admin_cache_ttl)
-        self.registry = ActionRegistry([*builtin_specs(), ESCALATE])
+        self.registry = ActionRegistry([*builtin_specs(), ESCALATE, REVIEW])
         self.executor = Executor(
             settings,
             store,
@@ -104,6 +107,17 @@ class Application:
             settings, store, self.catalogue, self.clock, self.executor.apply_one
         )
         self.kernel.register(escalation_workflow(responder))
+        reviews = ReviewDeps(
+            settings,
+            store,
+            self.catalogue,
+            self.clock,
+            self.admins.can,
+            self.executor.apply_one,
+            self.executor.record,
+            self.executor.messenger.private,
+        )
+        self.kernel.register(review_workflow(ReviewResponder(reviews)))
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         self.commands = CommandHandler(
             CommandTools(
@@ -501,7 +515,7 @@ class Application:
             answer = Answer(
                 self.catalogue.t(
                     "command.usage",
-                    usage=self.catalogue.t("escalation.verb_usage", verb=event.name),
+                    usage=self.catalogue.t(self.kernel.usage_key(event.name), verb=event.name),
                 ),
                 refused=True,
                 detail="malformed",

@@ -103,7 +103,8 @@ class JoinRequested(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonPressed(Event):
-    """An inline button press on an escalation (acknowledge / lift / false positive)."""
+    """An inline button press on a workflow's message (escalation: ack / lift / fp; review:
+    确认违规 / 误报)."""
 
     presser: Member
     data: str

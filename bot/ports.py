@@ -122,8 +122,11 @@ class Adapter(Protocol):
     ) -> str | None:
         """Send a message; returns its id when the platform gives one."""
 
-    async def send_private(self, user_id: str, text: str) -> bool:
-        """Private message; False when the platform cannot reach the user."""
+    async def send_private(
+        self, user_id: str, text: str, *, buttons: Sequence[Button] = ()
+    ) -> bool:
+        """Private message; False when the platform cannot reach the user. ``buttons`` are
+        shown only where ``capabilities.buttons`` is set (a review asks the admin to choose)."""
 
     async def delete_message(self, chat_id: str, message_id: str) -> None: ...
 

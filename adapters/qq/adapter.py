@@ -183,7 +183,10 @@ class QQAdapter:
             )
         return ident(data.get("message_id")) if isinstance(data, dict) else None
 
-    async def send_private(self, user_id: str, text: str) -> bool:
+    async def send_private(
+        self, user_id: str, text: str, *, buttons: Sequence[Button] = ()
+    ) -> bool:
+        # QQ has no inline buttons (capabilities.buttons is False): callers give text verbs.
         params: dict[str, Any] = {
             "user_id": wire_id(user_id),
             "message": self._message([Segment("text", {"text": text})]),
