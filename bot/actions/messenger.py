@@ -115,6 +115,8 @@ class Messenger:
             return
         self._reported_missing.add(key)
         try:
-            await self.send(platform, chat_id, text)
+            # Privately to the admins (the group need not read about the bot's rights); the
+            # group only when no admin can be written to privately.
+            await self.notify_admins(platform, chat_id, text)
         except PlatformError as exc:
             log.warning("could not tell admins of %s about a missing right: %s", chat_id, exc)

@@ -17,7 +17,6 @@ from rules.durations import (
     MAX_DURATION,
     MIN_DURATION,
     DurationError,
-    format_duration,
     parse_bounded_duration,
 )
 from rules.masking import mask_pii
@@ -198,7 +197,7 @@ class CommandHandler:
             lambda r: r.revoke_last_offence(event.platform, event.chat_id, target.user_id, now)
         )
         await self._record(event, spec, target, "done" if revoked else "skipped", "")
-        window = format_duration(self._policy(event).window)
+        window = self.app.catalogue.duration(self._policy(event).window)
         if not revoked:
             return [self.t("command.no_warns", member=target.nickname, window=window)]
         return [self.t("command.unwarned", member=target.nickname)]
@@ -212,16 +211,22 @@ class CommandHandler:
         )
         if not rows:
             return [
-                self.t("command.no_warns", member=target.nickname, window=format_duration(window))
+                self.t(
+                    "command.no_warns",
+                    member=target.nickname,
+                    window=self.app.catalogue.duration(window),
+                )
             ]
+        texts = self.app.executor.texts
         lines = "\n".join(
-            f"- {at:%Y-%m-%d %H:%M} {self.t('category.' + c)} ({a})" for c, a, at in rows
+            f"- {texts.local(at)} {self.t('category.' + c)}（{self.app.catalogue.article(a)}）"
+            for c, a, at in rows
         )
         return [
             self.t(
                 "command.warns_list",
                 member=target.nickname,
-                window=format_duration(window),
+                window=self.app.catalogue.duration(window),
                 count=len(rows),
                 lines=lines,
             )
@@ -246,6 +251,14 @@ class CommandHandler:
 
     async def _cmd_unmute(self, event: CommandIssued, spec: CommandSpec) -> list[str]:
         target, _ = await self._resolve_target(event, spec)
+        row = await self.app.store.read(
+            lambda r: r.member(event.platform, event.chat_id, target.user_id)
+        )
+        until = row.restricted_until if row else None
+        if until is None or until <= self.app.clock.now():
+            # Nothing to lift: say so rather than announce a lifting that did not happen.
+            await self._record(event, spec, target, "skipped", "not muted")
+            return [self.t("words.not_muted", member=target.nickname)]
         await self._act(event, spec, target, (Action(ActionKind.UNMUTE),))
         return []
 
@@ -324,11 +337,14 @@ class CommandHandler:
         own = getattr(adapter, "self_user_id", None)
         admins = await self.app.admins.platform_admins(event.platform, event.chat_id)
         info = admins.get(own) if own else None
+        texts = self.app.executor.texts
         rights = (
-            ", ".join(sorted(info.rights)) if info and info.rights else self.t("command.word_none")
+            "、".join(texts.right(r) for r in sorted(info.rights))
+            if info and info.rights
+            else self.t("command.word_none")
         )
         if info is not None and info.is_owner:
-            rights = "owner"
+            rights = texts.right("owner")
         policy = self._policy(event)
         group_quiet = await self.app.store.write(
             lambda r: r.touch_group(
@@ -337,22 +353,30 @@ class CommandHandler:
         )
         timers = await self.app.store.read(lambda r: r.armed_timers())
         mine = [t for t in timers if t.platform == event.platform and t.chat_id == event.chat_id]
-        timer_text = ", ".join(f"{t.kind}@{t.due_at:%m-%d %H:%M}" for t in mine[:10]) or self.t(
-            "command.word_none"
-        )
+        # Timers and ladders in words and local time: admins read 限制发言到期 12-02 14:16,
+        # not mute_expiry@12-02 06:16.
+        timer_text = "、".join(
+            f"{self.t('timer.' + t.kind) if self.app.catalogue.has('timer.' + t.kind) else t.kind}"
+            f" {texts.local(t.due_at)}"
+            for t in mine[:10]
+        ) or self.t("command.word_none")
         ladder = "\n".join(
-            f"{self.t('category.' + name)}: "
-            + " → ".join("+".join(str(a) for a in step) for step in cat.steps)
+            f"{self.t('category.' + name)}: " + " → ".join(texts.chain(step) for step in cat.steps)
             for name, cat in policy.categories.items()
             if cat.enabled
         )
+        unstaffed = self.app.settings.unstaffed_tiers()
+        if unstaffed:
+            ladder += "\n" + self.t(
+                "words.tier_unstaffed", tiers="、".join(str(n) for n in unstaffed)
+            )
         yes, no = self.t("command.word_yes"), self.t("command.word_no")
         return [
             self.t(
                 "command.status",
                 rights=rights,
                 nickname=yes if policy.nickname.enabled else no,
-                grace=format_duration(policy.nickname.grace_period),
+                grace=self.app.catalogue.duration(policy.nickname.grace_period),
                 quiet=yes if group_quiet else no,
                 timers=timer_text,
                 ladder=ladder,
@@ -379,6 +403,11 @@ class CommandHandler:
             member=replied.sender.nickname,
             excerpt=excerpt,
         )
+        # What the reporter typed (/report 他在群里约赌) is why they report: admins read it.
+        reason = mask_pii(" ".join(a for a in event.args if not a.startswith("@"))[:200])
+        if reason:
+            text += "\n" + self.t("words.report_reason", reason=reason)
         told = await self.app.executor.notify_admins(event.platform, event.chat_id, text)
-        await self._record(event, spec, replied.sender, "done", "told: " + ",".join(told))
+        detail = "told: " + ",".join(told) + (f"; reason: {reason}" if reason else "")
+        await self._record(event, spec, replied.sender, "done", detail)
         return [self.t("notice.report_thanks")]
