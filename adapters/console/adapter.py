@@ -53,6 +53,7 @@ class ConsoleAdapter:
         self.chats: dict[str, ConsoleChat] = {}
         self.sent: list[tuple[str, str]] = []  # (chat or user, text), for tests and replay
         self.calls: list[tuple[str, ...]] = []
+        self.buttons: dict[str, str] = {}  # button data → the chat it was sent to (/press)
         self._sink: EventSink | None = None
         self._next_id = 0
 
@@ -79,7 +80,8 @@ class ConsoleAdapter:
         self.sent.append((chat_id, text))
         suffix = ""
         if buttons:
-            suffix = "  " + " ".join(f"[{b.label}]({b.data})" for b in buttons)
+            suffix = "  " + " ".join(f"[{b.label}](/press {b.data})" for b in buttons)
+            self.buttons.update((b.data, chat_id) for b in buttons)
         self.output(f"🤖 [{chat_id}] {text}{suffix}")
         return f"bot-{self._next_id}"
 

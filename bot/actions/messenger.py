@@ -4,7 +4,9 @@ self-deleting reminders armed as persisted timers so a restart does not leave th
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from bot.admins import AdminDirectory
@@ -13,6 +15,11 @@ from bot.ports import Adapter, Button, PlatformError
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+
+# A raid: more than this many blacklistings in one group within the window. From then on the
+# group is not told of each one (the journal and the admins are); a real group sees three.
+RAID_NOTICES = 3
+RAID_WINDOW = timedelta(minutes=10)
 
 AdapterFor = Callable[[str], Adapter | None]
 Retry = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
@@ -36,6 +43,20 @@ class Messenger:
         self._delete_after = reminder_delete_after
         # Per process: a missing right is reported to a group's admins once, not per message.
         self._reported_missing: set[tuple[str, str, str]] = set()
+        # Per process: when each group was last told of a blacklisting (raid detection).
+        self._group_notices: dict[tuple[str, str, str], deque] = {}
+
+    def crowded(self, platform: str, chat_id: str, kind: str, limit: int = RAID_NOTICES) -> bool:
+        """Whether the group has already been told of ``limit`` ``kind`` events within
+        RAID_WINDOW; counts this one when it is not."""
+        now = self._clock.now()
+        seen = self._group_notices.setdefault((platform, chat_id, kind), deque())
+        while seen and now - seen[0] > RAID_WINDOW:
+            seen.popleft()
+        if len(seen) >= limit:
+            return True
+        seen.append(now)
+        return False
 
     async def send(
         self,
