@@ -29,7 +29,7 @@ from bot.events import (
 from bot.executor import Executor, Target
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
-from bot.ports import Adapter
+from bot.ports import Adapter, PlatformStartError
 from bot.scheduler import Scheduler
 from bot.timers import CoreTimers
 from bot.workflows.escalation.action import SPEC as ESCALATE
@@ -122,8 +122,16 @@ class Application:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.hot.start()
-        for adapter in self.adapters.values():
-            await adapter.start(self.handle)
+        for name, adapter in self.adapters.items():
+            try:
+                await adapter.start(self.handle)
+            except PlatformStartError:
+                raise
+            except Exception as exc:
+                # Whatever the client library raises (an unreachable server, a refused
+                # token) becomes one line naming the platform; the details go to the log.
+                log.debug("starting %s failed", name, exc_info=True)
+                raise PlatformStartError(name, _one_line(name, exc)) from exc
         # After the adapters are up, so a re-applied delete or ban can reach the platform;
         # a failure here is recorded per action and never stops the bot.
         try:
@@ -508,3 +516,10 @@ def _member_changed(previous: MemberRow | None, member: Member, status: str | No
         or previous.username != member.username
         or (status is not None and previous.status != status)
     )
+
+
+def _one_line(platform: str, exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if text.startswith(f"{platform}: "):
+        return text.removeprefix(f"{platform}: ")  # the adapter's own sentence already
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

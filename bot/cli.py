@@ -72,9 +72,18 @@ def run(config: Path | None, dry_run: bool) -> None:
         click.echo(Catalogue(settings.language).t("console.no_token"))
         asyncio.run(run_console(settings))
         return
+    from bot.i18n import Catalogue
+    from bot.ports import PlatformStartError
     from bot.service import serve
 
-    asyncio.run(serve(settings, adapters))
+    try:
+        asyncio.run(serve(settings, adapters))
+    except PlatformStartError as exc:
+        # One line (the traceback is in the log with -v), and a failing exit status.
+        t = Catalogue(settings.language).t
+        raise click.ClickException(
+            t("startup.failed", platform=exc.platform, reason=exc.reason)
+        ) from None
 
 
 @main.command()
@@ -104,7 +113,7 @@ def replay(config: Path | None, transcript: Path) -> None:
 def check(
     config: Path | None, from_stdin: bool, as_json: bool, raw: bool, texts: tuple[str, ...]
 ) -> None:
-    """Show which content rules a message hits, and why."""
+    """Show which content rules a message hits, and why. Exits 1 when one does (like grep)."""
     from rules.detection import Detector
     from rules.detection.report import format_hits, json_line
 
@@ -119,8 +128,10 @@ def check(
     detect = detector.detect
     out = sys.stdout
     batch: list[str] = []
+    hit_any = False
     for text in lines:
         hits = detect(text)
+        hit_any = hit_any or bool(hits)
         batch.append(
             json_line(text, hits, raw=raw) if as_json else format_hits(text, hits, raw=raw)
         )
@@ -132,6 +143,8 @@ def check(
         batch.append("")
         out.write("\n".join(batch))
     out.flush()
+    # Like grep: 1 when any message hits a rule, so scripts can test the result.
+    sys.exit(1 if hit_any else 0)
 
 
 def _parse_date(value: str | None) -> datetime | None:

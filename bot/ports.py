@@ -145,6 +145,16 @@ class PlatformConfigError(ValueError):
     """A platform is configured but cannot be used (its token variable is unset, ...)."""
 
 
+class PlatformStartError(RuntimeError):
+    """A platform could not be started (its service unreachable, its token refused): one
+    line for the person starting the bot, never a traceback."""
+
+    def __init__(self, platform: str, reason: str) -> None:
+        super().__init__(f"{platform}: {reason}")
+        self.platform = platform
+        self.reason = reason
+
+
 class SectionModel(BaseModel):
     """Base of every platform's config section: unknown keys are errors, values frozen."""
 
@@ -167,5 +177,6 @@ __all__ = [
     "Platform",
     "PlatformConfigError",
     "PlatformError",
+    "PlatformStartError",
     "SectionModel",
 ]

@@ -15,6 +15,8 @@ def build_application(settings: TelegramSettings) -> Application:
         .base_file_url(settings.base_file_url)
         .concurrent_updates(settings.concurrent_updates)
     )
+    if settings.proxy:
+        builder = builder.proxy(settings.proxy).get_updates_proxy(settings.proxy)
     if settings.rate_limit:
         # max_retries=0: a RetryAfter reaches the executor, which owns retries and records them.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
