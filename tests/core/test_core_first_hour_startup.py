@@ -38,14 +38,19 @@ def one_error_line(output: str) -> str:
     return lines[0]
 
 
+def start_fails(path: str, env: dict[str, str], platform: str) -> str:
+    result = run("run", "-c", path, env=env)
+    assert result.exit_code == 1
+    line = one_error_line(result.output)
+    prefix = Catalogue().t("startup.failed", platform=platform, reason="")
+    assert line.startswith("Error: " + prefix), line
+    return line
+
+
 def test_unreachable_telegram_is_one_line(tmp_path: Path) -> None:
     port = free_port()
     path = config(tmp_path, f"telegram:\n  base_url: http://127.0.0.1:{port}/bot\n")
-    result = run("run", "-c", path, env={"TELEGRAM_BOT_TOKEN": "123:abc"})
-    assert result.exit_code == 1
-    line = one_error_line(result.output)
-    prefix = Catalogue().t("startup.failed", platform="telegram", reason="")
-    assert line.startswith("Error: " + prefix), line
+    start_fails(path, {"TELEGRAM_BOT_TOKEN": "123:abc"}, "telegram")
 
 
 def test_unreachable_wechat_puppet_service_is_one_line(tmp_path: Path) -> None:
@@ -53,11 +58,7 @@ def test_unreachable_wechat_puppet_service_is_one_line(tmp_path: Path) -> None:
         pytest.skip("the wechat extra is not installed")
     port = free_port()
     path = config(tmp_path, f"wechat:\n  endpoint: 127.0.0.1:{port}\n  start_timeout: 5s\n")
-    result = run("run", "-c", path, env={"WECHATY_PUPPET_SERVICE_TOKEN": "x"})
-    assert result.exit_code == 1
-    line = one_error_line(result.output)
-    prefix = Catalogue().t("startup.failed", platform="wechat", reason="")
-    assert line.startswith("Error: " + prefix), line
+    line = start_fails(path, {"WECHATY_PUPPET_SERVICE_TOKEN": "x"}, "wechat")
     assert f"127.0.0.1:{port}" in line
 
 
