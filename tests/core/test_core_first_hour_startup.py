@@ -92,3 +92,23 @@ def test_check_exits_1_on_a_hit_and_0_when_clean() -> None:
     assert run("check", "明天上午九点开会").exit_code == 0
     assert run("check", "--stdin", input="明天开会\n带你赌博\n").exit_code == 1
     assert run("check", "--json", "明天开会").exit_code == 0
+
+
+# ---------------------------------------------------------------- audit
+def test_audit_shows_local_times_and_nicknames_and_takes_a_nickname(tmp_path: Path) -> None:
+    path = config(tmp_path, "timezone: Asia/Shanghai\n")
+    quick = "/join 小明\n张三-党群工作部: 加我微信带你赌博\n/quit\n"
+    assert run("run", "-c", path, input=quick).exit_code == 0
+    listing = run("audit", "-c", path).output
+    assert "member=张三-党群工作部（u2）" in listing and "CST" in listing, listing
+    by_name = run("audit", "-c", path, "--member", "张三-党群工作部").output
+    assert by_name == run("audit", "-c", path, "--member", "u2").output
+    assert "小明" not in by_name and "张三-党群工作部" in by_name
+
+
+def test_audit_refuses_an_unknown_category(tmp_path: Path) -> None:
+    path = config(tmp_path, "")
+    result = run("audit", "-c", path, "--category", "foo")
+    assert result.exit_code == 2 and "unknown category 'foo'" in result.output
+    assert "illegal" in result.output  # the known ones are listed
+    assert run("audit", "-c", path, "--category", "quiet").exit_code == 0
