@@ -112,3 +112,13 @@ def test_audit_refuses_an_unknown_category(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unknown category 'foo'" in result.output
     assert "illegal" in result.output  # the known ones are listed
     assert run("audit", "-c", path, "--category", "quiet").exit_code == 0
+
+
+def test_the_licence_is_an_spdx_expression_so_installs_print_no_deprecation() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "Apache-2.0"  # not the deprecated {text = ...}
+    (setuptools,) = [r for r in project["build-system"]["requires"] if "setuptools" in r]
+    assert setuptools == "setuptools>=77"  # the first release that reads PEP 639 licences
