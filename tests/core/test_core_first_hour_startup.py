@@ -122,3 +122,18 @@ def test_the_licence_is_an_spdx_expression_so_installs_print_no_deprecation() ->
     assert project["project"]["license"] == "Apache-2.0"  # not the deprecated {text = ...}
     (setuptools,) = [r for r in project["build-system"]["requires"] if "setuptools" in r]
     assert setuptools == "setuptools>=77"  # the first release that reads PEP 639 licences
+
+
+def test_the_deployment_guide_covers_each_platform_and_names_real_keys() -> None:
+    from adapters.telegram.plugin import TelegramSection
+    from adapters.wechat.plugin import WeChatSection
+
+    root = Path(__file__).resolve().parents[2]
+    guide = (root / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for topic in ("## Telegram", "## WeChat", "systemd", "## PostgreSQL", "chat id", "user id"):
+        assert topic in guide, topic
+    assert "/start" in guide and "QR" in guide and "proxy" in guide
+    for key in ("proxy", "base_url", "base_file_url"):
+        assert f"  {key}:" in guide and key in TelegramSection.model_fields
+    assert "  endpoint:" in guide and "endpoint" in WeChatSection.model_fields
+    assert "docs/deploy.md" in (root / "README.md").read_text(encoding="utf-8")
