@@ -133,6 +133,16 @@ async def run_console(
     finally:
         background.cancel()
         await app.stop()
+        # Members the script named but the bot never stored (an admin made with /admin who
+        # only gave commands) keep their ids in the next run too.
+        now = clock.now()
+        named = [(u, n) for u, n in script.nicknames.items() if u[:1] == "u" and u[1:].isdigit()]
+
+        async def remember(r) -> None:  # type: ignore[no-untyped-def]
+            for user_id, nickname in named:
+                await r.ensure_member("console", script.chat_id, user_id, nickname, now)
+
+        await runtime.store.write(remember)
         await runtime.close()
 
 

@@ -42,10 +42,12 @@ async def test_a_second_console_run_in_the_same_folder_is_heard(tmp_path: Path) 
     # repeats of the first run's c1, c2, ...
     assert any("@王五" in line and "真实姓名" in line for line in second), second
     assert any("@小明" in line for line in first)
-    # The same nickname is the same member from run to run, and new members get new ids.
-    third = await console(settings, ["张三-党群工作部: 你好"])
+    # The same nickname is the same member from run to run (the admin who only gave commands
+    # too), and new members get new ids.
+    third = await console(settings, ["/admin 管理员-办公室", "张三-党群工作部: 你好"])
     rejoin = t("notice.blacklisted_rejoin_admin", member="张三-党群工作部")
     assert any(rejoin in line for line in third), third
+    assert any(line.startswith("🤖 [私信 → u1]") and rejoin in line for line in third), third
 
 
 async def test_the_console_comes_with_simulated_supervisors(tmp_path: Path) -> None:
