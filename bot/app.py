@@ -462,6 +462,20 @@ class Application:
             answer = await self.kernel.handle(request)
         await self._journal_answer(event, event.presser, f"button:{event.data[:64]}", answer)
         await self.executor.messenger.answer_button(event.platform, event.callback_id, answer.text)
+        if request is not None and not answer.refused and event.message_id:
+            # The buttons go; the message says who answered what, and when, so a second
+            # supervisor does not press an answered case.
+            t = self.catalogue.t
+            note = t(
+                "words.pressed_by",
+                who=event.presser.nickname or event.presser.user_id,
+                choice=t(_VERB_LABELS.get(request.verb, "escalation.pressed_unknown")),
+                at=self.executor.texts.local(self.clock.now()),
+            )
+            text = f"{event.message_text}\n{note}" if event.message_text else note
+            await self.executor.messenger.edit(
+                event.platform, event.chat_id, event.message_id, text
+            )
         return answer.text
 
     async def _verb_command(self, event: CommandIssued) -> str:
@@ -516,6 +530,13 @@ def _member_changed(previous: MemberRow | None, member: Member, status: str | No
         or previous.username != member.username
         or (status is not None and previous.status != status)
     )
+
+
+_VERB_LABELS = {
+    "ack": "escalation.button_ack",
+    "lift": "escalation.button_lift",
+    "fp": "escalation.button_false_positive",
+}
 
 
 def _one_line(platform: str, exc: BaseException) -> str:

@@ -126,6 +126,10 @@ class Adapter(Protocol):
 
     async def answer_button(self, callback_id: str, text: str) -> None: ...
 
+    # Optional, where ``capabilities.buttons``: replace a sent message's text and remove its
+    # buttons (an answered escalation says who answered). Adapters without it are skipped.
+    # async def edit_message(self, chat_id: str, message_id: str, text: str) -> None
+
 
 @dataclass(frozen=True, slots=True)
 class Platform:

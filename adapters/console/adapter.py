@@ -53,7 +53,9 @@ class ConsoleAdapter:
         self.chats: dict[str, ConsoleChat] = {}
         self.sent: list[tuple[str, str]] = []  # (chat or user, text), for tests and replay
         self.calls: list[tuple[str, ...]] = []
-        self.buttons: dict[str, str] = {}  # button data → the chat it was sent to (/press)
+        self.edited: list[tuple[str, str, str]] = []  # (chat, message id, new text)
+        # button data → (chat, message id, text) of the message carrying it (/press)
+        self.buttons: dict[str, tuple[str, str, str]] = {}
         self._sink: EventSink | None = None
         self._next_id = 0
 
@@ -78,12 +80,18 @@ class ConsoleAdapter:
     ) -> str | None:
         self._next_id += 1
         self.sent.append((chat_id, text))
+        message_id = f"bot-{self._next_id}"
         suffix = ""
         if buttons:
             suffix = "  " + " ".join(f"[{b.label}](/press {b.data})" for b in buttons)
-            self.buttons.update((b.data, chat_id) for b in buttons)
+            self.buttons.update((b.data, (chat_id, message_id, text)) for b in buttons)
         self.output(f"🤖 [{chat_id}] {text}{suffix}")
-        return f"bot-{self._next_id}"
+        return message_id
+
+    async def edit_message(self, chat_id: str, message_id: str, text: str) -> None:
+        self.edited.append((chat_id, message_id, text))
+        self.buttons = {d: m for d, m in self.buttons.items() if m[1] != message_id}
+        self.output(f"🤖 [{chat_id}] ✎{message_id} {text}")
 
     async def send_private(self, user_id: str, text: str) -> bool:
         self.sent.append((f"private:{user_id}", text))

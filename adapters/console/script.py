@@ -220,14 +220,22 @@ class ConsoleScript:
     def _press(self, data: str) -> ButtonPressed:
         """A press on a button the bot sent, by the one it was sent to (a supervisor's
         private chat: the chat id is the supervisor's user id)."""
-        chat = self.adapter.buttons.get(data)
-        if chat is None:
+        sent = self.adapter.buttons.get(data)
+        if sent is None:
             raise ScriptError(f"no button {data!r} was sent", "console_more.no_button", data=data)
+        chat, message_id, text = sent
         name = self.nicknames.get(chat, chat)
         presser = Member(user_id=chat, nickname=name, username=name)
         base = self._base(None, chat)
         # A callback id, so the bot's answer to the press is shown (as a platform would).
-        return ButtonPressed(**base, presser=presser, data=data, callback_id=base["update_id"])
+        return ButtonPressed(
+            **base,
+            presser=presser,
+            data=data,
+            callback_id=base["update_id"],
+            message_id=message_id,
+            message_text=text,
+        )
 
     def _speak(
         self,

@@ -128,6 +128,18 @@ class Messenger:
             # An expired callback must not lose the press, which is already recorded.
             log.info("could not answer button %s: %s", callback_id, exc)
 
+    async def edit(self, platform: str, chat_id: str, message_id: str, text: str) -> None:
+        """Replace a sent message's text and remove its buttons, where the adapter can."""
+        adapter = self._adapter_for(platform)
+        edit = getattr(adapter, "edit_message", None)
+        if edit is None:
+            return
+        try:
+            await self._retry(lambda: edit(chat_id, message_id, text))
+        except PlatformError as exc:
+            # The answer is recorded and the presser was told; a stale keyboard is cosmetic.
+            log.info("could not edit message %s in %s: %s", message_id, chat_id, exc)
+
     async def report_missing_right(
         self, platform: str, chat_id: str, text: str, right: str
     ) -> None:

@@ -62,11 +62,24 @@ async def test_the_console_comes_with_simulated_supervisors(tmp_path: Path) -> N
     assert pressed[-1] == "! " + t("console_more.no_button", data="wf:esc:1:ack")
 
 
-async def test_a_press_on_a_simulated_supervisors_button_is_answered(tmp_path: Path) -> None:
-    out = await console(
-        settings_for(tmp_path), ["张三-党群工作部: 加我微信带你赌博", "/press wf:esc:1:ack"]
+async def test_a_pressed_escalation_is_edited_to_say_who_answered_and_when(
+    tmp_path: Path,
+) -> None:
+    lines = ["张三-党群工作部: 加我微信带你赌博", "/press wf:esc:1:ack", "/press wf:esc:1:lift"]
+    out = await console(settings_for(tmp_path), lines)
+    t = Catalogue().t
+    assert any(t("escalation.pressed_ack") in line for line in out), out
+    (edited,) = [line for line in out if line.startswith("🤖 [sup-1] ✎")]
+    note = t(
+        "words.pressed_by",
+        who=t("console_more.supervisor", tier=1),
+        choice=t("escalation.button_ack"),
+        at="\0",
     )
-    assert any(Catalogue().t("escalation.pressed_ack") in line for line in out), out
+    before, after = note.split("\0")  # the time is the run's own clock
+    assert before in edited and edited.endswith(after) and "CST" in edited
+    assert "/press" not in edited  # the buttons are gone
+    assert out[-1] == "! " + t("console_more.no_button", data="wf:esc:1:lift")
 
 
 async def test_start_up_says_which_tier_has_nobody(tmp_path: Path) -> None:

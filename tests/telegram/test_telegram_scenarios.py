@@ -170,6 +170,12 @@ async def test_supervisor_button_press_is_answered(api, bot):
     await bot.handled.wait(2)
     answers = await api.wait_for("answerCallbackQuery")
     assert answers[0].params["callback_query_id"] == query_id
+    # The escalation is edited: its buttons go, and it says who answered what (issue 14).
+    (edited,) = await api.wait_for("editMessageText")
+    assert edited.params["chat_id"] == TIER1 and edited.params["message_id"] == "9"
+    assert "reply_markup" not in edited.params or not edited.params["reply_markup"]
+    assert edited.params["text"].startswith("上报\n") and "分管负责人" in edited.params["text"]
+    assert "已知悉" in edited.params["text"]
 
 
 async def test_non_admin_mute_is_refused_and_recorded(api, bot):
