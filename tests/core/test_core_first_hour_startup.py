@@ -137,3 +137,18 @@ def test_the_deployment_guide_covers_each_platform_and_names_real_keys() -> None
         assert f"  {key}:" in guide and key in TelegramSection.model_fields
     assert "  endpoint:" in guide and "endpoint" in WeChatSection.model_fields
     assert "docs/deploy.md" in (root / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_config_validate_speaks_the_files_language(tmp_path: Path, language: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(f"language: {language}\ngroups:\n  - chat_id: 1\n    foo: 1\n", "utf-8")
+    result = run("config", "validate", str(path))
+    t = Catalogue(language).t
+    assert result.exit_code == 1
+    assert t("config_check.invalid", file=path) in result.output
+    assert t("config_check.line", line=4) + "groups.0.foo: " + t("config_phrase.extra") in (
+        result.output
+    )
+    path.write_text(f"language: {language}\n", "utf-8")
+    assert run("config", "validate", str(path)).output.strip() == t("config_check.ok", file=path)
