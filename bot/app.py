@@ -37,7 +37,7 @@ from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from bot.join_requests import JoinRequestHandler
-from bot.ports import Adapter
+from bot.ports import Adapter, PlatformStartError
 from bot.scheduler import Scheduler
 from bot.timers import CoreTimers
 from bot.workflows.escalation.action import SPEC as ESCALATE
@@ -158,8 +158,16 @@ class Application:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.hot.start()
-        for adapter in self.adapters.values():
-            await adapter.start(self.handle)
+        for name, adapter in self.adapters.items():
+            try:
+                await adapter.start(self.handle)
+            except PlatformStartError:
+                raise
+            except Exception as exc:
+                # Whatever the client library raises (an unreachable server, a refused
+                # token) becomes one line naming the platform; the details go to the log.
+                log.debug("starting %s failed", name, exc_info=True)
+                raise PlatformStartError(name, _one_line(name, exc)) from exc
         # After the adapters are up, so a re-applied delete or ban can reach the platform;
         # a failure here is recorded per action and never stops the bot.
         try:
@@ -505,6 +513,20 @@ class Application:
             answer = await self.kernel.handle(request)
         await self._journal_answer(event, event.presser, f"button:{event.data[:64]}", answer)
         await self.executor.messenger.answer_button(event.platform, event.callback_id, answer.text)
+        if request is not None and not answer.refused and event.message_id:
+            # The buttons go; the message says who answered what, and when, so a second
+            # supervisor does not press an answered case.
+            t = self.catalogue.t
+            note = t(
+                "words.pressed_by",
+                who=event.presser.nickname or event.presser.user_id,
+                choice=t(_VERB_LABELS.get(request.verb, "escalation.pressed_unknown")),
+                at=self.executor.texts.local(self.clock.now()),
+            )
+            text = f"{event.message_text}\n{note}" if event.message_text else note
+            await self.executor.messenger.edit(
+                event.platform, event.chat_id, event.message_id, text
+            )
         return answer.text
 
     async def _verb_command(self, event: CommandIssued) -> str:
@@ -559,3 +581,17 @@ def _member_changed(previous: MemberRow | None, member: Member, status: str | No
         or previous.username != member.username
         or (status is not None and previous.status != status)
     )
+
+
+_VERB_LABELS = {
+    "ack": "escalation.button_ack",
+    "lift": "escalation.button_lift",
+    "fp": "escalation.button_false_positive",
+}
+
+
+def _one_line(platform: str, exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if text.startswith(f"{platform}: "):
+        return text.removeprefix(f"{platform}: ")  # the adapter's own sentence already
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

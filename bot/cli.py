@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,53 @@ def _settings(config: Path | None) -> Settings:
     try:
         return load_settings(config)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_config_problems(exc, config)) from None
+
+
+_LINE = re.compile(r"^line (\S+): ")
+
+
+def _config_problems(exc: Exception, path: Path | None) -> str:
+    """A ConfigError in the language the file asks for (zh-CN unless it says ``en``): the
+    header, the line labels and pydantic's common messages come from the catalogue; our own
+    checks' details (key names, values, lists of choices) are shown as they are."""
+    from bot.i18n import Catalogue
+
+    language = "zh-CN"
+    try:
+        head = Path(path).read_text(encoding="utf-8", errors="replace") if path else ""
+    except OSError:
+        head = ""
+    if re.search(r"(?m)^language:\s*['\"]?en['\"]?\s*$", head):
+        language = "en"
+    catalogue = Catalogue(language)
+    t = catalogue.t
+    first, *problems = str(exc).split("\n")
+    lines = [t("config_check.invalid", file=first.removesuffix(": invalid configuration"))]
+    for problem in problems:
+        text = problem.strip()
+        text = _LINE.sub(lambda m: t("config_check.line", line=m.group(1)), text, count=1)
+        for english, key in _PHRASES:
+            text = text.replace(english, t(key))
+        lines.append("  " + text)
+    return "\n".join(lines)
+
+
+# pydantic's and our most common English phrases, and the catalogue key for each.
+_PHRASES = (
+    ("Extra inputs are not permitted", "config_phrase.extra"),
+    ("Field required", "config_phrase.missing"),
+    ("Input should be a valid string", "config_phrase.string"),
+    ("Input should be a valid integer", "config_phrase.integer"),
+    ("Input should be a valid boolean", "config_phrase.boolean"),
+    ("Input should be a valid dictionary", "config_phrase.mapping"),
+    ("Input should be a valid list", "config_phrase.list"),
+    ("not a duration:", "config_phrase.not_duration"),
+    ("(use e.g. 10m, 2h, 3d)", "config_phrase.duration_hint"),
+    ("is not a date-time", "config_phrase.not_datetime"),
+    ("unknown time zone", "config_phrase.unknown_zone"),
+    ("not valid YAML", "config_phrase.not_yaml"),
+)
 
 
 config_option = click.option(
@@ -72,10 +119,18 @@ def run(config: Path | None, dry_run: bool) -> None:
         click.echo(Catalogue(settings.language).t("console.no_token"))
         asyncio.run(run_console(settings))
         return
+    from bot.i18n import Catalogue
+    from bot.ports import PlatformStartError
     from bot.service import serve
 
     try:
         asyncio.run(serve(settings, adapters))
+    except PlatformStartError as exc:
+        # One line (the traceback is in the log with -v), and a failing exit status.
+        t = Catalogue(settings.language).t
+        raise click.ClickException(
+            t("startup.failed", platform=exc.platform, reason=exc.reason)
+        ) from None
     except PlatformConfigError as exc:  # e.g. a start-up refusal: the token was wrong
         raise click.ClickException(str(exc)) from None
 
@@ -107,7 +162,7 @@ def replay(config: Path | None, transcript: Path) -> None:
 def check(
     config: Path | None, from_stdin: bool, as_json: bool, raw: bool, texts: tuple[str, ...]
 ) -> None:
-    """Show which content rules a message hits, and why."""
+    """Show which content rules a message hits, and why. Exits 1 when one does (like grep)."""
     from rules.detection import Detector
     from rules.detection.report import format_hits, json_line
 
@@ -126,8 +181,10 @@ def check(
     detect = detector.detect
     out = sys.stdout
     batch: list[str] = []
+    hit_any = False
     for text in lines:
         hits = detect(text)
+        hit_any = hit_any or bool(hits)
         batch.append(
             json_line(text, hits, raw=raw) if as_json else format_hits(text, hits, raw=raw)
         )
@@ -139,33 +196,52 @@ def check(
         batch.append("")
         out.write("\n".join(batch))
     out.flush()
+    # Like grep: 1 when any message hits a rule, so scripts can test the result.
+    sys.exit(1 if hit_any else 0)
 
 
-def _parse_date(value: str | None) -> datetime | None:
+def _parse_date(value: str | None, zone: tzinfo = UTC) -> datetime | None:
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not a date: {value} (use YYYY-MM-DD)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # A date without a zone is a day in the configured zone, as everywhere else.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _known_category(category: str | None) -> str | None:
+    """A category the journal can hold (every one has a name in the catalogue), or a usage
+    error listing them: a typo must not read as "0 action(s)"."""
+    from bot.i18n import Catalogue
+
+    if category is None:
+        return None
+    keys = Catalogue().keys()  # a set of catalogue keys (the Catalogue is not a mapping)
+    known = sorted(k.removeprefix("category.") for k in keys if k.startswith("category."))
+    if category not in known:
+        raise click.BadParameter(
+            f"unknown category {category!r}; known: {', '.join(known)}", param_hint="--category"
+        )
+    return category
 
 
 @main.command()
 @config_option
 @click.option("--group", "chat_id", help="Chat id.")
 @click.option("--platform", help="telegram, wechat or console.")
-@click.option("--member", "user_id", help="Member user id.")
+@click.option("--member", "member", help="Member: nickname or user id.")
 @click.option("--category", help="e.g. illegal, harmful, nickname, command.")
-@click.option("--since", help="From this date (YYYY-MM-DD).")
-@click.option("--until", help="Before this date (YYYY-MM-DD).")
+@click.option("--since", help="From this date (YYYY-MM-DD, in the configured time zone).")
+@click.option("--until", help="Before this date (YYYY-MM-DD, in the configured time zone).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output.")
 @click.option("--limit", default=1000, show_default=True)
 def audit(
     config: Path | None,
     chat_id: str | None,
     platform: str | None,
-    user_id: str | None,
+    member: str | None,
     category: str | None,
     since: str | None,
     until: str | None,
@@ -176,38 +252,45 @@ def audit(
     from storage.store import Store
 
     settings = _settings(config)
+    category = _known_category(category)
+    zone = settings.zone
 
-    async def query() -> list[dict]:
+    async def query() -> tuple[list[dict], dict[tuple[str, str, str], str]]:
         store = await Store.open(settings.database.resolved_url(), retry_for=5)
         try:
             return await store.read(
-                lambda r: r.audit(
-                    platform=platform,
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    category=category,
-                    since=_parse_date(since),
-                    until=_parse_date(until),
-                    limit=limit,
+                lambda r: _audit_rows(
+                    r,
+                    member,
+                    platform,
+                    chat_id,
+                    category,
+                    _parse_date(since, zone),
+                    _parse_date(until, zone),
+                    limit,
                 )
             )
         finally:
             await store.close()
 
-    rows = asyncio.run(query())
+    rows, names = asyncio.run(query())
     for row in rows:
+        nickname = names.get((row["platform"], row["chat_id"], row["user_id"] or ""))
         if as_json:
-            click.echo(
-                json.dumps(
-                    {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()},
-                    ensure_ascii=False,
-                )
-            )
+            record = {
+                k: (v.astimezone(zone).isoformat() if isinstance(v, datetime) else v)
+                for k, v in row.items()
+            }
+            record["nickname"] = nickname
+            click.echo(json.dumps(record, ensure_ascii=False))
             continue
         evidence = "; ".join(f"{e['match']}[{e['start']}:{e['end']}]" for e in row["evidence"])
+        who = f"{nickname}（{row['user_id']}）" if nickname else (row["user_id"] or "-")
+        actor = names.get((row["platform"], row["chat_id"], row["actor"]), row["actor"])
+        local = row["at"].replace(tzinfo=row["at"].tzinfo or UTC).astimezone(zone)
         click.echo(
-            f"#{row['id']} {row['at']:%Y-%m-%d %H:%M:%S} {row['platform']}:{row['chat_id']} "
-            f"user={row['user_id'] or '-'} by={row['actor']} {row['kind']} "
+            f"#{row['id']} {local:%Y-%m-%d %H:%M:%S %Z} {row['platform']}:{row['chat_id']} "
+            f"member={who} by={actor} {row['kind']} "
             f"[{row['category']} {row['article']}] → {row['outcome'] or 'NO OUTCOME'}"
             + (f" ({row['detail']})" if row["detail"] else "")
             + (f" evidence: {evidence}" if evidence else "")
@@ -215,6 +298,41 @@ def audit(
         )
     if not as_json:
         click.echo(f"{len(rows)} action(s)")
+
+
+async def _audit_rows(
+    r,  # type: ignore[no-untyped-def]
+    member: str | None,
+    platform: str | None,
+    chat_id: str | None,
+    category: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> tuple[list[dict], dict[tuple[str, str, str], str]]:
+    """The audit rows, and the nickname of each member they name (admins read names; the
+    ids stay beside them). ``member`` may be a nickname or a user id."""
+    names: dict[tuple[str, str, str], str] = {}
+    for group_platform, group_chat, _title in await r.groups(platform):
+        for m in await r.members_of(group_platform, group_chat):
+            names[(group_platform, group_chat, m.user_id)] = m.nickname
+    user_ids: list[str | None] = [None]
+    if member is not None:
+        matched = sorted({key[2] for key, nick in names.items() if nick == member})
+        user_ids = matched or [member]
+    rows: list[dict] = []
+    for user_id in user_ids:
+        rows += await r.audit(
+            platform=platform,
+            chat_id=chat_id,
+            user_id=user_id,
+            category=category,
+            since=since,
+            until=until,
+            limit=limit,
+        )
+    rows.sort(key=lambda row: row["id"])
+    return rows[:limit], names
 
 
 @main.group()
@@ -253,11 +371,13 @@ def config_validate(file: Path) -> None:
     from bot.config import ConfigError, load_settings
 
     try:
-        load_settings(file)
+        settings = load_settings(file)
     except ConfigError as exc:
-        click.echo(str(exc), err=True)
+        click.echo(_config_problems(exc, file), err=True)
         sys.exit(1)
-    click.echo(f"{file}: OK")
+    from bot.i18n import Catalogue
+
+    click.echo(Catalogue(settings.language).t("config_check.ok", file=file))
 
 
 if __name__ == "__main__":

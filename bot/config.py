@@ -427,6 +427,19 @@ class Settings(_Section):
         self._check_escalation_tiers()
         return self
 
+    def unstaffed_tiers(self) -> list[int]:
+        """Tiers some enabled ladder escalates to that have nobody to tell: start-up and
+        /status warn about them, since such an escalation is recorded but reaches no one."""
+        policies = [self.policy, *self._group_policies.values()]
+        named = {
+            tier
+            for policy in policies
+            for category in policy.categories.values()
+            if category.enabled
+            for tier in category.tiers()
+        }
+        return sorted(t for t in named if not self.escalation.tiers.get(t))
+
     def _check_escalation_tiers(self) -> None:
         allowed = STANDARD_TIERS | set(self.escalation.tiers)
         policies: list[tuple[str, GroupPolicy]] = [("policy", self.policy)]

@@ -70,8 +70,12 @@ async def test_check_explains_a_replied_message_with_personal_data_masked(h: Har
 async def test_status_shows_rights_policy_and_timers(h: Harness) -> None:
     await h.say("/join 小明")  # arms a real-name deadline
     text = await reply(h, "管理员-办公室: /status")
-    assert "can_restrict_members" in text and "nickname_deadline" in text
-    assert "违法信息" in text
+    t = h.app.catalogue.t
+    # Words, not codes (issue 14): rights, timers and ladders as admins read them.
+    assert t("right.can_restrict_members") in text and "can_restrict_members" not in text
+    assert t("timer.nickname_deadline") in text and "nickname_deadline" not in text
+    assert "违法信息" in text and "+" not in text and "escalate:" not in text
+    assert t("words.escalate_tier", tier=1) in text
 
 
 async def test_rules_and_help_for_members_and_admins(h: Harness) -> None:

@@ -82,7 +82,7 @@ async def escalate(ctx: ActionContext) -> Outcome:
             group=group,
             member=f"{target.nickname} ({target.user_id})",
             category=t(f"category.{decision.category}"),
-            article=decision.article,
+            article=texts.catalogue.article(decision.article),
             evidence=evidence,
             actions=texts.done(ctx.earlier, with_status=True),
             decision_id=ctx.decision_id,
