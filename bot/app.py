@@ -15,6 +15,7 @@ from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
 from bot.clock import Clock
 from bot.config import Settings
+from bot.directory.service import Directory
 from bot.events import (
     AnyEvent,
     ButtonPressed,
@@ -35,6 +36,9 @@ from bot.timers import CoreTimers
 from bot.workflows.escalation.action import SPEC as ESCALATE
 from bot.workflows.escalation.responses import EscalationResponder
 from bot.workflows.escalation.workflow import escalation_workflow
+from bot.workflows.governance.commands import GovernanceCommands
+from bot.workflows.governance.service import Governance
+from bot.workflows.governance.workflow import governance_workflow
 from bot.workflows.kernel import Answer, Kernel
 from rules.actions import Action, ActionKind
 from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
@@ -95,6 +99,21 @@ class Application:
             settings, store, self.catalogue, self.clock, self.executor.apply_one
         )
         self.kernel.register(escalation_workflow(responder))
+        self.governance = Governance(
+            settings,
+            store,
+            self.catalogue,
+            self.clock,
+            self.executor.messenger,
+            self.executor.adapter_for,
+            self.executor.record,
+            Directory(settings, store),
+        )
+        self.kernel.register(
+            governance_workflow(
+                self.governance, GovernanceCommands(self.governance, self.admins, self.catalogue)
+            )
+        )
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
 
@@ -122,6 +141,7 @@ class Application:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.hot.start()
+        await self.governance.start()  # the directory and registry, seeded from config
         for adapter in self.adapters.values():
             await adapter.start(self.handle)
         # After the adapters are up, so a re-applied delete or ban can reach the platform;
@@ -148,7 +168,10 @@ class Application:
     # ------------------------------------------------------------------ events
     async def handle(self, event: AnyEvent) -> Handled:
         try:
+            if not self.governance.serves(event):
+                return Handled(event)  # a dissolved group: the bot no longer serves it (G7)
             handled = await self._dispatch(event)
+            await self.governance.on_event(event)  # activity, and unfiled groups (G1, G7)
         except Exception:
             log.exception("failed to handle %s %s", type(event).__name__, event.update_id)
             handled = Handled(event)
@@ -172,6 +195,13 @@ class Application:
                 return Handled(event, duplicate=True)
             if event.name in self.kernel.command_verbs():
                 return Handled(event, replies=(await self._verb_command(event),))
+            if (runner := self.kernel.runner(event.name)) is not None:
+                replies = await runner(event)
+                for text in replies:
+                    await self.executor.messenger.send(
+                        event.platform, event.chat_id, text, reply_to=event.message_id
+                    )
+                return Handled(event, replies=tuple(replies))
             replies = await self.commands.handle(event)
             return Handled(event, replies=tuple(replies))
         if isinstance(event, MessagePosted):  # includes MessageEdited

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.events import Member
+from bot.events import CommandIssued, Member
 from bot.ports import Button
 
 # Telegram allows 64 bytes of callback data; 18 digits stay far below that and below int64.
@@ -33,6 +33,8 @@ class Request:
     chat_id: str
     who: Member
     callback_id: str | None = None
+    # Free text after the id for verbs that take one (``/reject 12 理由``).
+    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class TimerDue:
 
 VerbHandler = Callable[[Request], Awaitable[Answer]]
 TimerHandler = Callable[[TimerDue], Awaitable[None]]
+# A workflow's own command (``/filing``): it answers with the replies to send.
+CommandRunner = Callable[[CommandIssued], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,10 @@ class Workflow:
     # Text commands for the verbs (``ack`` → ``/ack <id>``), for platforms without buttons.
     commands: Mapping[str, str] = field(default_factory=dict)
     timers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    # Verb commands that take free text after the id (``/reject 12 理由``).
+    commented: frozenset[str] = frozenset()
+    # Whole commands the workflow runs itself (``/filing`` + labelled lines).
+    runners: Mapping[str, CommandRunner] = field(default_factory=dict)
 
 
 def button(workflow: str, record_id: int, verb: str, label: str) -> Button:
@@ -82,6 +90,8 @@ class Kernel:
         self._workflows: dict[str, Workflow] = {}
         self._commands: dict[str, tuple[str, str]] = {}
         self._timers: dict[str, TimerHandler] = {}
+        self._commented: set[str] = set()
+        self._runners: dict[str, CommandRunner] = {}
         for workflow in workflows:
             self.register(workflow)
 
@@ -91,6 +101,11 @@ class Kernel:
         self._workflows[workflow.name] = workflow
         for command, verb in workflow.commands.items():
             self._commands[command] = (workflow.name, verb)
+        self._commented.update(workflow.commented)
+        for command, runner in workflow.runners.items():
+            if command in self._runners or command in self._commands:
+                raise ValueError(f"command {command} is registered twice")
+            self._runners[command] = runner
         for kind, handler in workflow.timers.items():
             self.add_timer(kind, handler)
 
@@ -101,6 +116,9 @@ class Kernel:
 
     def command_verbs(self) -> Mapping[str, tuple[str, str]]:
         return dict(self._commands)
+
+    def runner(self, command: str) -> CommandRunner | None:
+        return self._runners.get(command)
 
     def request_from_button(
         self, data: str, platform: str, chat_id: str, who: Member, callback_id: str | None
@@ -118,12 +136,13 @@ class Kernel:
         self, command: str, args: tuple[str, ...], platform: str, chat_id: str, who: Member
     ) -> Request | None:
         route = self._commands.get(command)
-        if route is None or len(args) != 1:
+        if route is None or not args or (len(args) > 1 and command not in self._commented):
             return None
         arg = args[0]
         if not re.fullmatch(r"[1-9][0-9]{0,17}", arg, re.ASCII):
             return None
-        return Request(route[0], int(arg), route[1], platform, chat_id, who)
+        comment = " ".join(args[1:])
+        return Request(route[0], int(arg), route[1], platform, chat_id, who, comment=comment)
 
     async def handle(self, request: Request) -> Answer:
         return await self._workflows[request.workflow].verbs[request.verb](request)

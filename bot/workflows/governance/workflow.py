@@ -1,0 +1,28 @@
+"""The governance workflow as the kernel sees it: 通过/退回 buttons and ``/approve 12`` /
+``/reject 12 理由``, ``/filing`` and ``/handover``, and the lifecycle timers."""
+
+from __future__ import annotations
+
+from bot.workflows.governance import service as gov
+from bot.workflows.governance.commands import GovernanceCommands
+from bot.workflows.governance.service import Governance
+from bot.workflows.kernel import Workflow
+
+
+def governance_workflow(governance: Governance, commands: GovernanceCommands) -> Workflow:
+    return Workflow(
+        name=gov.WORKFLOW,
+        verbs={"approve": governance.answer, "reject": governance.answer},
+        commands={"approve": "approve", "reject": "reject"},
+        commented=frozenset({"reject", "approve"}),
+        runners={"filing": commands.filing, "handover": commands.handover},
+        timers={
+            gov.STEP_REMIND: governance.step_remind,
+            gov.STEP_ESCALATE: governance.step_escalate,
+            gov.TEMP_BEFORE: governance.temp_before,
+            gov.TEMP_END: governance.temp_end,
+            gov.TEMP_OVERDUE: governance.temp_overdue,
+            gov.INACTIVE: governance.inactive,
+            gov.DISSOLVE: governance.dissolve,
+        },
+    )
