@@ -193,7 +193,7 @@ class Governance:
             if group.service_stopped_at is not None:
                 self._stopped.add((group.platform, group.chat_id))
                 continue
-            if group.status not in OPEN_STATUSES:
+            if group.status not in ("filed", "approved"):
                 continue
             lifecycle = {INACTIVE, DISSOLVE, TEMP_BEFORE, TEMP_END, TEMP_OVERDUE}
             if any((k, group.platform, group.chat_id) in have for k in lifecycle):
@@ -244,13 +244,15 @@ class Governance:
     def serves(self, event: AnyEvent) -> bool:
         """False for a group whose service was stopped after dissolution (G7): its messages
         are no longer handled; commands still are, so it can be filed again."""
-        if isinstance(event, CommandIssued):
+        if isinstance(event, CommandIssued) or not self._stopped:
             return True
-        return (event.platform, event.chat_id) not in self._stopped
+        key = (getattr(event, "platform", ""), getattr(event, "chat_id", ""))
+        return key not in self._stopped
 
     async def on_event(self, event: AnyEvent) -> None:
         """Track activity (for R1 Art.14) and notice groups that are not in the registry."""
-        if not self._cfg.enabled or event.chat_id.startswith("private:"):
+        chat_id = getattr(event, "chat_id", None)  # the console hands over notes too
+        if not self._cfg.enabled or not chat_id or chat_id.startswith("private:"):
             return
         key = (event.platform, event.chat_id)
         now = self._clock.now()
@@ -279,11 +281,9 @@ class Governance:
                 told = await d.claim_unfiled_notice(platform, chat_id, now)
             return added or told, group if told else None
 
-        changed, unfiled = await self._store.write(work)
-        if changed:
-            group = await self.directory.group(platform, chat_id)
-            if group is not None:
-                await self._arm_lifecycle(group, now)
+        # An unfiled group gets no lifecycle timers until a filing is approved: the one
+        # thing it is told is that it must be filed.
+        _, unfiled = await self._store.write(work)
         if unfiled is None:
             return
         text = self._t(
