@@ -108,6 +108,7 @@ class Application:
             self.executor.adapter_for,
             self.executor.record,
             Directory(settings, store),
+            deliver_later=not adapters,  # the command line: the running bot sends requests
         )
         self.kernel.register(
             governance_workflow(

@@ -1,4 +1,5 @@
-"""The ``groupguard`` command line: run, replay, check, audit, db upgrade, config validate."""
+"""The ``groupguard`` command line: run, replay, check, audit, db upgrade, config validate,
+filing and registry (governance)."""
 
 from __future__ import annotations
 
@@ -252,6 +253,15 @@ def config_validate(file: Path) -> None:
         sys.exit(1)
     click.echo(f"{file}: OK")
 
+
+def _governance_commands() -> None:
+    from bot.workflows.governance.cli import filing_group, registry_group
+
+    main.add_command(filing_group)
+    main.add_command(registry_group)
+
+
+_governance_commands()
 
 if __name__ == "__main__":
     main()

@@ -164,3 +164,15 @@ def template(with_chat_id: bool = False) -> str:
     """A blank form: one labelled line per field, ready to fill after ``/filing``."""
     fields = FIELDS if with_chat_id else FIELDS[:-1]
     return "\n".join(f"{zh}：" for _, zh, _ in fields)
+
+
+def labelled(values: Mapping[str, object]) -> dict[str, str]:
+    """A mapping keyed by the form's labels (YAML, a spreadsheet) → {field: value}."""
+    out: dict[str, str] = {}
+    for label, value in values.items():
+        name = _ALIASES.get(str(label).strip().lower())
+        if name is None:
+            raise FormError("governance.form_unknown_label", label=str(label))
+        if value is not None and str(value).strip():
+            out[name] = str(value).strip()
+    return out

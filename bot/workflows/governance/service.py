@@ -39,6 +39,9 @@ AdapterFor = Callable[[str], Adapter | None]
 STEP_REMIND, STEP_ESCALATE = "gov_step_remind", "gov_step_escalate"
 TEMP_BEFORE, TEMP_END, TEMP_OVERDUE = "gov_temp_before", "gov_temp_end", "gov_temp_overdue"
 INACTIVE, DISSOLVE = "gov_inactive", "gov_dissolve"
+# A step decided or submitted on the command line (no platform connected there) is sent to
+# its approver by the running bot, through this timer, due at once.
+STEP_REQUEST = "gov_step_request"
 # The registry's last-activity time is written at most this often per group: exact enough for
 # a 30-day rule, and it keeps writes off the per-message path.
 ACTIVITY_RESOLUTION = timedelta(hours=1)
@@ -62,6 +65,8 @@ class Governance:
         adapter_for: AdapterFor,
         record: Record,
         directory: Directory,
+        *,
+        deliver_later: bool = False,
     ) -> None:
         self._settings = settings
         self._cfg = settings.governance
@@ -72,6 +77,7 @@ class Governance:
         self._adapter_for = adapter_for
         self._record = record
         self.directory = directory
+        self._deliver_later = deliver_later
         # Per process, so the per-message path reads nothing: groups confirmed in the
         # registry, when each was last written active, and the groups no longer served.
         self._known: set[tuple[str, str]] = set()
@@ -448,6 +454,16 @@ class Governance:
         role = filing.steps[filing.step]
         holder = await self._holder(filing, role)
         step_text = self.role_name(role)
+        if self._deliver_later and holder is not None:
+            await self._arm(
+                STEP_REQUEST,
+                filing.platform,
+                filing.chat_id,
+                self._clock.now(),
+                {"filing_id": filing.id, "step": filing.step},
+                f"filing:{filing.id}",
+            )
+            return f"{step_text}（{holder.person.name}）"
         if holder is None:
             await self.journal(
                 "step_no_approver",
@@ -852,6 +868,11 @@ class Governance:
         return group
 
     # ------------------------------------------------------------------ timers
+    async def step_request(self, due: TimerDue) -> None:
+        filing = await self._due_filing(due)
+        if filing is not None:
+            await self._request_step(filing)
+
     async def step_remind(self, due: TimerDue) -> None:
         filing = await self._due_filing(due)
         if filing is not None:

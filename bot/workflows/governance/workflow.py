@@ -17,6 +17,7 @@ def governance_workflow(governance: Governance, commands: GovernanceCommands) ->
         commented=frozenset({"reject", "approve"}),
         runners={"filing": commands.filing, "handover": commands.handover},
         timers={
+            gov.STEP_REQUEST: governance.step_request,
             gov.STEP_REMIND: governance.step_remind,
             gov.STEP_ESCALATE: governance.step_escalate,
             gov.TEMP_BEFORE: governance.temp_before,
