@@ -353,3 +353,87 @@ async def test_seeded_groups_and_directory_come_from_config(sqlite_url: str) -> 
         assert holder is not None and holder.person.name == "王主任"
     finally:
         await h.close()
+
+
+def test_the_example_config_documents_every_governance_key() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from bot.config import GroupSettings
+    from bot.directory.settings import PersonSettings, UnitSettings
+    from bot.workflows.governance.settings import GovernanceSettings
+
+    root = Path(__file__).resolve().parents[2]
+    data = yaml.safe_load((root / "config.example.yaml").read_text(encoding="utf-8"))
+    assert set(data["governance"]) == set(GovernanceSettings.model_fields)
+    assert set(data["directory"]["units"][0]) == set(UnitSettings.model_fields)
+    assert set(data["directory"]["people"][0]) == set(PersonSettings.model_fields)
+    documented = set(data["groups"][0])
+    assert {f.alias or name for name, f in GroupSettings.model_fields.items()} == documented
+
+
+def test_the_command_line_files_approves_and_exports(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from bot.cli import main
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'gg.db'}"},
+                "directory": DIRECTORY,
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("GROUPGUARD_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    blank = tmp_path / "blank.xlsx"
+    assert runner.invoke(main, ["filing", "template", "-o", str(blank)]).exit_code == 0
+    book = load_workbook(blank)
+    labels = [row[0].value for row in book.active.iter_rows(min_row=2)]
+    assert labels[:9] == [
+        "使用部门",
+        "备案日期",
+        "备案类别",
+        "平台类别",
+        "群组名称",
+        "群组负责人",
+        "成员范围",
+        "建群目的",
+        "备案事项说明",
+    ]
+    for row in book.active.iter_rows(min_row=2):
+        row[1].value = {
+            "使用部门": "党群工作部",
+            "备案类别": "创建",
+            "平台类别": "微信",
+            "群组名称": "党群工作部工作群",
+            "群组负责人": "赵六",
+            "成员范围": "部门职工",
+            "建群目的": "工作交流",
+            "群组ID": "123@chatroom",
+        }.get(row[0].value)
+    book.save(blank)
+    c = ["-c", str(config)]
+    submitted = runner.invoke(main, ["filing", "submit", *c, str(blank), "--by", "赵六"])
+    assert "已收到创建备案 #1" in submitted.output, submitted.output
+    refused = runner.invoke(main, ["filing", "approve", *c, "1", "--as", "王主任"])
+    assert refused.exit_code == 1 and "无权" in refused.output
+    for name in ("李副主任", "王主任", "钱工"):
+        assert runner.invoke(main, ["filing", "approve", *c, "1", "--as", name]).exit_code == 0
+    listed = runner.invoke(main, ["registry", "list", *c, "--status", "filed"])
+    assert "党群工作部工作群" in listed.output
+    out = tmp_path / "备案表.xlsx"
+    assert (
+        runner.invoke(main, ["filing", "export", *c, "--format", "xlsx", "-o", str(out)]).exit_code
+        == 0
+    )
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("编号", "使用部门", "备案日期", "备案类别")
+    assert rows[1][1] == "党群工作部" and rows[1][3] == "创建" and "钱工 通过" in rows[1][15]
