@@ -923,64 +923,36 @@ class Governance:
         return group
 
     async def temp_before(self, due: TimerDue) -> None:
-        group = await self._open_group(due)
-        if group is None or group.ends_on is None:
-            return
-        text = self._t(
-            "governance.temp_before",
-            group=self.group_label(group, due.chat_id),
-            ends=group.ends_on.isoformat(),
-        )
-        told = await self._tell_owners(group, text)
-        await self.journal(
-            "temporary_reminder",
-            due.platform,
-            due.chat_id,
-            "bot",
-            detail=",".join(told),
-            article="R2 Art.10",
-        )
+        await self._temporary(due, "temp_before", "temporary_reminder")
 
     async def temp_end(self, due: TimerDue) -> None:
-        group = await self._open_group(due)
-        if group is None or group.ends_on is None:
-            return
-        text = self._t(
-            "governance.temp_end",
-            group=self.group_label(group, due.chat_id),
-            ends=group.ends_on.isoformat(),
-            template=template(),
-        )
-        told = await self._tell_owners(group, text)
-        await self.journal(
-            "temporary_ended",
-            due.platform,
-            due.chat_id,
-            "bot",
-            detail=",".join(told),
-            article="R2 Art.10",
-        )
+        await self._temporary(due, "temp_end", "temporary_ended")
 
     async def temp_overdue(self, due: TimerDue) -> None:
+        group = await self._temporary(due, "temp_overdue", "temporary_overdue", report=True)
+        if group is not None:
+            await self._start_dissolution(group, "expired")
+
+    async def _temporary(
+        self, due: TimerDue, text_key: str, kind: str, *, report: bool = False
+    ) -> RegistryRow | None:
+        """A temporary group's reminder (R2 Art.10): to its owners before and at the end,
+        reported to the tier-1 supervisors when it is still not cancelled."""
         group = await self._open_group(due)
         if group is None or group.ends_on is None:
-            return
+            return None
         text = self._t(
-            "governance.temp_overdue",
+            f"governance.{text_key}",
             group=self.group_label(group, due.chat_id),
             ends=group.ends_on.isoformat(),
             responsible=group.responsible or "—",
+            template=template(),
         )
-        told = await self._tell_supervisors(text)
+        told = await (self._tell_supervisors(text) if report else self._tell_owners(group, text))
         await self.journal(
-            "temporary_overdue",
-            due.platform,
-            due.chat_id,
-            "bot",
-            detail=",".join(told),
-            article="R2 Art.10",
+            kind, due.platform, due.chat_id, "bot", detail=",".join(told), article="R2 Art.10"
         )
-        await self._start_dissolution(group, "expired")
+        return group
 
     async def inactive(self, due: TimerDue) -> None:
         group = await self._open_group(due)
