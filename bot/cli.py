@@ -171,10 +171,19 @@ def audit(
 
     settings = _settings(config)
 
-    async def query() -> list[dict]:
+    async def query() -> tuple[list[dict], dict[tuple[str, str], str]]:
+        from storage.directory import DirectoryRepository
+
         store = await Store.open(settings.database.resolved_url(), retry_for=5)
         try:
-            return await store.read(
+            # The registered name and unit of each group (G1), shown beside its id.
+            groups = await store.read(lambda r: DirectoryRepository(r.c).groups())
+            names = {
+                (g.platform, g.chat_id): g.name + (f"（{g.unit}）" if g.unit else "")
+                for g in groups
+                if g.name
+            }
+            rows = await store.read(
                 lambda r: r.audit(
                     platform=platform,
                     chat_id=chat_id,
@@ -185,10 +194,11 @@ def audit(
                     limit=limit,
                 )
             )
+            return rows, names
         finally:
             await store.close()
 
-    rows = asyncio.run(query())
+    rows, names = asyncio.run(query())
     for row in rows:
         if as_json:
             click.echo(
@@ -201,7 +211,8 @@ def audit(
         evidence = "; ".join(f"{e['match']}[{e['start']}:{e['end']}]" for e in row["evidence"])
         click.echo(
             f"#{row['id']} {row['at']:%Y-%m-%d %H:%M:%S} {row['platform']}:{row['chat_id']} "
-            f"user={row['user_id'] or '-'} by={row['actor']} {row['kind']} "
+            + (f"[{name}] " if (name := names.get((row["platform"], row["chat_id"]))) else "")
+            + f"user={row['user_id'] or '-'} by={row['actor']} {row['kind']} "
             f"[{row['category']} {row['article']}] → {row['outcome'] or 'NO OUTCOME'}"
             + (f" ({row['detail']})" if row["detail"] else "")
             + (f" evidence: {evidence}" if evidence else "")

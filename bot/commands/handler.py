@@ -347,8 +347,12 @@ class CommandHandler:
             if cat.enabled
         )
         yes, no = self.t("command.word_yes"), self.t("command.word_no")
+        # The registry record and filing status (G1, G5), in words.
+        registry = await self.app.governance.status_text(event.platform, event.chat_id)
         return [
-            self.t(
+            registry
+            + "\n"
+            + self.t(
                 "command.status",
                 rights=rights,
                 nickname=yes if policy.nickname.enabled else no,

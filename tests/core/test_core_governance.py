@@ -437,3 +437,25 @@ def test_the_command_line_files_approves_and_exports(tmp_path, monkeypatch) -> N
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][:4] == ("编号", "使用部门", "备案日期", "备案类别")
     assert rows[1][1] == "党群工作部" and rows[1][3] == "创建" and "钱工 通过" in rows[1][15]
+
+
+async def test_escalations_and_status_show_the_registered_name_and_unit(sqlite_url: str) -> None:
+    h = await _harness(
+        sqlite_url,
+        groups=[
+            {
+                "platform": "console",
+                "chat_id": GROUP,
+                "name": "党群工作群",
+                "unit": "党群工作部",
+                "responsible": "赵六",
+            }
+        ],
+    )
+    try:
+        await h.record({"type": "message", "user": "张三-党群工作部", "text": "加我微信带你赌博"})
+        assert any("党群工作群（党群工作部）" in t for t in h.sent_to("tier1-分管负责人"))
+        status = (await command(h, "zhao", "/status"))[0]
+        assert "群组登记：党群工作群" in status and "备案状态：已备案" in status
+    finally:
+        await h.close()
