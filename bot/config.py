@@ -382,10 +382,12 @@ class Settings(_Section):
         # Merged once here: a broken override stops start-up (not the first message in that
         # group), and the per-message path only looks the result up.
         resolved: dict[tuple[str, str], GroupPolicy] = {}
+        base = self.policy.model_dump(mode="python")
         for index, group in enumerate(self.groups):
-            if not group.policy:
+            by_class = self.governance.class_policy.get(group.group_class, {})
+            if not group.policy and not by_class:
                 continue
-            merged = _deep_merge(self.policy.model_dump(mode="python"), group.policy)
+            merged = _deep_merge(_deep_merge(base, by_class), group.policy)
             try:
                 resolved[(group.platform, group.chat_id)] = GroupPolicy.model_validate(merged)
             except ValidationError as exc:

@@ -459,3 +459,28 @@ async def test_escalations_and_status_show_the_registered_name_and_unit(sqlite_u
         assert "群组登记：党群工作群" in status and "备案状态：已备案" in status
     finally:
         await h.close()
+
+
+def test_external_groups_get_their_class_policy() -> None:
+    from datetime import timedelta as td
+
+    from bot.config import Settings
+
+    settings = Settings.model_validate(
+        {
+            "governance": {"class_policy": {"external": {"nickname": {"grace_period": "12h"}}}},
+            "groups": [
+                {"platform": "console", "chat_id": "a", "class": "external"},
+                {"platform": "console", "chat_id": "b"},
+                {
+                    "platform": "console",
+                    "chat_id": "c",
+                    "class": "external",
+                    "policy": {"nickname": {"grace_period": "6h"}},
+                },
+            ],
+        }
+    )
+    assert settings.policy_for("console", "a").nickname.grace_period == td(hours=12)
+    assert settings.policy_for("console", "b").nickname.grace_period == td(hours=24)
+    assert settings.policy_for("console", "c").nickname.grace_period == td(hours=6)

@@ -4,6 +4,7 @@ groups and dissolution."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -44,6 +45,9 @@ class GovernanceSettings(_Section):
     dissolve_after: Duration = timedelta(days=7)
     # Groups the bot is added to without a registry record: tell their admins once.
     notify_unfiled: bool = True
+    # Tiered management (G5, R1 Art.13): policy defaults per class of group, merged over the
+    # top-level policy and under a group's own overrides (same keys as ``policy``).
+    class_policy: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @field_validator("chains")
     @classmethod
@@ -54,6 +58,14 @@ class GovernanceSettings(_Section):
             if not chains[name]:
                 raise ValueError(f"the {name} chain needs at least one step")
         return chains
+
+    @field_validator("class_policy")
+    @classmethod
+    def _classes(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        unknown = sorted(set(value) - {"internal", "external"})
+        if unknown:
+            raise ValueError(f"{unknown[0]}: the classes are internal and external")
+        return value
 
     @field_validator("temporary_max_days")
     @classmethod
