@@ -5,6 +5,7 @@ the lifecycle reminders fire from persisted timers."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from core_harness import Harness, make_harness
 from storage.directory import DirectoryRepository
 from storage.filings import FilingRepository
 
+ROOT = Path(__file__).resolve().parents[2]
 GROUP = "console-group"
 # The people of the directory, with the console ids their members are given below.
 PEOPLE = {
@@ -484,3 +486,24 @@ def test_external_groups_get_their_class_policy() -> None:
     assert settings.policy_for("console", "a").nickname.grace_period == td(hours=12)
     assert settings.policy_for("console", "b").nickname.grace_period == td(hours=24)
     assert settings.policy_for("console", "c").nickname.grace_period == td(hours=6)
+
+
+async def test_the_example_transcript_files_a_group_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import load_settings
+    from bot.console_runner import replay
+
+    root = ROOT
+    settings = load_settings(root / "examples" / "governance.yaml")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    settings = settings.model_copy(
+        update={"database": settings.database.model_copy(update={"url": url})}
+    )
+    lines: list[str] = []
+    stats = await replay(settings, root / "examples" / "governance.jsonl", lines.append)
+    out = "\n".join(lines)
+    assert stats["errors"] == 0
+    assert "无权处理" in out  # the submitter's own press is refused
+    assert "「党群工作部工作群」已登记备案" in out
+    assert "本次为 16 天" in out
+    assert "赵六 → 周七" in out
+    assert "无人发言" in out and "停止服务" in out

@@ -18,7 +18,7 @@ from bot.actions.spec import Target
 from bot.clock import Clock
 from bot.config import Settings
 from bot.directory.service import Directory, RoleHolder
-from bot.events import AnyEvent, CommandIssued, MessagePosted
+from bot.events import AnyEvent, CommandIssued, MemberJoined, MessagePosted, NicknameChanged
 from bot.i18n import Catalogue
 from bot.ports import Adapter, PlatformError
 from bot.workflows.governance import chain
@@ -46,6 +46,8 @@ STEP_REQUEST = "gov_step_request"
 # a 30-day rule, and it keeps writes off the per-message path.
 ACTIVITY_RESOLUTION = timedelta(hours=1)
 OPEN_STATUSES = ("unfiled", "pending", "filed", "approved")
+# What only happens in a group: a chat first seen through one of these is a group to register.
+GROUP_EVENTS = (MessagePosted, MemberJoined, NicknameChanged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +259,11 @@ class Governance:
 
     async def on_event(self, event: AnyEvent) -> None:
         """Track activity (for R1 Art.14) and notice groups that are not in the registry."""
-        chat_id = getattr(event, "chat_id", None)  # the console hands over notes too
-        if not self._cfg.enabled or not chat_id or chat_id.startswith("private:"):
-            return
+        if not self._cfg.enabled or not isinstance(event, GROUP_EVENTS):
+            return  # presses and commands also come from private chats with approvers
+        member = event.sender if isinstance(event, MessagePosted) else event.member
+        if event.chat_id == member.user_id:
+            return  # a private chat (Telegram, WeChat: the chat is the person)
         key = (event.platform, event.chat_id)
         now = self._clock.now()
         if key not in self._known:
