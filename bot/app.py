@@ -495,7 +495,7 @@ class Application:
             answer = Answer(
                 self.catalogue.t(
                     "command.usage",
-                    usage=self.catalogue.t("escalation.verb_usage", verb=event.name),
+                    usage=self.catalogue.t(self.kernel.usage(event.name), verb=event.name),
                 ),
                 refused=True,
                 detail="malformed",

@@ -70,6 +70,8 @@ class Workflow:
     commented: frozenset[str] = frozenset()
     # Whole commands the workflow runs itself (``/filing`` + labelled lines).
     runners: Mapping[str, CommandRunner] = field(default_factory=dict)
+    # The catalogue key of the one-line usage of its verb commands (``{verb}`` is filled in).
+    usage: str = "escalation.verb_usage"
 
 
 def button(workflow: str, record_id: int, verb: str, label: str) -> Button:
@@ -119,6 +121,12 @@ class Kernel:
 
     def runner(self, command: str) -> CommandRunner | None:
         return self._runners.get(command)
+
+    def usage(self, command: str) -> str:
+        """The catalogue key of a verb command's usage line."""
+        route = self._commands.get(command)
+        workflow = self._workflows.get(route[0]) if route else None
+        return workflow.usage if workflow else "escalation.verb_usage"
 
     def request_from_button(
         self, data: str, platform: str, chat_id: str, who: Member, callback_id: str | None

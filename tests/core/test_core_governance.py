@@ -95,6 +95,14 @@ async def h(sqlite_url: str):  # type: ignore[no-untyped-def]
     await harness.close()
 
 
+@pytest.fixture
+async def hdb(db_url: str):  # type: ignore[no-untyped-def]
+    """On SQLite and PostgreSQL."""
+    harness = await _harness(db_url)
+    yield harness
+    await harness.close()
+
+
 async def command(h: Harness, who: str, text: str, chat: str | None = None) -> list[str]:
     record: dict[str, Any] = {"type": "command", "user": PEOPLE.get(who, who), "text": text}
     if chat:
@@ -128,7 +136,8 @@ async def refusals(h: Harness) -> list[dict]:
     return [row for row in await h.audit() if row.get("outcome") == "refused"]
 
 
-async def test_an_internal_filing_runs_the_three_step_chain(h: Harness) -> None:
+async def test_an_internal_filing_runs_the_three_step_chain(hdb: Harness) -> None:
+    h = hdb
     replies = await command(h, "zhao", FORM)
     assert "分管主任审核 → 主任签批 → 报信息技术部备案" in replies[0]
     assert (await registry(h)).status == "pending"
@@ -153,7 +162,7 @@ async def test_an_internal_filing_runs_the_three_step_chain(h: Harness) -> None:
     status = (await command(h, "zhao", "/filing"))[0]
     assert "备案状态：已备案" in status and "✔ 主任签批：王主任 通过" in status
     kinds = [row["kind"] for row in await h.audit()]
-    assert kinds.count("governance:step_approved") == 3
+    assert kinds.count("gov:step_approved") == 3
 
 
 async def test_an_external_filing_needs_the_office_meeting(h: Harness) -> None:
@@ -232,7 +241,7 @@ async def test_an_unfiled_groups_admins_are_told_once(h: Harness) -> None:
     told = [t for t in h.sent_to("private:zhou") if "尚未备案" in t]
     assert len(told) == 1 and "群组负责人：" in told[0]
     assert (await registry(h, other)).status == "unfiled"
-    assert any(r["kind"] == "governance:unfiled_notice" for r in await h.audit())
+    assert any(r["kind"] == "gov:unfiled_notice" for r in await h.audit())
 
 
 async def test_a_hand_over_is_recorded_and_the_unit_told(h: Harness) -> None:
@@ -324,6 +333,7 @@ async def test_step_reminders_survive_a_restart(sqlite_url: str) -> None:
 
 async def test_approve_as_text_command_for_button_less_platforms(h: Harness) -> None:
     await command(h, "zhao", FORM)
+    assert "/approve <备案编号>" in (await command(h, "lee", "/approve x"))[0]
     assert "已通过" in (await command(h, "lee", "/approve 1"))[0]
     assert (await filing(h)).step == 1
 

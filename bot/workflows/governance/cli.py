@@ -130,9 +130,13 @@ def _decide(config: Path | None, filing_id: int, by: str, verb: str, comment: st
         from rules.decisions import Decision
 
         answer = await app.governance.decide(filing_id, "cli", by, verb, comment, as_person=by)
-        if answer.refused:  # journaled like a refused press
+        if answer.refused:  # journaled like a refused press, against the filing's group
+            from storage.filings import FilingRepository
+
+            filing = await app.store.read(lambda r: FilingRepository(r.c).get(filing_id))
+            where = (filing.platform, filing.chat_id) if filing else ("cli", "-")
             await app.executor.record(
-                Target("cli", "-", None, None, "", actor=f"cli:{by}"),
+                Target(*where, None, None, "", actor=f"cli:{by}"),
                 Decision(
                     rule="workflow",
                     article="R2 Art.9",

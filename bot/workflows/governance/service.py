@@ -125,7 +125,7 @@ class Governance:
                 actions=(),
                 reason=kind,
             ),
-            f"governance:{kind}",
+            f"gov:{kind}",
             params or {},
             outcome,
             detail,
@@ -985,7 +985,7 @@ class Governance:
         )
         told = await self._tell_owners(group, text)
         await self.journal(
-            f"dissolution_reminder_{why}",
+            f"dissolve_remind_{why}",
             group.platform,
             group.chat_id,
             "bot",

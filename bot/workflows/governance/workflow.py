@@ -16,6 +16,7 @@ def governance_workflow(governance: Governance, commands: GovernanceCommands) ->
         commands={"approve": "approve", "reject": "reject"},
         commented=frozenset({"reject", "approve"}),
         runners={"filing": commands.filing, "handover": commands.handover},
+        usage="governance.verb_usage",
         timers={
             gov.STEP_REQUEST: governance.step_request,
             gov.STEP_REMIND: governance.step_remind,
