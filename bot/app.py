@@ -168,14 +168,17 @@ class Application:
 
     # ------------------------------------------------------------------ events
     async def handle(self, event: AnyEvent) -> Handled:
+        if not self.governance.serves(event):
+            return Handled(event)  # a dissolved group: the bot no longer serves it (G7)
         try:
-            if not self.governance.serves(event):
-                return Handled(event)  # a dissolved group: the bot no longer serves it (G7)
             handled = await self._dispatch(event)
-            await self.governance.on_event(event)  # activity, and unfiled groups (G1, G7)
         except Exception:
             log.exception("failed to handle %s %s", type(event).__name__, event.update_id)
             handled = Handled(event)
+        try:
+            await self.governance.on_event(event)  # activity, and unfiled groups (G1, G7)
+        except Exception:
+            log.exception("governance could not look at %s", type(event).__name__)
         for listener in self.listeners:
             listener(handled)
         return handled
