@@ -28,6 +28,7 @@ setup-test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 test: setup-test lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -8,12 +8,16 @@ in one event is logged and recorded; the bot keeps running.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
 from bot.clock import Clock
+from bot.commands.builtin import builtin_commands
+from bot.commands.handler import CommandHandler
+from bot.commands.spec import CommandRegistry
+from bot.commands.tools import CommandTools
 from bot.config import Settings
 from bot.directory.service import Directory
 from bot.events import (
@@ -28,6 +32,7 @@ from bot.events import (
     NicknameChanged,
 )
 from bot.executor import Executor, Target
+from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from bot.ports import Adapter
@@ -93,6 +98,7 @@ class Application:
             sleep=sleep,
         )
         self.hot = HotPath(store)
+        self.flood = FloodCounter()
         self.executor.on_applied = self.hot.invalidate
         self.kernel = Kernel()
         responder = EscalationResponder(
@@ -110,15 +116,26 @@ class Application:
             Directory(settings, store),
             deliver_later=not adapters,  # the command line: the running bot sends requests
         )
-        self.kernel.register(
-            governance_workflow(
-                self.governance, GovernanceCommands(self.governance, self.admins, self.catalogue)
+        self.kernel.register(governance_workflow(self.governance))
+        CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
+        self.commands = CommandHandler(
+            CommandTools(
+                settings,
+                store,
+                self.clock,
+                self.catalogue,
+                self.admins,
+                self.executor,
+                adapters,
+                lambda: self.engine.detector,
+                CommandRegistry(
+                    [
+                        *builtin_commands(),
+                        *GovernanceCommands(self.governance, self.catalogue).specs(),
+                    ]
+                ),
             )
         )
-        CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
-        from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
-
-        self.commands = CommandHandler(self)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
             if hasattr(adapter, "on_admins_changed"):
@@ -136,6 +153,7 @@ class Application:
         self.engine.detector = Detector.load(
             self.settings.lexicon_dirs,
             include_builtin=self.settings.builtin_lexicons,
+            **self.settings.detection.options(),
         )
         return self.engine.detector.term_count
 
@@ -199,13 +217,6 @@ class Application:
                 return Handled(event, duplicate=True)
             if event.name in self.kernel.command_verbs():
                 return Handled(event, replies=(await self._verb_command(event),))
-            if (runner := self.kernel.runner(event.name)) is not None:
-                replies = await runner(event)
-                for text in replies:
-                    await self.executor.messenger.send(
-                        event.platform, event.chat_id, text, reply_to=event.message_id
-                    )
-                return Handled(event, replies=tuple(replies))
             replies = await self.commands.handle(event)
             return Handled(event, replies=tuple(replies))
         if isinstance(event, MessagePosted):  # includes MessageEdited
@@ -331,12 +342,25 @@ class Application:
         is_admin = False
         if not member.is_service_account:
             is_admin = await self.admins.is_admin(event.platform, event.chat_id, member)
+        recent = (0, 0)
+        if kind is Kind.MESSAGE and message is not None and not is_admin:
+            limits = self.settings.policy_for(event.platform, event.chat_id).flood
+            if limits.enabled:
+                recent = self.flood.observe(
+                    (event.platform, event.chat_id, member.user_id),
+                    now,
+                    fingerprint(message.text, message.media_kind),
+                    limits.window,
+                    limits.repeat_window,
+                )
         record = MemberRecord(
             known_nickname=previous.nickname if previous else None,
             is_admin=is_admin,
             blacklisted=blacklisted,
             restricted_until=previous.restricted_until if previous else None,
             deadline_armed=bool(previous and previous.nickname_deadline),
+            recent_messages=recent[0],
+            recent_repeats=recent[1],
         )
         observation = Observation(
             kind=kind,
@@ -411,14 +435,7 @@ class Application:
                 also=lambda r: r.offence_counts(platform, chat_id, observation.user_id, since)
             )
             if counts:
-                record = MemberRecord(
-                    known_nickname=record.known_nickname,
-                    is_admin=record.is_admin,
-                    blacklisted=record.blacklisted,
-                    restricted_until=record.restricted_until,
-                    deadline_armed=record.deadline_armed,
-                    offences=counts,
-                )
+                record = replace(record, offences=counts)
                 decisions = self.engine.decide(observation, policy, record, group)
         return decisions
 

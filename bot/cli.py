@@ -16,6 +16,7 @@ import click
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.runtime import Runtime
 
 # Imports are lazy, per command: `check` loads only the detector (no pydantic config unless a
 # config file is used, no database or platform stack).
@@ -115,7 +116,11 @@ def check(
         detector = Detector.load()  # built-in defaults: no config machinery at all
     else:
         settings = _settings(config)
-        detector = Detector.load(settings.lexicon_dirs, include_builtin=settings.builtin_lexicons)
+        detector = Detector.load(
+            settings.lexicon_dirs,
+            include_builtin=settings.builtin_lexicons,
+            **settings.detection.options(),
+        )
     lines = list(texts) if texts else (line.rstrip("\n") for line in sys.stdin)
     detect = detector.detect
     out = sys.stdout
@@ -266,10 +271,15 @@ def config_validate(file: Path) -> None:
 
 
 def _governance_commands() -> None:
-    from bot.workflows.governance.cli import filing_group, registry_group
+    from bot.workflows.governance.cli import commands
 
-    main.add_command(filing_group)
-    main.add_command(registry_group)
+    async def build_offline(settings: Settings) -> Runtime:
+        from bot.runtime import build
+
+        return await build(settings, {})  # no platform: the running bot sends what is due
+
+    for group in commands(_settings, build_offline):
+        main.add_command(group)
 
 
 _governance_commands()

@@ -12,6 +12,7 @@ from bot.i18n import Catalogue
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
 from rules.durations import format_duration
+from rules.masking import mask_pii
 
 
 class NoticeTexts:
@@ -113,6 +114,15 @@ class NoticeTexts:
             )
         if decision.category == "blacklist":
             return self.t("notice.blacklisted_rejoin_admin", member=target.nickname)
+        if decision.reason == "reason.model_review":
+            return self.t(
+                "notice.model_review_admin",
+                member=target.nickname,
+                category=self.t("category." + decision.category),
+                score=decision.params.get("score", ""),
+                features=decision.params.get("features", ""),
+                excerpt=mask_pii(target.message_text[:200]),
+            )
         if decision.category == "restricted":
             return self.t("notice.restricted_admin", member=target.nickname, actions=actions)
         return f"{self.t('category.' + decision.category)}: {target.nickname} — {actions}"

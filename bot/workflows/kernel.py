@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.events import CommandIssued, Member
+from bot.events import Member
 from bot.ports import Button
 
 # Telegram allows 64 bytes of callback data; 18 digits stay far below that and below int64.
@@ -55,8 +55,6 @@ class TimerDue:
 
 VerbHandler = Callable[[Request], Awaitable[Answer]]
 TimerHandler = Callable[[TimerDue], Awaitable[None]]
-# A workflow's own command (``/filing``): it answers with the replies to send.
-CommandRunner = Callable[[CommandIssued], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +66,6 @@ class Workflow:
     timers: Mapping[str, TimerHandler] = field(default_factory=dict)
     # Verb commands that take free text after the id (``/reject 12 理由``).
     commented: frozenset[str] = frozenset()
-    # Whole commands the workflow runs itself (``/filing`` + labelled lines).
-    runners: Mapping[str, CommandRunner] = field(default_factory=dict)
     # The catalogue key of the one-line usage of its verb commands (``{verb}`` is filled in).
     usage: str = "escalation.verb_usage"
 
@@ -93,7 +89,6 @@ class Kernel:
         self._commands: dict[str, tuple[str, str]] = {}
         self._timers: dict[str, TimerHandler] = {}
         self._commented: set[str] = set()
-        self._runners: dict[str, CommandRunner] = {}
         for workflow in workflows:
             self.register(workflow)
 
@@ -104,10 +99,6 @@ class Kernel:
         for command, verb in workflow.commands.items():
             self._commands[command] = (workflow.name, verb)
         self._commented.update(workflow.commented)
-        for command, runner in workflow.runners.items():
-            if command in self._runners or command in self._commands:
-                raise ValueError(f"command {command} is registered twice")
-            self._runners[command] = runner
         for kind, handler in workflow.timers.items():
             self.add_timer(kind, handler)
 
@@ -118,9 +109,6 @@ class Kernel:
 
     def command_verbs(self) -> Mapping[str, tuple[str, str]]:
         return dict(self._commands)
-
-    def runner(self, command: str) -> CommandRunner | None:
-        return self._runners.get(command)
 
     def usage(self, command: str) -> str:
         """The catalogue key of a verb command's usage line."""

@@ -14,6 +14,7 @@ from rules.observation import Kind
 
 TIER1 = Action(ActionKind.ESCALATE, tier=1)
 TIER2 = Action(ActionKind.ESCALATE, tier=2)
+NOTIFY = Action(ActionKind.NOTIFY_ADMINS)
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
@@ -36,8 +37,14 @@ class ContentRule:
             media_kind=obs.media_kind,
         )
         by_category: dict[str, list] = {}
+        review: list = []
         for hit in hits:
-            if ctx.policy.category(hit.category) is not None:
+            if ctx.policy.category(hit.category) is None:
+                continue
+            if hit.needs_review:
+                # The classifier is unsure: the admins look, nothing is done to the member.
+                review.append(hit)
+            else:
                 by_category.setdefault(hit.category, []).append(hit)
         ranked = sorted(
             by_category.items(),
@@ -71,6 +78,26 @@ class ContentRule:
                     counts_as_offence=True,
                     offence_number=number,
                     params={"kinds": ",".join(sorted({h.kind for h in category_hits}))},
+                )
+            )
+        for hit in review:
+            if hit.category in by_category:
+                continue  # already acted on for a surer reason
+            decisions.append(
+                Decision(
+                    rule=self.id,
+                    article=ctx.policy.categories[hit.category].article or hit.article,
+                    category=hit.category,
+                    severity="info",
+                    actions=(NOTIFY,),
+                    user_id=obs.user_id,
+                    message_id=obs.message_id,
+                    evidence=(Evidence(obs.text[:200], 0, min(len(obs.text), 200), kind=hit.kind),),
+                    reason="reason.model_review",
+                    params={
+                        "score": f"{hit.score or 0:.2f}",
+                        "features": "、".join(hit.features),
+                    },
                 )
             )
         return decisions

@@ -373,8 +373,7 @@ def test_the_example_config_documents_every_governance_key() -> None:
     import yaml
 
     from bot.config import GroupSettings
-    from bot.directory.settings import PersonSettings, UnitSettings
-    from bot.workflows.governance.settings import GovernanceSettings
+    from bot.governance_settings import GovernanceSettings, PersonSettings, UnitSettings
 
     root = Path(__file__).resolve().parents[2]
     data = yaml.safe_load((root / "config.example.yaml").read_text(encoding="utf-8"))

@@ -14,8 +14,17 @@ import yaml
 
 if TYPE_CHECKING:
     from bot.app import Application
+    from bot.config import Settings
+    from bot.runtime import Runtime
 
 T = TypeVar("T")
+
+
+class _Loader:
+    def __init__(self, load: LoadSettings, build: BuildRuntime) -> None:
+        self.load = load
+        self.build = build
+
 
 config_option = click.option(
     "-c",
@@ -25,14 +34,20 @@ config_option = click.option(
 )
 
 
-def _run(config: Path | None, work: Callable[[Application], Awaitable[T]]) -> T:
-    from bot.cli import _settings
-    from bot.runtime import build
+# How the main command line reads ``-c FILE`` (its default and its error messages); handed in
+# by ``bot.cli`` so this module does not import it back.
+LoadSettings = Callable[[Path | None], "Settings"]
+# Builds the application with no platform connected (``bot.runtime.build(settings, {})``).
+BuildRuntime = Callable[["Settings"], Awaitable["Runtime"]]
 
-    settings = _settings(config)
+
+def _run(config: Path | None, work: Callable[[Application], Awaitable[T]]) -> T:
+    loader = click.get_current_context().find_object(_Loader)
+    assert loader is not None
+    settings = loader.load(config)
 
     async def go() -> T:
-        runtime = await build(settings, {})
+        runtime = await loader.build(settings)
         try:
             await runtime.app.governance.start()
             return await work(runtime.app)
@@ -227,3 +242,13 @@ def registry_list(config: Path | None, status: str | None) -> None:
     for line in lines:
         click.echo(line)
     click.echo(f"{len(lines)} group(s)")
+
+
+def commands(load: LoadSettings, build: BuildRuntime) -> list[click.Group]:
+    """The ``filing`` and ``registry`` groups, reading config the way the main CLI does."""
+
+    def with_loader(group: click.Group) -> click.Group:
+        group.context_settings = {**group.context_settings, "obj": _Loader(load, build)}
+        return group
+
+    return [with_loader(filing_group), with_loader(registry_group)]

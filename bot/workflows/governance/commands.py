@@ -3,7 +3,7 @@ group's filing stands) and ``/handover @新负责人`` (G6)."""
 
 from __future__ import annotations
 
-from bot.admins import AdminDirectory
+from bot.commands.spec import CommandSpec
 from bot.events import CommandIssued
 from bot.i18n import Catalogue
 from bot.workflows.governance.form import FormError, parse_form, split_fields
@@ -13,29 +13,20 @@ _ADMIN_WORDS = ("管理员", "admin")
 
 
 class GovernanceCommands:
-    def __init__(
-        self, governance: Governance, admins: AdminDirectory, catalogue: Catalogue
-    ) -> None:
+    """The commands, registered in the command registry (``specs``): the handler checks the
+    sender is an admin, journals refusals and sends the replies."""
+
+    def __init__(self, governance: Governance, catalogue: Catalogue) -> None:
         self._gov = governance
-        self._admins = admins
         self._t = catalogue.t
 
-    async def _allowed(self, event: CommandIssued) -> bool:
-        if await self._admins.is_admin(event.platform, event.chat_id, event.sender):
-            return True
-        await self._gov.journal(
-            f"command_{event.name}",
-            event.platform,
-            event.chat_id,
-            event.sender.user_id,
-            "refused",
-            "sender is not an admin of the group",
-        )
-        return False
+    def specs(self) -> list[CommandSpec]:
+        return [
+            CommandSpec("filing", "/filing + 字段：内容", True, self.filing, article="R2 Art.6"),
+            CommandSpec("handover", "/handover @新负责人", True, self.handover, article="R1 Art.5"),
+        ]
 
-    async def filing(self, event: CommandIssued) -> list[str]:
-        if not await self._allowed(event):
-            return [self._t("command.refused", command=event.name)]
+    async def filing(self, tools: object, event: CommandIssued, spec: CommandSpec) -> list[str]:
         body = _body(event.raw_text)
         if not body:
             return [await self._gov.status_text(event.platform, event.chat_id)]
@@ -62,11 +53,9 @@ class GovernanceCommands:
             return [self._t(exc.key, **exc.params)]
         return list(submitted.replies)
 
-    async def handover(self, event: CommandIssued) -> list[str]:
+    async def handover(self, tools: object, event: CommandIssued, spec: CommandSpec) -> list[str]:
         """``/handover @新负责人`` hands the responsible role over; ``/handover 管理员 @新``
         hands the sender's admin role over."""
-        if not await self._allowed(event):
-            return [self._t("command.refused", command=event.name)]
         args = [a for a in event.args if not a.startswith("@")]
         role = "admin" if args and args[0].lower() in _ADMIN_WORDS else "responsible"
         target = event.target
@@ -74,7 +63,7 @@ class GovernanceCommands:
             return [self._t("command.usage", usage=self._t("governance.handover_usage"))]
         group = await self._gov.directory.group(event.platform, event.chat_id)
         if group is None:
-            return [self._t("governance.status_unknown", template="")]
+            return [self._t("governance.status_unregistered")]
         new_person = await self._gov.directory.who(event.platform, target.user_id)
         if role == "responsible":
             old = group.responsible

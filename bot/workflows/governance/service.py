@@ -21,6 +21,7 @@ from bot.directory.service import Directory, RoleHolder
 from bot.events import AnyEvent, CommandIssued, MemberJoined, MessagePosted, NicknameChanged
 from bot.i18n import Catalogue
 from bot.ports import Adapter, PlatformError
+from bot.registry_text import registry_text
 from bot.workflows.governance import chain
 from bot.workflows.governance.form import FilingForm, FormError, platform_of, template
 from bot.workflows.kernel import Answer, Request, TimerDue, button
@@ -541,22 +542,7 @@ class Governance:
         return "\n".join(lines)
 
     def registry_text(self, group: RegistryRow) -> str:
-        ends = (
-            self._t("governance.line_ends", ends=group.ends_on.isoformat()) if group.ends_on else ""
-        )
-        last = self.local(group.last_activity_at) if group.last_activity_at else "—"
-        return self._t(
-            "governance.registry_body",
-            group=group.name or group.chat_id,
-            unit=group.unit or "—",
-            responsible=group.responsible or "—",
-            admins=len(group.admins),
-            group_class=self.word("class", group.group_class),
-            term=self.word("term", group.term),
-            ends=ends,
-            status=self.word("status", group.status),
-            last=last,
-        )
+        return registry_text(group, self._t, self._settings.zone)
 
     async def progress_text(self, filing: FilingRow) -> str:
         steps = await self._store.read(lambda r: FilingRepository(r.c).steps(filing.id))

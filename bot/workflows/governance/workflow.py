@@ -1,21 +1,20 @@
 """The governance workflow as the kernel sees it: 通过/退回 buttons and ``/approve 12`` /
-``/reject 12 理由``, ``/filing`` and ``/handover``, and the lifecycle timers."""
+``/reject 12 理由``, and the lifecycle timers (``/filing`` and ``/handover`` are in the command
+registry: see commands.py)."""
 
 from __future__ import annotations
 
 from bot.workflows.governance import service as gov
-from bot.workflows.governance.commands import GovernanceCommands
 from bot.workflows.governance.service import Governance
 from bot.workflows.kernel import Workflow
 
 
-def governance_workflow(governance: Governance, commands: GovernanceCommands) -> Workflow:
+def governance_workflow(governance: Governance) -> Workflow:
     return Workflow(
         name=gov.WORKFLOW,
         verbs={"approve": governance.answer, "reject": governance.answer},
         commands={"approve": "approve", "reject": "reject"},
         commented=frozenset({"reject", "approve"}),
-        runners={"filing": commands.filing, "handover": commands.handover},
         usage="governance.verb_usage",
         timers={
             gov.STEP_REQUEST: governance.step_request,
