@@ -35,36 +35,15 @@ DIRECTORY = {
         {"name": "信息技术部", "parent": "北京办事处"},
     ],
     "people": [
-        {
-            "name": "赵六",
-            "unit": "党群工作部",
-            "accounts": [{"platform": "console", "user_id": "zhao"}],
-        },
-        {
-            "name": "李副主任",
-            "unit": "北京办事处",
-            "accounts": [{"platform": "console", "user_id": "lee"}],
-        },
-        {
-            "name": "王主任",
-            "unit": "北京办事处",
-            "accounts": [{"platform": "console", "user_id": "wang"}],
-        },
-        {
-            "name": "孙秘书",
-            "unit": "北京办事处",
-            "accounts": [{"platform": "console", "user_id": "sun"}],
-        },
-        {
-            "name": "钱工",
-            "unit": "信息技术部",
-            "accounts": [{"platform": "console", "user_id": "qian"}],
-        },
-        {
-            "name": "周七",
-            "unit": "党群工作部",
-            "accounts": [{"platform": "console", "user_id": "zhou"}],
-        },
+        {"name": name, "unit": unit, "accounts": [{"platform": "console", "user_id": uid}]}
+        for name, unit, uid in (
+            ("赵六", "党群工作部", "zhao"),
+            ("李副主任", "北京办事处", "lee"),
+            ("王主任", "北京办事处", "wang"),
+            ("孙秘书", "北京办事处", "sun"),
+            ("钱工", "信息技术部", "qian"),
+            ("周七", "党群工作部", "zhou"),
+        )
     ],
 }
 FORM = """/filing

@@ -506,24 +506,15 @@ class Governance:
         )
         if not again:
             base = filing.step_requested_at or self._clock.now()
-            key_ = f"filing:{filing.id}"
             payload = {"filing_id": filing.id, "step": filing.step}
-            await self._arm(
-                STEP_REMIND,
-                filing.platform,
-                filing.chat_id,
-                base + self._cfg.step_reminder_after,
-                payload,
-                key_,
-            )
-            await self._arm(
-                STEP_ESCALATE,
-                filing.platform,
-                filing.chat_id,
-                base + self._cfg.step_escalate_after,
-                payload,
-                key_,
-            )
+            for kind, after in (
+                (STEP_REMIND, self._cfg.step_reminder_after),
+                (STEP_ESCALATE, self._cfg.step_escalate_after),
+            ):
+                at = base + after
+                await self._arm(
+                    kind, filing.platform, filing.chat_id, at, payload, f"filing:{filing.id}"
+                )
         return f"{step_text}（{holder.person.name}）"
 
     async def status_text(self, platform: str, chat_id: str) -> str:
