@@ -495,3 +495,14 @@ async def test_the_example_transcript_files_a_group_end_to_end(tmp_path) -> None
     assert "本次为 16 天" in out
     assert "赵六 → 周七" in out
     assert "无人发言" in out and "停止服务" in out
+
+
+async def test_an_approver_asks_what_awaits_them(h: Harness) -> None:
+    await command(h, "zhao", FORM)
+    other = "other-group"
+    await h.record({"type": "message", "user": PEOPLE["zhou"], "text": "大家好", "chat": other})
+    listing = (await command(h, "lee", "/filings"))[0]
+    assert "备案 #1「党群工作部工作群」（党群工作部）：分管主任审核" in listing
+    assert "未备案群组" in listing and other in listing
+    assert "备案 #1" not in (await command(h, "wang", "/filings"))[0]  # not at his step yet
+    assert "没有待您审批" in (await command(h, "zhou", "/filings"))[0]

@@ -24,6 +24,8 @@ class GovernanceCommands:
         return [
             CommandSpec("filing", "/filing + 字段：内容", True, self.filing, article="R2 Art.6"),
             CommandSpec("handover", "/handover @新负责人", True, self.handover, article="R1 Art.5"),
+            # Approvers are rarely the group's admins: anyone may ask what awaits them.
+            CommandSpec("filings", "/filings", False, self.filings, article="R2 Art.9"),
         ]
 
     async def filing(self, tools: object, event: CommandIssued, spec: CommandSpec) -> list[str]:
@@ -81,6 +83,11 @@ class GovernanceCommands:
                 new=new if role == "responsible" else target.nickname,
             )
         ]
+
+    async def filings(self, tools: object, event: CommandIssued, spec: CommandSpec) -> list[str]:
+        """What awaits the sender: the filings at a step they approve, and (for a deputy
+        director) the unfiled groups — the supervisor's pending list."""
+        return [await self._gov.pending_for(event.platform, event.sender.user_id)]
 
 
 def _body(raw_text: str) -> str:

@@ -565,6 +565,39 @@ class Governance:
                 lines.append(self._t("governance.progress_later", step=self.role_name(role)))
         return "\n".join(lines)
 
+    async def pending_for(self, platform: str, user_id: str) -> str:
+        person = await self.directory.who(platform, user_id)
+        if person is None:
+            return self._t("governance.pending_not_in_directory")
+        filings = await self._store.read(lambda r: FilingRepository(r.c).all(chain.PENDING))
+        lines = []
+        for filing in filings:
+            holder = await self._holder(filing, filing.steps[filing.step])
+            if holder is not None and holder.person.name == person.name:
+                lines.append(
+                    self._t(
+                        "governance.pending_line",
+                        filing_id=filing.id,
+                        group=filing.group_name,
+                        unit=filing.unit,
+                        step=self.role_name(filing.steps[filing.step]),
+                        since=self.local(filing.step_requested_at or filing.submitted_at),
+                    )
+                )
+        # Role holders are the supervisors: they also see the groups still to be filed.
+        supervisor = any(
+            person.name in unit.roles.values() for unit in self._settings.directory.units
+        )
+        if supervisor:
+            unfiled = await self._store.read(lambda r: DirectoryRepository(r.c).groups("unfiled"))
+            lines += [
+                self._t("governance.pending_unfiled", group=g.name or g.chat_id, chat=g.chat_id)
+                for g in unfiled
+            ]
+        if not lines:
+            return self._t("governance.pending_none", who=person.name)
+        return self._t("governance.pending_head", who=person.name) + "\n" + "\n".join(lines)
+
     # ------------------------------------------------------------------ decisions
     async def answer(self, request: Request) -> Answer:
         """A press of 通过/退回, or ``/approve 12`` / ``/reject 12 理由``."""
