@@ -506,3 +506,18 @@ async def test_an_approver_asks_what_awaits_them(h: Harness) -> None:
     assert "未备案群组" in listing and other in listing
     assert "备案 #1" not in (await command(h, "wang", "/filings"))[0]  # not at his step yet
     assert "没有待您审批" in (await command(h, "zhou", "/filings"))[0]
+
+
+async def test_an_approver_out_of_private_reach_is_asked_in_the_group(sqlite_url: str) -> None:
+    directory = {
+        **DIRECTORY,
+        "people": [
+            {**p, "accounts": []} if p["name"] == "李副主任" else p for p in DIRECTORY["people"]
+        ],
+    }
+    h = await _harness(sqlite_url, directory=directory)
+    try:
+        await command(h, "zhao", FORM)
+        assert any("@李副主任 无法私信联系到您" in t for t in h.sent_to(GROUP))
+    finally:
+        await h.close()

@@ -495,6 +495,10 @@ class Governance:
         ]
         verbs = self._t("governance.text_verbs", filing_id=filing.id)
         told = await self._tell_person(holder.person, text, buttons, verbs)
+        if not told:
+            # The approver cannot be reached privately (no account here; on WeChat, not the
+            # bot's friend): ask in the group itself, where only the approver may answer.
+            told = await self._ask_in_group(filing, holder.person.name, text, buttons, verbs)
         await self.journal(
             "step_requested",
             filing.platform,
@@ -516,6 +520,23 @@ class Governance:
                     kind, filing.platform, filing.chat_id, at, payload, f"filing:{filing.id}"
                 )
         return f"{step_text}（{holder.person.name}）"
+
+    async def _ask_in_group(
+        self, filing: FilingRow, name: str, text: str, buttons: Sequence[Any], verbs: str
+    ) -> list[str]:
+        adapter = self._adapter_for(filing.platform)
+        if adapter is None:
+            return []
+        text = self._t("governance.ask_in_group", who=name) + "\n" + text
+        try:
+            if adapter.capabilities.buttons:
+                await self._messenger.send(filing.platform, filing.chat_id, text, buttons=buttons)
+            else:
+                await self._messenger.send(filing.platform, filing.chat_id, f"{text}\n{verbs}")
+        except PlatformError as exc:
+            log.info("could not ask in %s: %s", filing.chat_id, exc)
+            return []
+        return [f"group:{filing.chat_id}"]
 
     async def status_text(self, platform: str, chat_id: str) -> str:
         """``/filing`` alone: the registry record, the latest filing and where it stands."""
