@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
+from bot.card_proposals import CardProposals
 from bot.clock import Clock
 from bot.commands.builtin import builtin_commands
 from bot.commands.handler import CommandHandler
@@ -24,6 +25,7 @@ from bot.events import (
     AnyEvent,
     ButtonPressed,
     CommandIssued,
+    JoinRequested,
     Member,
     MemberJoined,
     MemberLeft,
@@ -35,6 +37,7 @@ from bot.executor import Executor, Target
 from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
+from bot.join_requests import JoinRequestHandler
 from bot.ports import Adapter
 from bot.scheduler import Scheduler
 from bot.timers import CoreTimers
@@ -45,6 +48,9 @@ from bot.workflows.governance.commands import GovernanceCommands
 from bot.workflows.governance.service import Governance
 from bot.workflows.governance.workflow import governance_workflow
 from bot.workflows.kernel import Answer, Kernel
+from bot.workflows.review.action import SPEC as REVIEW
+from bot.workflows.review.responses import ReviewDeps, ReviewResponder
+from bot.workflows.review.workflow import review_workflow
 from rules.actions import Action, ActionKind
 from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
 from rules.decisions import Decision
@@ -86,7 +92,7 @@ class Application:
         self.catalogue = Catalogue(settings.language)
         self.engine = Engine(detector)
         self.admins = AdminDirectory(settings, adapters, self.clock, settings.admin_cache_ttl)
-        self.registry = ActionRegistry([*builtin_specs(), ESCALATE])
+        self.registry = ActionRegistry([*builtin_specs(), ESCALATE, REVIEW])
         self.executor = Executor(
             settings,
             store,
@@ -105,6 +111,17 @@ class Application:
             settings, store, self.catalogue, self.clock, self.executor.apply_one
         )
         self.kernel.register(escalation_workflow(responder))
+        reviews = ReviewDeps(
+            settings,
+            store,
+            self.catalogue,
+            self.clock,
+            self.admins.can,
+            self.executor.apply_one,
+            self.executor.record,
+            self.executor.messenger.private,
+        )
+        self.kernel.register(review_workflow(ReviewResponder(reviews)))
         self.governance = Governance(
             settings,
             store,
@@ -136,6 +153,8 @@ class Application:
                 ),
             )
         )
+        self.join_requests = JoinRequestHandler(store, self.executor, self.catalogue)
+        self.card_proposals = CardProposals(settings, self.executor, self.catalogue)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
             if hasattr(adapter, "on_admins_changed"):
@@ -236,7 +255,16 @@ class Application:
         if isinstance(event, MemberLeft):
             return await self._left(event)
         if isinstance(event, NicknameChanged):
-            return await self._member_event(event, event.member, Kind.NICKNAME)
+            handled = await self._member_event(event, event.member, Kind.NICKNAME)
+            if handled.duplicate:
+                return handled
+            own = getattr(self.adapters.get(event.platform), "self_user_id", None)
+            proposed = await self.card_proposals.handle(event, own)
+            return Handled(event, handled.decisions, replies=handled.replies + proposed)
+        if isinstance(event, JoinRequested):
+            if not await self._claim(event):
+                return Handled(event, duplicate=True)
+            return Handled(event, replies=await self.join_requests.handle(event))
         return Handled(event)
 
     async def _claim(self, event: AnyEvent) -> bool:
@@ -515,7 +543,7 @@ class Application:
             answer = Answer(
                 self.catalogue.t(
                     "command.usage",
-                    usage=self.catalogue.t(self.kernel.usage(event.name), verb=event.name),
+                    usage=self.catalogue.t(self.kernel.usage_key(event.name), verb=event.name),
                 ),
                 refused=True,
                 detail="malformed",

@@ -76,7 +76,10 @@ def run(config: Path | None, dry_run: bool) -> None:
         return
     from bot.service import serve
 
-    asyncio.run(serve(settings, adapters))
+    try:
+        asyncio.run(serve(settings, adapters))
+    except PlatformConfigError as exc:  # e.g. a start-up refusal: the token was wrong
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()

@@ -361,9 +361,12 @@ class Executor:
         params: dict[str, Any],
         outcome: str,
         detail: str,
+        *,
+        decision_id: str = "-",
     ) -> int:
-        """Journal something that needed no platform call (a refused command, a report)."""
-        row = self._action_row(target, decision, "-", kind, params)
+        """Journal something that needed no platform call (a refused command, a report). An
+        answer to an earlier decision (a review's) is journaled under that decision's id."""
+        row = self._action_row(target, decision, decision_id, kind, params)
 
         async def write(repo: Repository) -> int:
             action_id = await repo.record_action(**row)

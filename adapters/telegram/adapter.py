@@ -288,9 +288,13 @@ class TelegramAdapter:
         except TelegramError as exc:  # already deleted by an admin, or rights lost: harmless
             log.info("telegram: could not delete reminder %s: %s", message_id, exc)
 
-    async def send_private(self, user_id: str, text: str) -> bool:
+    async def send_private(
+        self, user_id: str, text: str, *, buttons: Sequence[Button] = ()
+    ) -> bool:
         try:
-            await self.application.bot.send_message(chat_id=int(user_id), text=text)
+            await self.application.bot.send_message(
+                chat_id=int(user_id), text=text, reply_markup=self._keyboard(buttons)
+            )
         except Forbidden:
             return False  # the user never started the bot, or blocked it
         except BadRequest as exc:

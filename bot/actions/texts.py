@@ -12,7 +12,6 @@ from bot.i18n import Catalogue
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
 from rules.durations import format_duration
-from rules.masking import mask_pii
 
 
 class NoticeTexts:
@@ -58,7 +57,12 @@ class NoticeTexts:
             self.action(a)
             for a in decision.actions
             if a.kind
-            not in (ActionKind.ESCALATE, ActionKind.NOTIFY_ADMINS, ActionKind.ARM_DEADLINE)
+            not in (
+                ActionKind.ESCALATE,
+                ActionKind.NOTIFY_ADMINS,
+                ActionKind.REVIEW,
+                ActionKind.ARM_DEADLINE,
+            )
         )
 
     def member_notice(self, ctx: ActionContext, mention: str) -> str:
@@ -114,15 +118,6 @@ class NoticeTexts:
             )
         if decision.category == "blacklist":
             return self.t("notice.blacklisted_rejoin_admin", member=target.nickname)
-        if decision.reason == "reason.model_review":
-            return self.t(
-                "notice.model_review_admin",
-                member=target.nickname,
-                category=self.t("category." + decision.category),
-                score=decision.params.get("score", ""),
-                features=decision.params.get("features", ""),
-                excerpt=mask_pii(target.message_text[:200]),
-            )
         if decision.category == "restricted":
             return self.t("notice.restricted_admin", member=target.nickname, actions=actions)
         return f"{self.t('category.' + decision.category)}: {target.nickname} — {actions}"

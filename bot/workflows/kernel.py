@@ -66,7 +66,7 @@ class Workflow:
     timers: Mapping[str, TimerHandler] = field(default_factory=dict)
     # Verb commands that take free text after the id (``/reject 12 理由``).
     commented: frozenset[str] = frozenset()
-    # The catalogue key of the one-line usage of its verb commands (``{verb}`` is filled in).
+    # Catalogue key of the text verbs' usage line ("/{verb} <编号>"), which names the record.
     usage: str = "escalation.verb_usage"
 
 
@@ -110,8 +110,8 @@ class Kernel:
     def command_verbs(self) -> Mapping[str, tuple[str, str]]:
         return dict(self._commands)
 
-    def usage(self, command: str) -> str:
-        """The catalogue key of a verb command's usage line."""
+    def usage_key(self, command: str) -> str:
+        """The catalogue key of a text verb's usage line."""
         route = self._commands.get(command)
         workflow = self._workflows.get(route[0]) if route else None
         return workflow.usage if workflow else "escalation.verb_usage"
