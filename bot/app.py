@@ -20,6 +20,7 @@ from bot.commands.handler import CommandHandler
 from bot.commands.spec import CommandRegistry
 from bot.commands.tools import CommandTools
 from bot.config import Settings
+from bot.directory.service import Directory
 from bot.events import (
     AnyEvent,
     ButtonPressed,
@@ -43,6 +44,9 @@ from bot.timers import CoreTimers
 from bot.workflows.escalation.action import SPEC as ESCALATE
 from bot.workflows.escalation.responses import EscalationResponder
 from bot.workflows.escalation.workflow import escalation_workflow
+from bot.workflows.governance.commands import GovernanceCommands
+from bot.workflows.governance.service import Governance
+from bot.workflows.governance.workflow import governance_workflow
 from bot.workflows.kernel import Answer, Kernel
 from bot.workflows.review.action import SPEC as REVIEW
 from bot.workflows.review.responses import ReviewDeps, ReviewResponder
@@ -118,6 +122,18 @@ class Application:
             self.executor.messenger.private,
         )
         self.kernel.register(review_workflow(ReviewResponder(reviews)))
+        self.governance = Governance(
+            settings,
+            store,
+            self.catalogue,
+            self.clock,
+            self.executor.messenger,
+            self.executor.adapter_for,
+            self.executor.record,
+            Directory(settings, store),
+            deliver_later=not adapters,  # the command line: the running bot sends requests
+        )
+        self.kernel.register(governance_workflow(self.governance))
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         self.commands = CommandHandler(
             CommandTools(
@@ -129,7 +145,12 @@ class Application:
                 self.executor,
                 adapters,
                 lambda: self.engine.detector,
-                CommandRegistry(builtin_commands()),
+                CommandRegistry(
+                    [
+                        *builtin_commands(),
+                        *GovernanceCommands(self.governance, self.catalogue).specs(),
+                    ]
+                ),
             )
         )
         self.join_requests = JoinRequestHandler(store, self.executor, self.catalogue)
@@ -158,6 +179,7 @@ class Application:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.hot.start()
+        await self.governance.start()  # the directory and registry, seeded from config
         for name, adapter in self.adapters.items():
             try:
                 await adapter.start(self.handle)
@@ -191,11 +213,17 @@ class Application:
 
     # ------------------------------------------------------------------ events
     async def handle(self, event: AnyEvent) -> Handled:
+        if not self.governance.serves(event):
+            return Handled(event)  # a dissolved group: the bot no longer serves it (G7)
         try:
             handled = await self._dispatch(event)
         except Exception:
             log.exception("failed to handle %s %s", type(event).__name__, event.update_id)
             handled = Handled(event)
+        try:
+            await self.governance.on_event(event)  # activity, and unfiled groups (G1, G7)
+        except Exception:
+            log.exception("governance could not look at %s", type(event).__name__)
         for listener in self.listeners:
             listener(handled)
         return handled

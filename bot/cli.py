@@ -1,4 +1,5 @@
-"""The ``groupguard`` command line: run, replay, check, audit, db upgrade, config validate."""
+"""The ``groupguard`` command line: run, replay, check, audit, db upgrade, config validate,
+filing and registry (governance)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import click
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.runtime import Runtime
 
 # Imports are lazy, per command: `check` loads only the detector (no pydantic config unless a
 # config file is used, no database or platform stack).
@@ -255,10 +257,19 @@ def audit(
     category = _known_category(category)
     zone = settings.zone
 
-    async def query() -> tuple[list[dict], dict[tuple[str, str, str], str]]:
+    async def query() -> tuple[list[dict], dict[tuple[str, str, str], str], dict]:
+        from storage.directory import DirectoryRepository
+
         store = await Store.open(settings.database.resolved_url(), retry_for=5)
         try:
-            return await store.read(
+            # The registered name and unit of each group (G1), shown beside its id.
+            groups = await store.read(lambda r: DirectoryRepository(r.c).groups())
+            group_names = {
+                (g.platform, g.chat_id): g.name + (f"（{g.unit}）" if g.unit else "")
+                for g in groups
+                if g.name
+            }
+            rows, names = await store.read(
                 lambda r: _audit_rows(
                     r,
                     member,
@@ -270,10 +281,11 @@ def audit(
                     limit,
                 )
             )
+            return rows, names, group_names
         finally:
             await store.close()
 
-    rows, names = asyncio.run(query())
+    rows, names, group_names = asyncio.run(query())
     for row in rows:
         nickname = names.get((row["platform"], row["chat_id"], row["user_id"] or ""))
         if as_json:
@@ -290,7 +302,8 @@ def audit(
         local = row["at"].replace(tzinfo=row["at"].tzinfo or UTC).astimezone(zone)
         click.echo(
             f"#{row['id']} {local:%Y-%m-%d %H:%M:%S %Z} {row['platform']}:{row['chat_id']} "
-            f"member={who} by={actor} {row['kind']} "
+            + (f"[{name}] " if (name := group_names.get((row["platform"], row["chat_id"]))) else "")
+            + f"member={who} by={actor} {row['kind']} "
             f"[{row['category']} {row['article']}] → {row['outcome'] or 'NO OUTCOME'}"
             + (f" ({row['detail']})" if row["detail"] else "")
             + (f" evidence: {evidence}" if evidence else "")
@@ -379,6 +392,20 @@ def config_validate(file: Path) -> None:
 
     click.echo(Catalogue(settings.language).t("config_check.ok", file=file))
 
+
+def _governance_commands() -> None:
+    from bot.workflows.governance.cli import commands
+
+    async def build_offline(settings: Settings) -> Runtime:
+        from bot.runtime import build
+
+        return await build(settings, {})  # no platform: the running bot sends what is due
+
+    for group in commands(_settings, build_offline):
+        main.add_command(group)
+
+
+_governance_commands()
 
 if __name__ == "__main__":
     main()

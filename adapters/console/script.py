@@ -440,6 +440,9 @@ class ConsoleScript:
             self.adapter.chat(chat or self.chat_id).admins.add(who.user_id)
             return [Note("console.admin_added", {"name": who.nickname})]
         if kind == "join":
+            if r.get("id") and name not in self.names:
+                # A fixed user id, so a transcript's people match the directory's accounts.
+                self._remember(str(r["id"]), name)
             inviter = self.member(r["invited_by"]) if r.get("invited_by") else None
             return [self._join(name, inviter, at=at, chat=chat)]
         if kind == "leave":

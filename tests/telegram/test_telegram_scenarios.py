@@ -186,7 +186,8 @@ async def test_non_admin_mute_is_refused_and_recorded(api, bot):
     (refusal,) = texts_to(api, CHAT_A["id"])
     assert refusal
     records = await bot.audit(chat_id=str(CHAT_A["id"]))
-    assert records == [("command:mute", "refused")]
+    # Beside the governance notice that this unregistered group must be filed (issue 11).
+    assert [r for r in records if not str(r[0]).startswith("gov:")] == [("command:mute", "refused")]
 
 
 async def test_admin_mute_10m_restricts_until_ten_minutes_from_now(api, bot, clock):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.commands.spec import CommandSpec
 from bot.commands.tools import CommandTools
 from bot.events import CommandIssued
+from bot.registry_text import registry_text
+from storage.directory import DirectoryRepository
 
 
 async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> list[str]:
@@ -41,8 +43,17 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
     if unstaffed:
         ladder += "\n" + tools.t("words.tier_unstaffed", tiers="、".join(str(n) for n in unstaffed))
     yes, no = tools.t("command.word_yes"), tools.t("command.word_no")
+    # The group's registry record and filing status in words (G1, G5), first.
+    group = await tools.store.read(
+        lambda r: DirectoryRepository(r.c).group(event.platform, event.chat_id)
+    )
+    registry = tools.t("governance.status_unregistered")
+    if group is not None:
+        registry = registry_text(group, tools.t, tools.settings.zone)
     return [
-        tools.t(
+        registry
+        + "\n"
+        + tools.t(
             "command.status",
             rights=rights,
             nickname=yes if policy.nickname.enabled else no,
