@@ -91,7 +91,15 @@ class Application:
         self.clock = clock or Clock()
         self.catalogue = Catalogue(settings.language)
         self.engine = Engine(detector)
-        self.admins = AdminDirectory(settings, adapters, self.clock, settings.admin_cache_ttl)
+        self.directory = Directory(settings, store)
+
+        async def filed(platform: str, chat_id: str) -> bool:
+            group = await self.directory.group(platform, chat_id)
+            return group is not None and group.status == "filed"
+
+        self.admins = AdminDirectory(
+            settings, adapters, self.clock, settings.admin_cache_ttl, filed=filed
+        )
         self.registry = ActionRegistry([*builtin_specs(), ESCALATE, REVIEW])
         self.executor = Executor(
             settings,
@@ -130,7 +138,7 @@ class Application:
             self.executor.messenger,
             self.executor.adapter_for,
             self.executor.record,
-            Directory(settings, store),
+            self.directory,
             deliver_later=not adapters,  # the command line: the running bot sends requests
         )
         self.kernel.register(governance_workflow(self.governance))
