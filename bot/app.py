@@ -29,6 +29,7 @@ from bot.events import (
 from bot.executor import Executor, Target
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
+from bot.inbox import Inbox
 from bot.ports import Adapter
 from bot.scheduler import Scheduler
 from bot.timers import CoreTimers
@@ -89,6 +90,7 @@ class Application:
             sleep=sleep,
         )
         self.hot = HotPath(store)
+        self.inbox = Inbox(store, self.clock)
         self.executor.on_applied = self.hot.invalidate
         self.kernel = Kernel()
         responder = EscalationResponder(
@@ -101,6 +103,9 @@ class Application:
         self.commands = CommandHandler(self)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
+            if hasattr(adapter, "use_inbox"):
+                # Updates are recorded before they are acknowledged (issue 10, item 6).
+                adapter.use_inbox(self.inbox)
             if hasattr(adapter, "on_admins_changed"):
                 # Promotions and demotions arrive as member updates, not events.
                 adapter.on_admins_changed = (  # type: ignore[attr-defined]
@@ -122,6 +127,7 @@ class Application:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.hot.start()
+        await self.inbox.start()
         for adapter in self.adapters.values():
             await adapter.start(self.handle)
         # After the adapters are up, so a re-applied delete or ban can reach the platform;
@@ -143,6 +149,7 @@ class Application:
     async def stop(self) -> None:
         for adapter in self.adapters.values():
             await adapter.stop()
+        await self.inbox.stop()
         await self.hot.stop()
 
     # ------------------------------------------------------------------ events
@@ -206,7 +213,7 @@ class Application:
         """The hot path: cached state, queued writes, and a flush only when acting."""
         now = self.clock.now()
         hot, member = self.hot, event.sender
-        if not hot.claim(event.platform, event.update_id, now):
+        if not hot.first_sight(event.platform, event.update_id):
             return Handled(event, duplicate=True)
         quiet = await hot.group_quiet(event.platform, event.chat_id, event.chat_title, now)
         previous = await hot.member(event.platform, event.chat_id, member.user_id)
@@ -231,6 +238,7 @@ class Application:
             message=event,
         )
         if not decisions:
+            hot.queue_claim(event.platform, event.update_id, now)
             await hot.maybe_flush()
         return Handled(event, decisions=tuple(decisions))
 
@@ -248,7 +256,9 @@ class Application:
         await self.hot.flush()  # keep the order of writes: queued messages first
 
         async def load(repo: Repository):  # type: ignore[no-untyped-def]
-            if not await repo.claim_update(event.platform, event.update_id, now):
+            # Claimed after deciding (with the intents when there are any): a crash before
+            # then handles the replayed update again instead of dropping it.
+            if await repo.update_claimed(event.platform, event.update_id):
                 return None
             quiet = await repo.touch_group(event.platform, event.chat_id, event.chat_title, now)
             previous = await repo.member(event.platform, event.chat_id, member.user_id)
@@ -278,6 +288,8 @@ class Application:
         await self.hot.invalidate(event.platform, event.chat_id, member.user_id)
         quiet, previous, blacklisted = loaded
         decisions = await self._decide_for(event, member, kind, now, previous, quiet, blacklisted)
+        if not decisions:
+            await self.store.write(lambda r: r.claim_update(event.platform, event.update_id, now))
         return Handled(event, decisions=tuple(decisions))
 
     async def _decide_for(
@@ -329,7 +341,11 @@ class Application:
                 member.nickname,
                 message_text=observation.text,
             )
-            await self.executor.apply(target, decisions)
+            applied = await self.executor.apply(
+                target, decisions, claim=(event.platform, event.update_id)
+            )
+            if not applied:
+                return []  # handled already (a repeated delivery)
         return decisions
 
     async def _check_own_name(self, event: AnyEvent, member: Member, kind: Kind) -> list[Decision]:
@@ -356,7 +372,10 @@ class Application:
         target = Target(
             event.platform, event.chat_id, event.chat_title, member.user_id, member.nickname
         )
-        await self.executor.apply(target, [decision])
+        if not await self.executor.apply(
+            target, [decision], claim=(event.platform, event.update_id)
+        ):
+            return []
         return [decision]
 
     async def decide(

@@ -17,6 +17,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.actions.dry_run import DryRunAdapter
@@ -98,43 +99,94 @@ class Executor:
         return await call_with_retry(call)
 
     # ------------------------------------------------------------------ public
-    async def apply(self, target: Target, decisions: Sequence[Decision]) -> list[Applied]:
-        return [await self.apply_one(target, decision) for decision in decisions]
+    async def apply(
+        self,
+        target: Target,
+        decisions: Sequence[Decision],
+        *,
+        claim: tuple[str, str] | None = None,
+    ) -> list[Applied]:
+        """Journal every decision's intents in one transaction, then act on each.
+
+        ``claim`` (platform, update id) is the update the decisions answer: it is claimed in
+        that same transaction, so the update is either claimed with its intents or not at all —
+        after a crash a replayed update is acted on exactly once (its intents are finished by
+        ``reconcile()``). When it was claimed already nothing is done and [] is returned."""
+        journaled = await self._journal(target, decisions, claim)
+        if journaled is None:
+            return []
+        return [await self._act(target, *entry) for entry in journaled]
 
     async def apply_one(self, target: Target, decision: Decision) -> Applied:
         """Journal every intent (one transaction), act, then journal every outcome."""
-        decision_id = str(uuid.uuid4())
+        (applied,) = await self.apply(target, [decision])
+        return applied
+
+    async def _journal(
+        self,
+        target: Target,
+        decisions: Sequence[Decision],
+        claim: tuple[str, str] | None,
+    ) -> list[tuple[Decision, str, list[int], list[tuple[Action, dict[str, Any]]]]] | None:
         now = self.clock.now()
-        planned = [(action, self._params(action)) for action in decision.actions]
+        entries = [
+            (decision, str(uuid.uuid4()), [(a, self._params(a)) for a in decision.actions])
+            for decision in decisions
+        ]
 
-        async def write_intents(repo: Repository) -> list[int]:
-            if decision.counts_as_offence and target.user_id is not None:
-                await repo.add_offence(
-                    platform=target.platform,
-                    chat_id=target.chat_id,
-                    user_id=target.user_id,
-                    category=decision.category,
-                    rule=decision.rule,
-                    article=decision.article,
-                    message_id=decision.message_id,
-                    decision_id=decision_id,
-                    at=now,
-                )
-            if not planned:
-                # A detection with nothing to do is still recorded (L1: every detection).
-                action_id = await repo.record_action(
-                    **self._action_row(target, decision, decision_id, "record", {})
-                )
-                await repo.record_outcome(action_id, "done", "", now)
-                return []
-            return [
-                await repo.record_action(
-                    **self._action_row(target, decision, decision_id, str(a.kind), params)
-                )
-                for a, params in planned
-            ]
+        async def write_intents(repo: Repository) -> list[list[int]] | None:
+            if claim is not None and not await repo.claim_update(claim[0], claim[1], now):
+                return None
+            return [await self._write_intents(repo, target, *entry, now) for entry in entries]
 
-        action_ids = await self.store.write(write_intents)
+        ids = await self.store.write(write_intents)
+        if ids is None:
+            return None
+        return [(d, i, a, p) for (d, i, p), a in zip(entries, ids, strict=True)]
+
+    async def _write_intents(
+        self,
+        repo: Repository,
+        target: Target,
+        decision: Decision,
+        decision_id: str,
+        planned: list[tuple[Action, dict[str, Any]]],
+        now: datetime,
+    ) -> list[int]:
+        if decision.counts_as_offence and target.user_id is not None:
+            await repo.add_offence(
+                platform=target.platform,
+                chat_id=target.chat_id,
+                user_id=target.user_id,
+                category=decision.category,
+                rule=decision.rule,
+                article=decision.article,
+                message_id=decision.message_id,
+                decision_id=decision_id,
+                at=now,
+            )
+        if not planned:
+            # A detection with nothing to do is still recorded (L1: every detection).
+            action_id = await repo.record_action(
+                **self._action_row(target, decision, decision_id, "record", {})
+            )
+            await repo.record_outcome(action_id, "done", "", now)
+            return []
+        return [
+            await repo.record_action(
+                **self._action_row(target, decision, decision_id, str(a.kind), params)
+            )
+            for a, params in planned
+        ]
+
+    async def _act(
+        self,
+        target: Target,
+        decision: Decision,
+        decision_id: str,
+        action_ids: list[int],
+        planned: list[tuple[Action, dict[str, Any]]],
+    ) -> Applied:
         outcomes = await self._run_phases(target, decision, decision_id, planned)
         applied = Applied(
             decision_id, outcomes=[(a, o) for (a, _), o in zip(planned, outcomes, strict=True)]

@@ -104,13 +104,23 @@ class HotPath:
     # ------------------------------------------------------------------ updates
     def claim(self, platform: str, update_id: str, at: datetime) -> bool:
         """False for an update id already seen; otherwise remembered and queued."""
-        key = (platform, update_id)
-        if key in self._recent:
+        if not self.first_sight(platform, update_id):
+            return False
+        self.queue_claim(platform, update_id, at)
+        return True
+
+    def first_sight(self, platform: str, update_id: str) -> bool:
+        """False for an update id already seen; otherwise remembered (not yet written: an
+        update that leads to actions is claimed with their intents, see Executor.apply)."""
+        if (platform, update_id) in self._recent:
             return False
         self.remember(platform, update_id)
+        return True
+
+    def queue_claim(self, platform: str, update_id: str, at: datetime) -> None:
+        """Claim an update that needed no action, in the next group commit."""
         self._pending_updates.append({"platform": platform, "update_id": update_id, "at": at})
         self._mark_pending()
-        return True
 
     def remember(self, platform: str, update_id: str) -> None:
         self._recent[(platform, update_id)] = None

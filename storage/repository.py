@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +19,7 @@ from storage.models import (
     Escalation,
     EscalationResponse,
     Group,
+    InboxUpdate,
     Member,
     MembershipEvent,
     NicknameChange,
@@ -114,6 +115,74 @@ class Repository:
         )
         result = await self.c.execute(stmt)
         return result.rowcount == 1
+
+    async def update_claimed(self, platform: str, update_id: str) -> bool:
+        """Whether an update id was already claimed (without claiming it)."""
+        found = await self.c.execute(
+            select(ProcessedUpdate.update_id).where(
+                ProcessedUpdate.platform == platform, ProcessedUpdate.update_id == update_id
+            )
+        )
+        return found.first() is not None
+
+    # --- inbox ---------------------------------------------------------------------------
+    async def inbox_put(
+        self, platform: str, rows: Sequence[tuple[str, str]], at: datetime
+    ) -> list[str]:
+        """Record received updates (update id, JSON payload); returns the ids not seen before
+        (a delivery the platform repeats is recorded once and handled once)."""
+        if not rows:
+            return []
+        known = await self.c.execute(
+            select(InboxUpdate.update_id).where(
+                InboxUpdate.platform == platform,
+                InboxUpdate.update_id.in_([u for u, _ in rows]),
+            )
+        )
+        seen = {u for (u,) in known.all()}
+        values = []
+        for update_id, payload in rows:
+            if update_id not in seen:
+                seen.add(update_id)
+                values.append(
+                    {
+                        "platform": platform,
+                        "update_id": update_id,
+                        "payload": payload,
+                        "received_at": at,
+                    }
+                )
+        if values:
+            await self.c.execute(self._insert_ignore(InboxUpdate).on_conflict_do_nothing(), values)
+        return [v["update_id"] for v in values]
+
+    async def inbox_pending(self, platform: str, limit: int) -> list[tuple[str, str]]:
+        """Updates received but not yet handled, oldest first."""
+        rows = await self.c.execute(
+            select(InboxUpdate.update_id, InboxUpdate.payload)
+            .where(InboxUpdate.platform == platform, InboxUpdate.handled_at.is_(None))
+            .order_by(InboxUpdate.id)
+            .limit(limit)
+        )
+        return [(u, p) for u, p in rows.all()]
+
+    async def inbox_handled(self, platform: str, update_ids: Sequence[str], at: datetime) -> None:
+        if update_ids:
+            await self.c.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.platform == platform, InboxUpdate.update_id.in_(update_ids))
+                .values(handled_at=at)
+            )
+
+    async def inbox_prune(self, before: datetime) -> int:
+        """Forget handled updates received before ``before`` (kept a while so that a delivery
+        repeated by the platform is still recognised)."""
+        result = await self.c.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.handled_at.is_not(None), InboxUpdate.received_at < before
+            )
+        )
+        return int(result.rowcount or 0)
 
     # --- scheduled quiet windows ---------------------------------------------------------
     async def claim_quiet_window(
