@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
+from bot.clean_text import clean_event
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import (
@@ -154,6 +155,9 @@ class Application:
 
     # ------------------------------------------------------------------ events
     async def handle(self, event: AnyEvent) -> Handled:
+        # Text a database cannot store (a lone surrogate, a NUL) is replaced here, once,
+        # rather than failing the write it lands in (issue 10, item 8).
+        event = clean_event(event)
         try:
             handled = await self._dispatch(event)
         except Exception:

@@ -1,0 +1,121 @@
+"""Issue 10's durability items on the console stack: text a database refuses, a failing
+batch, re-applying interrupted intents, and backlog amplification."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from core_harness import Harness, make_harness
+
+from bot.clean_text import REPLACEMENT, clean_event
+from bot.events import Member, MessagePosted
+from bot.hot_path import HotPath
+from storage.store import Store
+
+BAD = "加我微信带你赌博，稳赚不赔"
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _message(n: int, user: str, nickname: str, text: str) -> MessagePosted:
+    return MessagePosted(
+        platform="console",
+        chat_id="console-group",
+        update_id=f"up-{n}",
+        message_id=f"m{n}",
+        sender=Member(user, nickname),
+        text=text,
+    )
+
+
+@pytest.fixture
+async def hdb(db_url: str):  # type: ignore[no-untyped-def]
+    harness = await make_harness(db_url)
+    yield harness
+    await harness.close()
+
+
+# -- item 8: one bad row ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "\x00"])
+async def test_a_nickname_the_database_refuses_blocks_no_later_write(
+    hdb: Harness, bad: str
+) -> None:
+    """A lone surrogate (SQLite) or a NUL (PostgreSQL) in a nickname used to fail its batch
+    and every later one: 0 of 3 following offending messages were acted on."""
+    await hdb.app.handle(_message(1, "u50", f"李{bad}四-工会", "早上好"))
+    for n in range(2, 5):
+        await hdb.app.handle(_message(n, f"u{n}", "张三-工会", BAD))
+    deleted = {c[2] for c in hdb.adapter.calls if c[0] == "delete_message"}
+    assert deleted == {"m2", "m3", "m4"}
+    member = await hdb.app.store.read(lambda r: r.member("console", "console-group", "u50"))
+    assert member is not None and member.nickname == f"李{REPLACEMENT}四-工会"
+
+
+def test_cleaning_reaches_every_text_field_and_keeps_clean_events_as_they_are() -> None:
+    event = _message(1, "u\x00", "a\udfffb", "x\x00y")
+    cleaned = clean_event(event)
+    assert (cleaned.sender.user_id, cleaned.sender.nickname, cleaned.text) == (
+        f"u{REPLACEMENT}",
+        f"a{REPLACEMENT}b",
+        f"x{REPLACEMENT}y",
+    )
+    fine = _message(2, "u1", "张三-工会", "早上好 😀")
+    assert clean_event(fine) is fine
+
+
+async def test_a_failing_batch_keeps_its_good_rows_and_later_batches_work(db_url: str) -> None:
+    store = await Store.open(db_url, retry_for=1)
+    hot = HotPath(store, max_delay=3600)
+    try:
+        await hot.start()
+        hot.claim("console", "good-1", NOW)
+        # Past the boundary on purpose: a row the database refuses, in the same batch.
+        hot.save_member(
+            None,
+            platform="console",
+            chat_id="g",
+            user_id="bad",
+            nickname="\ud800\x00",
+            username=None,
+            at=NOW,
+        )
+        hot.claim("console", "good-2", NOW)
+        await hot.flush()  # must not raise, must not keep the bad row for ever
+        hot.claim("console", "good-3", NOW)
+        await hot.flush()
+        claimed = [
+            await store.read(lambda r, u=u: r.update_claimed("console", u))  # type: ignore[misc]
+            for u in ("good-1", "good-2", "good-3")
+        ]
+        assert claimed == [True, True, True]
+    finally:
+        await hot.stop()
+        await store.close()
+
+
+# -- item 7: reconcile re-applies through the specs ------------------------------------------
+
+
+def _intent(h: Harness, kind: str, **extra: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "decision_id": "d-crash",
+        "at": h.clock.now(),
+        "platform": "console",
+        "chat_id": "console-group",
+        "user_id": "u9",
+        "actor": "bot",
+        "kind": kind,
+        "params": {},
+        "rule": "content",
+        "article": "R1 Art.7",
+        "category": "illegal",
+        "severity": "critical",
+        "message_id": "m1",
+        "evidence": [{"match": "赌博", "start": 6, "end": 8, "kind": "lexicon"}],
+        "reason": "",
+    }
+    row.update(extra)
+    return row
