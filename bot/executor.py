@@ -209,9 +209,10 @@ class Executor:
         planned: Sequence[tuple[Action, dict[str, Any]]],
         *,
         reapply: bool = False,
+        earlier: Sequence[tuple[Action, Outcome]] = (),
     ) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(planned)
-        earlier: list[tuple[Action, Outcome]] = []
+        shown: list[tuple[Action, Outcome]] = list(earlier)
         for phase in (1, 2):
             indexes = [i for i, (a, _) in enumerate(planned) if self._phase(a.kind) == phase]
             results = await asyncio.gather(
@@ -225,7 +226,7 @@ class Executor:
                             planned[i][1],
                             self.adapter_for(target.platform),
                             self.services,
-                            tuple(earlier),
+                            tuple(shown),
                             reapply,
                         )
                     )
@@ -236,7 +237,7 @@ class Executor:
                 outcomes[i] = outcome
                 spec = self.registry.get(str(planned[i][0].kind))
                 if spec is not None and spec.shown:
-                    earlier.append((planned[i][0], outcome))
+                    shown.append((planned[i][0], outcome))
         return [o if o is not None else Outcome("skipped") for o in outcomes]
 
     def _phase(self, kind: ActionKind) -> int:
@@ -295,49 +296,70 @@ class Executor:
     # ------------------------------------------------------------------ restart
     async def reconcile(self) -> int:
         """Finish what a crash interrupted: re-run each intent with no outcome through its
-        spec (as a first run would), or mark it ``interrupted`` where a re-run is not safe.
-        Call after the adapters are started; no re-run error stops the bot."""
+        spec, as a first run would (a mute writes its restriction and expiry timer, a
+        blacklist its row and its bans, warnings and escalations are sent), or mark it
+        ``interrupted`` where a re-run is not safe. A decision's intents are re-run together,
+        phase by phase, and its texts see what its other actions really did (those finished
+        before the crash too). Call after the adapters are started; no re-run error stops
+        the bot."""
         pending = await self.store.read(lambda r: r.actions_without_outcome())
+        by_decision: dict[str, list[dict[str, Any]]] = {}
         for row in pending:
-            outcome = Outcome("interrupted", "process stopped before the outcome was recorded")
-            spec = self.registry.get(row["kind"])
-            if spec is not None and spec.reapply:
-                try:
-                    outcome = await self._reapply(row, spec)
-                except Exception as exc:
-                    log.exception("re-applying action %s failed", row["id"])
-                    outcome = Outcome("failed", f"re-apply after restart: {exc!r}")
-            await self.store.write(
-                lambda r, i=row["id"], o=outcome: r.record_outcome(
-                    i, o.status, o.detail, self.clock.now(), o.notified
-                )
+            by_decision.setdefault(row["decision_id"], []).append(row)
+        for decision_id, rows in by_decision.items():
+            try:
+                outcomes = await self._reapply_decision(decision_id, rows)
+            except Exception as exc:
+                log.exception("re-applying decision %s failed", decision_id)
+                outcomes = [Outcome("failed", f"re-apply after restart: {exc!r}") for _ in rows]
+            await self._write_outcomes(
+                (row["id"], o) for row, o in zip(rows, outcomes, strict=True)
             )
         return len(pending)
 
-    async def _reapply(self, row: dict[str, Any], spec: ActionSpec) -> Outcome:
-        platform, chat_id, user_id = row["platform"], row["chat_id"], row["user_id"]
-        params = dict(row["params"] or {})
+    async def _reapply_decision(
+        self, decision_id: str, rows: list[dict[str, Any]]
+    ) -> list[Outcome]:
+        first = rows[0]
+        platform, chat_id, user_id = first["platform"], first["chat_id"], first["user_id"]
         member = (
             await self.store.read(lambda r: r.member(platform, chat_id, user_id))
             if user_id
             else None
         )
-        action = Action(
-            spec.kind, duration=_duration(params.get("duration")), tier=params.get("tier")
-        )
+        recorded = await self.store.read(lambda r: r.decision_actions(decision_id))
+        planned: list[tuple[Action, dict[str, Any]]] = []
+        safe: list[int] = []
+        for row in rows:
+            params = dict(row["params"] or {})
+            spec = self.registry.get(row["kind"])
+            if spec is None:  # a kind this version does not know: nothing to re-run
+                # Keeps the rows and outcomes aligned; never run (not in ``safe``).
+                planned.append((Action(ActionKind.DELETE), params))
+                continue
+            if spec.reapply:
+                safe.append(len(planned))
+            planned.append((_action(row["kind"], params), params))
+        # What the decision's other actions did before the crash, for the texts (an
+        # escalation lists the delete that was done).
+        earlier = [
+            (_action(r["kind"], dict(r["params"] or {})), Outcome(r["outcome"], r["detail"] or ""))
+            for r in recorded
+            if r["outcome"] is not None and self._shown(r["kind"])
+        ]
         decision = Decision(
-            rule=row["rule"],
-            article=row["article"],
-            category=row["category"],
-            severity=row["severity"],
-            actions=(action,),
+            rule=first["rule"],
+            article=first["article"],
+            category=first["category"],
+            severity=first["severity"],
+            actions=tuple(planned[i][0] for i in safe),
             user_id=user_id,
-            message_id=row["message_id"],
+            message_id=first["message_id"],
             evidence=tuple(
                 Evidence(e["match"], e["start"], e["end"], kind=e.get("kind", ""))
-                for e in row["evidence"] or ()
+                for e in first["evidence"] or ()
             ),
-            reason=row["reason"] or "",
+            reason=first["reason"] or "",
         )
         target = Target(
             platform,
@@ -345,19 +367,31 @@ class Executor:
             None,
             user_id,
             member.nickname if member else (user_id or ""),
-            actor=row["actor"],
+            actor=first["actor"],
         )
-        (outcome,) = await self._run_phases(
-            target, decision, row["decision_id"], [(action, params)], reapply=True
+        ran = await self._run_phases(
+            target,
+            decision,
+            decision_id,
+            [planned[i] for i in safe],
+            reapply=True,
+            earlier=earlier,
         )
-        await self._invalidate(target, [action])
-        if outcome.succeeded:
-            return Outcome(
-                outcome.status, "re-applied after restart " + outcome.detail, outcome.notified
+        await self._invalidate(target, [planned[i][0] for i in safe])
+        outcomes = [
+            Outcome("interrupted", "process stopped before the outcome was recorded")
+            for _ in planned
+        ]
+        for i, outcome in zip(safe, ran, strict=True):
+            prefix = (
+                "re-applied after restart " if outcome.succeeded else "re-apply after restart: "
             )
-        return Outcome(
-            outcome.status, "re-apply after restart: " + outcome.detail, outcome.notified
-        )
+            outcomes[i] = Outcome(outcome.status, prefix + outcome.detail, outcome.notified)
+        return outcomes
+
+    def _shown(self, kind: str) -> bool:
+        spec = self.registry.get(kind)
+        return spec is not None and spec.shown
 
     # ------------------------------------------------------------------ journal
     def _params(self, action: Action) -> dict[str, Any]:
@@ -426,6 +460,12 @@ class Executor:
 
     async def notify_admins(self, platform: str, chat_id: str, text: str) -> list[str]:
         return await self.messenger.notify_admins(platform, chat_id, text)
+
+
+def _action(kind: str, params: dict[str, Any]) -> Action:
+    return Action(
+        ActionKind(kind), duration=_duration(params.get("duration")), tier=params.get("tier")
+    )
 
 
 def _duration(text: str | None) -> Any:

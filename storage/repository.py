@@ -512,6 +512,22 @@ class Repository:
         )
         return [dict(r._mapping) for r in rows.all()]
 
+    async def decision_actions(self, decision_id: str) -> list[dict[str, Any]]:
+        """A decision's intents, each with its latest outcome (None where there is none)."""
+        latest = (
+            select(ActionOutcome.action_id, func.max(ActionOutcome.id).label("oid"))
+            .group_by(ActionOutcome.action_id)
+            .subquery()
+        )
+        rows = await self.c.execute(
+            select(ActionRecord, ActionOutcome.outcome, ActionOutcome.detail)
+            .where(ActionRecord.decision_id == decision_id)
+            .outerjoin(latest, latest.c.action_id == ActionRecord.id)
+            .outerjoin(ActionOutcome, ActionOutcome.id == latest.c.oid)
+            .order_by(ActionRecord.id)
+        )
+        return [dict(r._mapping) for r in rows.all()]
+
     async def audit(
         self,
         *,

@@ -119,3 +119,87 @@ def _intent(h: Harness, kind: str, **extra: Any) -> dict[str, Any]:
     }
     row.update(extra)
     return row
+
+
+async def _crash_with(
+    sqlite_url: str, *intents: dict[str, Any], done: tuple[str, ...] = ()
+) -> Harness:
+    """Write a decision's intents as a run killed before their outcomes would leave them
+    (``done``: kinds whose outcome was recorded before the kill), then start again."""
+    h = await make_harness(sqlite_url)
+    await h.record({"type": "message", "user": "张三-党群工作部", "chat": "group-2", "text": "早"})
+
+    async def write(r: Any) -> None:
+        for intent in intents:
+            action_id = await r.record_action(**intent)
+            if intent["kind"] in done:
+                await r.record_outcome(action_id, "done", "", h.clock.now())
+
+    await h.app.store.write(write)
+    await h.close()
+    return await make_harness(sqlite_url)  # start() reconciles
+
+
+async def test_reconciled_escalation_and_warning_are_sent_and_say_what_was_done(
+    sqlite_url: str,
+) -> None:
+    h0 = await make_harness(sqlite_url)
+    intents = [
+        _intent(h0, "delete"),
+        _intent(h0, "warn"),
+        _intent(h0, "escalate", params={"tier": 1}),
+    ]
+    await h0.close()
+    h = await _crash_with(sqlite_url, *intents, done=("delete",))
+    try:
+        (text,) = h.sent_to("tier1-分管负责人")
+        assert "删除消息" in text  # the delete done before the crash is listed
+        assert any(where == "console-group" for where, _ in h.adapter.sent)  # the warning
+        rows = [r for r in await h.audit(user_id="u9") if r["kind"] in ("warn", "escalate")]
+        assert [r["outcome"] for r in rows] == ["done", "done"]
+        assert not await h.app.store.read(lambda r: r.actions_without_outcome())
+    finally:
+        await h.close()
+
+
+async def test_reconciled_blacklist_writes_its_row_and_bans_in_every_group(
+    sqlite_url: str,
+) -> None:
+    h0 = await make_harness(sqlite_url)
+    intent = _intent(h0, "blacklist")
+    await h0.close()
+    h = await _crash_with(sqlite_url, intent)
+    try:
+        assert await h.app.store.read(lambda r: r.is_blacklisted("console", "u9"))
+        bans = {c[1] for c in h.adapter.calls if c[0] == "ban" and c[2] == "u9"}
+        assert bans == {"console-group", "group-2"}
+    finally:
+        await h.close()
+
+
+async def test_reconciled_mute_without_the_capability_is_a_recorded_fallback_not_done(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from adapters.console import ConsoleAdapter
+
+    h0 = await make_harness(sqlite_url)
+    until = "2026-01-05T02:00:00+00:00"
+    intent = _intent(h0, "mute", params={"duration": "1h", "until": until})
+    await h0.close()
+    no_mute = dataclasses.replace(ConsoleAdapter.capabilities, mute=False)
+    monkeypatch.setattr(ConsoleAdapter, "capabilities", no_mute)
+    h = await _crash_with(sqlite_url, intent)
+    try:
+        (row,) = [r for r in await h.audit(user_id="u9") if r["kind"] == "mute"]
+        assert row["outcome"] == "fallback"
+        assert not any(c[0] == "mute" for c in h.adapter.calls)
+        member = await h.app.store.read(lambda r: r.member("console", "console-group", "u9"))
+        assert member is not None and member.restricted_until == datetime.fromisoformat(until)
+        timers = await h.app.store.read(lambda r: r.armed_timers())
+        assert [(t.kind, t.user_id) for t in timers if t.kind == "mute_expiry"] == [
+            ("mute_expiry", "u9")
+        ]
+    finally:
+        await h.close()
