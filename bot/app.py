@@ -50,6 +50,9 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
+# Seconds a stop waits for background work before leaving it to its timer rows.
+STOP_GRACE = 10.0
+
 
 @dataclass(frozen=True, slots=True)
 class Handled:
@@ -150,6 +153,8 @@ class Application:
     async def stop(self) -> None:
         for adapter in self.adapters.values():
             await adapter.stop()
+        # Bans fanned out in the background; what is left fires from its timer after a start.
+        await self.executor.settle(grace=STOP_GRACE)
         await self.inbox.stop()
         await self.hot.stop()
 
@@ -319,6 +324,7 @@ class Application:
             blacklisted=blacklisted,
             restricted_until=previous.restricted_until if previous else None,
             deadline_armed=bool(previous and previous.nickname_deadline),
+            removed=bool(previous and previous.status == "removed"),
         )
         observation = Observation(
             kind=kind,
@@ -406,6 +412,7 @@ class Application:
                     blacklisted=record.blacklisted,
                     restricted_until=record.restricted_until,
                     deadline_armed=record.deadline_armed,
+                    removed=record.removed,
                     offences=counts,
                 )
                 decisions = self.engine.decide(observation, policy, record, group)

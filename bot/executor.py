@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -83,8 +83,17 @@ class Executor:
         self.messenger = Messenger(
             self.adapter_for, store, clock, admins, self.retry, settings.reminder_delete_after
         )
+        self._background: set[asyncio.Task[None]] = set()
         self.services = Services(
-            settings, store, clock, self.texts, self.messenger, self.adapter_for, self.retry
+            settings,
+            store,
+            clock,
+            self.texts,
+            self.messenger,
+            self.adapter_for,
+            self.retry,
+            self.background,
+            self.changed,
         )
         # Told after each decision, so caches of member/group state drop what changed.
         self.on_applied: OnApplied | None = None
@@ -97,6 +106,31 @@ class Executor:
         if self._sleep is not None:
             return await call_with_retry(call, sleep=self._sleep)
         return await call_with_retry(call)
+
+    # ------------------------------------------------------------------ background
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` beside the event handling. Only for work that is durable without it
+        (its timer rows are armed first), so a crash or a stop loses nothing."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
+    async def settle(self, grace: float | None = None) -> None:
+        """Wait for background work (tests; a stop, which cancels what is left after
+        ``grace`` seconds: its timer rows fire after the next start)."""
+        while self._background:
+            pending = list(self._background)
+            _, late = await asyncio.wait(pending, timeout=grace)
+            if late:
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+                return
 
     # ------------------------------------------------------------------ public
     async def apply(
@@ -256,17 +290,19 @@ class Executor:
         await self.store.write(write)
 
     async def _invalidate(self, target: Target, actions: Sequence[Action]) -> None:
-        if self.on_applied is None:
-            return
         touched: set[str] = set()
         for action in actions:
             spec = self.registry.get(str(action.kind))
             if spec is not None:
                 touched |= spec.invalidates
         if touched:
-            await self.on_applied(
-                target.platform, target.chat_id, target.user_id, frozenset(touched)
-            )
+            await self.changed(target.platform, target.chat_id, target.user_id, frozenset(touched))
+
+    async def changed(
+        self, platform: str, chat_id: str, user_id: str | None, scopes: frozenset[str]
+    ) -> None:
+        if self.on_applied is not None:
+            await self.on_applied(platform, chat_id, user_id, scopes)
 
     async def _attempt(self, ctx: ActionContext) -> Outcome:
         spec = self.registry.get(str(ctx.action.kind))

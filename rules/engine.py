@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from rules import checks
+from rules.actions import Action, ActionKind
 from rules.decisions import Decision
 from rules.detection.detector import Detector
-from rules.observation import GroupState, MemberRecord, Observation
+from rules.observation import GroupState, Kind, MemberRecord, Observation
 from rules.policy import GroupPolicy
 
 
@@ -77,7 +78,35 @@ class Engine:
             decisions.extend(found)
             if found and rule.final:
                 stopped = True
+        if member.removed and observation.kind in (Kind.MESSAGE, Kind.EDIT):
+            decisions = _backlog_only(decisions)
+        return _once_per_event(decisions)
+
+
+def _once_per_event(decisions: list[Decision]) -> list[Decision]:
+    """An action two rules both ask for is taken once, by the first (a blacklisted member's
+    illegal message: the blacklist rule deletes and bans, the content rule then only reports);
+    a decision left with nothing to do is still recorded as a detection."""
+    if len(decisions) < 2:
         return decisions
+    taken: set[Action] = set()
+    kept: list[Decision] = []
+    for decision in decisions:
+        actions = tuple(a for a in decision.actions if a not in taken)
+        taken.update(actions)
+        kept.append(decision if actions == decision.actions else replace(decision, actions=actions))
+    return kept
+
+
+def _backlog_only(decisions: list[Decision]) -> list[Decision]:
+    """A removed member's messages still arriving (a backlog queued before the removal took
+    effect) are deleted and recorded, and nothing more: the removal, the bans, the notices
+    and the reports for this member and state were made once already. Each queued message
+    used to trigger remove + notify_admins again (7,639 notices in one flood)."""
+    return [
+        replace(d, actions=tuple(a for a in d.actions if a.kind is ActionKind.DELETE))
+        for d in decisions
+    ]
 
 
 _REPORTABLE = frozenset({"critical", "high"})

@@ -50,6 +50,18 @@ _MEMBER_SELECT = select(
 )
 
 
+# The columns of TimerRow, in its field order.
+_TIMER_SELECT = select(
+    Timer.id,
+    Timer.kind,
+    Timer.platform,
+    Timer.chat_id,
+    Timer.user_id,
+    Timer.due_at,
+    Timer.payload,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class MemberRow:
     platform: str
@@ -659,19 +671,19 @@ class Repository:
         return result.rowcount
 
     async def armed_timers(self, due_before: datetime | None = None) -> list[TimerRow]:
-        stmt = select(
-            Timer.id,
-            Timer.kind,
-            Timer.platform,
-            Timer.chat_id,
-            Timer.user_id,
-            Timer.due_at,
-            Timer.payload,
-        ).where(Timer.status == "armed")
+        stmt = _TIMER_SELECT.where(Timer.status == "armed")
         if due_before is not None:
             stmt = stmt.where(Timer.due_at <= due_before)
         rows = await self.c.execute(stmt.order_by(Timer.due_at))
         return [TimerRow(*r) for r in rows.all()]
+
+    async def claim_timer(self, timer_id: int) -> TimerRow | None:
+        """Claim one armed timer by id (as ``finish_timer``) and return it; None when
+        another instance, the scheduler or a cancel got there first."""
+        if not await self.finish_timer(timer_id):
+            return None
+        row = await self.c.execute(_TIMER_SELECT.where(Timer.id == timer_id))
+        return TimerRow(*row.one())
 
     async def finish_timer(self, timer_id: int, status: str = "fired") -> bool:
         """Claim an armed timer; False if another instance or a cancel got there first."""

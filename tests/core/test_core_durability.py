@@ -3,7 +3,8 @@ batch, re-applying interrupted intents, and backlog amplification."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +28,13 @@ def _message(n: int, user: str, nickname: str, text: str) -> MessagePosted:
         sender=Member(user, nickname),
         text=text,
     )
+
+
+@pytest.fixture
+async def h(sqlite_url: str):  # type: ignore[no-untyped-def]
+    harness = await make_harness(sqlite_url)
+    yield harness
+    await harness.close()
 
 
 @pytest.fixture
@@ -180,8 +188,6 @@ async def test_reconciled_blacklist_writes_its_row_and_bans_in_every_group(
 async def test_reconciled_mute_without_the_capability_is_a_recorded_fallback_not_done(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dataclasses
-
     from adapters.console import ConsoleAdapter
 
     h0 = await make_harness(sqlite_url)
@@ -203,3 +209,51 @@ async def test_reconciled_mute_without_the_capability_is_a_recorded_fallback_not
         ]
     finally:
         await h.close()
+
+
+# -- item 12: backlog amplification ----------------------------------------------------------
+
+
+def _in(chat: str, event: MessagePosted) -> MessagePosted:
+    return dataclasses.replace(event, chat_id=chat)
+
+
+async def test_a_blacklisted_members_backlog_is_deleted_without_more_bans_or_notices(
+    h: Harness,
+) -> None:
+    await h.app.handle(_in("group-2", _message(0, "u0", "王五-工会", "早上好")))
+    await h.app.handle(_message(1, "u1", "张三-工会", BAD))
+    await h.app.executor.settle()
+    # The member's messages queued before the ban took effect, in both groups.
+    for n in range(2, 22):
+        event = _message(n, "u1", "张三-工会", BAD if n % 2 else "收到")
+        await h.app.handle(_in("group-2", event) if n % 3 == 0 else event)
+        await h.app.executor.settle()
+    deleted = [c for c in h.adapter.calls if c[0] == "delete_message"]
+    assert len(deleted) == 21  # every message of the backlog is still deleted
+    bans = sorted(c[1] for c in h.adapter.calls if c[0] == "ban")
+    assert bans == ["console-group", "group-2"]  # once per group, not once per message
+    notices = [t for _, t in h.adapter.sent if "已被纳入黑名单" in t]
+    assert len(notices) == 1
+    escalations = h.sent_to("tier1-分管负责人")
+    assert len(escalations) == 1
+
+
+async def test_speaking_while_restricted_climbs_the_ladder_once_then_only_deletes(
+    h: Harness,
+) -> None:
+    await h.app.handle(_message(1, "u7", "李明-财务科", "早上好"))
+    await h.app.hot.flush()
+    until = h.clock.now() + timedelta(hours=1)
+    await h.app.store.write(
+        lambda r: r.set_member_fields("console", "console-group", "u7", restricted_until=until)
+    )
+    await h.app.hot.invalidate("console", "console-group", "u7")
+    for n in range(2, 12):
+        await h.app.handle(_message(n, "u7", "李明-财务科", "我还在说话"))
+    assert len([c for c in h.adapter.calls if c[0] == "delete_message"]) == 10
+    assert len([c for c in h.adapter.calls if c[0] == "remove"]) == 1
+    removed_notices = [t for _, t in h.adapter.sent if "已被移出群聊" in t]
+    admin_notices = [t for _, t in h.adapter.sent if t.startswith("【限制发言】")]
+    assert len(admin_notices) == 1
+    assert len(removed_notices) == 1
