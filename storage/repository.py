@@ -677,13 +677,13 @@ class Repository:
         rows = await self.c.execute(stmt.order_by(Timer.due_at))
         return [TimerRow(*r) for r in rows.all()]
 
-    async def claim_timer(self, timer_id: int) -> TimerRow | None:
-        """Claim one armed timer by id (as ``finish_timer``) and return it; None when
-        another instance, the scheduler or a cancel got there first."""
-        if not await self.finish_timer(timer_id):
-            return None
-        row = await self.c.execute(_TIMER_SELECT.where(Timer.id == timer_id))
-        return TimerRow(*row.one())
+    async def armed_timer(self, timer_id: int) -> TimerRow | None:
+        """One timer by id while it is armed; None once fired or cancelled."""
+        row = await self.c.execute(
+            _TIMER_SELECT.where(Timer.id == timer_id, Timer.status == "armed")
+        )
+        found = row.first()
+        return TimerRow(*found) if found is not None else None
 
     async def finish_timer(self, timer_id: int, status: str = "fired") -> bool:
         """Claim an armed timer; False if another instance or a cancel got there first."""

@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 # a forever mute, so it is stretched to just over that.
 MIN_RESTRICTION = timedelta(seconds=31)
 BUTTONS_PER_ROW = 2
-# Seconds a stop waits for updates being handled; the rest are handled after the next start.
-STOP_GRACE = 10.0
 
 
 def _chat(chat_id: str) -> int | str:
@@ -267,7 +265,7 @@ class TelegramAdapter:
             self._polling = None
         if self._lanes is not None:
             # What is not handled by then stays in the inbox for the next start.
-            await self._lanes.close(grace=STOP_GRACE)
+            await self._lanes.close(grace=self._settings.stop_grace)
             self._lanes = None
         if application.running:
             await application.stop()

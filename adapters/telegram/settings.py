@@ -44,6 +44,9 @@ class TelegramSettings:
     concurrent_chats: bool = True
     # Updates received but not yet handled, in all chats, before polling pauses.
     max_waiting: int = 2_000
+    # Seconds a stop waits for updates being handled; the rest stay in the inbox and are
+    # handled after the next start.
+    stop_grace: float = 10.0
     # Drop the backlog on start? No: a moderation bot must still judge what was posted while down.
     drop_pending_updates: bool = False
 

@@ -3,6 +3,7 @@ batch, re-applying interrupted intents, and backlog amplification."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -257,3 +258,55 @@ async def test_speaking_while_restricted_climbs_the_ladder_once_then_only_delete
     admin_notices = [t for _, t in h.adapter.sent if t.startswith("【限制发言】")]
     assert len(admin_notices) == 1
     assert len(removed_notices) == 1
+
+
+# -- item 10: cross-group bans in the background ---------------------------------------------
+
+
+async def test_a_blacklisting_does_not_wait_for_the_bans_in_other_groups(h: Harness) -> None:
+    for n, chat in enumerate(("group-2", "group-3")):
+        await h.app.handle(_in(chat, _message(100 + n, "u0", "王五-工会", "早上好")))
+    release = asyncio.Event()
+    plain_ban = h.adapter.ban
+
+    async def slow_elsewhere(chat_id: str, user_id: str) -> None:
+        if chat_id != "console-group":
+            await release.wait()  # a slow group (or many of them)
+        await plain_ban(chat_id, user_id)
+
+    h.adapter.ban = slow_elsewhere  # type: ignore[method-assign]
+    handled = await asyncio.wait_for(h.app.handle(_message(1, "u1", "张三-工会", BAD)), 10)
+    assert [d.category for d in handled.decisions] == ["illegal"]
+    (row,) = [r for r in await h.audit(user_id="u1") if r["kind"] == "blacklist"]
+    assert row["outcome"] == "done" and "2 other group(s)" in row["detail"]
+    assert [c[1] for c in h.adapter.calls if c[0] == "ban"] == ["console-group"]
+    release.set()
+    await h.app.executor.settle()
+    bans = sorted(c[1] for c in h.adapter.calls if c[0] == "ban")
+    assert bans == ["console-group", "group-2", "group-3"]
+
+
+async def test_bans_a_stop_interrupted_are_made_by_the_scheduler_after_a_start(
+    sqlite_url: str,
+) -> None:
+    h = await make_harness(sqlite_url)
+    await h.app.handle(_in("group-2", _message(100, "u0", "王五-工会", "早上好")))
+    never = asyncio.Event()
+    plain_ban = h.adapter.ban
+
+    async def stuck_elsewhere(chat_id: str, user_id: str) -> None:
+        if chat_id != "console-group":
+            await never.wait()
+        await plain_ban(chat_id, user_id)
+
+    h.adapter.ban = stuck_elsewhere  # type: ignore[method-assign]
+    await h.app.handle(_message(1, "u1", "张三-工会", BAD))
+    await h.app.executor.settle(grace=0)  # a stop that cannot wait: the ban is cut off
+    await h.close()
+    h2 = await make_harness(sqlite_url)
+    try:
+        assert await h2.advance(timedelta(0)) == 1  # its timer row was left armed
+        assert ("ban", "group-2", "u1") in h2.adapter.calls
+        assert await h2.app.store.read(lambda r: r.armed_timers()) == []
+    finally:
+        await h2.close()

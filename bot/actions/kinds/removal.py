@@ -109,10 +109,13 @@ async def blacklist(ctx: ActionContext) -> Outcome:
 
 async def _ban_elsewhere(services: Services, timer_ids: list[int]) -> None:
     for timer_id in timer_ids:
-        # Claimed first, like the scheduler does: whichever gets there first bans, once.
-        due = await services.store.write(lambda r, t=timer_id: r.claim_timer(t))
-        if due is not None:
-            await ban_elsewhere(services, due.platform, due.chat_id, due.user_id, due.payload)
+        due = await services.store.read(lambda r, t=timer_id: r.armed_timer(t))
+        if due is None:
+            continue  # the scheduler got there first
+        await ban_elsewhere(services, due.platform, due.chat_id, due.user_id, due.payload)
+        # Finished only after the ban: cut off before, the scheduler bans after a start
+        # (a ban made twice is harmless; a ban never made is not).
+        await services.store.write(lambda r, t=timer_id: r.finish_timer(t))
 
 
 async def ban_elsewhere(
