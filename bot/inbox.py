@@ -73,11 +73,14 @@ class Inbox:
         now = self.clock.now()
         return await self.store.write(lambda r: r.inbox_put(platform, rows, now))
 
-    async def pending(self, platform: str, limit: int = 10_000) -> list[tuple[str, dict[str, Any]]]:
-        """Updates recorded but not handled (a crash came first), oldest first."""
+    async def pending(
+        self, platform: str, limit: int = 1_000, after: int = 0
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        """Updates recorded but not handled (a crash came first), oldest first, as (row id,
+        update id, payload); pass the last row id as ``after`` for the next page."""
         await self.flush()
-        rows = await self.store.read(lambda r: r.inbox_pending(platform, limit))
-        return [(update_id, json.loads(payload)) for update_id, payload in rows]
+        rows = await self.store.read(lambda r: r.inbox_pending(platform, limit, after))
+        return [(row, update_id, json.loads(payload)) for row, update_id, payload in rows]
 
     def handled(self, platform: str, update_id: str) -> None:
         self._marks.setdefault(platform, []).append(update_id)

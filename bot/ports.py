@@ -135,8 +135,11 @@ class UpdateInbox(Protocol):
     ) -> list[str]:
         """Commit the batch; returns the update ids not recorded before (to be handled)."""
 
-    async def pending(self, platform: str, limit: int = ...) -> list[tuple[str, dict[str, Any]]]:
-        """Recorded but not yet handled (a crash came first), oldest first."""
+    async def pending(
+        self, platform: str, limit: int = ..., after: int = ...
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        """Recorded but not yet handled (a crash came first), oldest first: (row id, update
+        id, payload) after row ``after``."""
 
     def handled(self, platform: str, update_id: str) -> None: ...
 

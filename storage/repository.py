@@ -168,15 +168,22 @@ class Repository:
             await self.c.execute(self._insert_ignore(InboxUpdate).on_conflict_do_nothing(), values)
         return [v["update_id"] for v in values]
 
-    async def inbox_pending(self, platform: str, limit: int) -> list[tuple[str, str]]:
-        """Updates received but not yet handled, oldest first."""
+    async def inbox_pending(
+        self, platform: str, limit: int, after: int = 0
+    ) -> list[tuple[int, str, str]]:
+        """Updates received but not yet handled, oldest first: (row id, update id, payload),
+        from the row after ``after`` (paging)."""
         rows = await self.c.execute(
-            select(InboxUpdate.update_id, InboxUpdate.payload)
-            .where(InboxUpdate.platform == platform, InboxUpdate.handled_at.is_(None))
+            select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.payload)
+            .where(
+                InboxUpdate.platform == platform,
+                InboxUpdate.handled_at.is_(None),
+                InboxUpdate.id > after,
+            )
             .order_by(InboxUpdate.id)
             .limit(limit)
         )
-        return [(u, p) for u, p in rows.all()]
+        return [(i, u, p) for i, u, p in rows.all()]
 
     async def inbox_handled(self, platform: str, update_ids: Sequence[str], at: datetime) -> None:
         if update_ids:

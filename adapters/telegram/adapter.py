@@ -159,13 +159,19 @@ class TelegramAdapter:
     async def _replay_inbox(self) -> None:
         if self._inbox is None:
             return
-        pending = await self._inbox.pending(PLATFORM)
-        if pending:
-            log.warning("telegram: handling %d update(s) received before a stop", len(pending))
-        for _, payload in pending:
-            update = Update.de_json(payload, self.application.bot)
-            if update is not None:
-                self._dispatch(update)
+        assert self._lanes is not None
+        after, replayed = 0, 0
+        # In pages, each once there is room: a long outage may have left many.
+        while page := await self._inbox.pending(PLATFORM, after=after):
+            for row, _, payload in page:
+                await self._lanes.room()
+                update = Update.de_json(payload, self.application.bot)
+                if update is not None:
+                    self._dispatch(update)
+                    replayed += 1
+                after = row
+        if replayed:
+            log.warning("telegram: handling %d update(s) received before a stop", replayed)
 
     async def _poll(self) -> None:
         """Long-poll ``getUpdates``. Passing ``offset`` acknowledges every earlier update, so

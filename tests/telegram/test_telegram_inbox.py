@@ -80,7 +80,7 @@ async def test_an_update_is_recorded_before_it_is_acknowledged_and_handled_after
     update_id = api._updates[-1]["update_id"]
     await stuck.seen.wait(1)
     await _acknowledged(api, update_id)  # Telegram has forgotten it now
-    assert [u for u, _ in await inbox.pending("telegram")] == [str(update_id)]
+    assert [u for _, u, _ in await inbox.pending("telegram")] == [str(update_id)]
     await first.stop()  # never handled: as if the process had died here
 
     again = EventRecorder()
@@ -198,7 +198,7 @@ async def test_the_webhook_answers_500_when_the_update_cannot_be_recorded(
         async def put(self, platform: str, updates: object) -> list[str]:
             raise RuntimeError("database away")
 
-        async def pending(self, platform: str, limit: int = 0) -> list:
+        async def pending(self, platform: str, limit: int = 0, after: int = 0) -> list:
             return []
 
         def handled(self, platform: str, update_id: str) -> None:
@@ -226,3 +226,14 @@ async def test_the_webhook_answers_500_when_the_update_cannot_be_recorded(
         assert recorder.events == []
     finally:
         await adapter.stop()
+
+
+async def test_the_inbox_records_once_pages_what_is_left_and_stores_any_text(inbox: Inbox) -> None:
+    updates = [(str(n), {"update_id": n, "text": f"第{n}条\ud800\x00"}) for n in range(1, 6)]
+    assert await inbox.put("telegram", updates) == ["1", "2", "3", "4", "5"]
+    assert await inbox.put("telegram", [*updates[3:], ("6", {})]) == ["6"]
+    inbox.handled("telegram", "2")
+    first = await inbox.pending("telegram", limit=2)
+    rest = await inbox.pending("telegram", limit=10, after=first[-1][0])
+    assert [u for _, u, _ in first + rest] == ["1", "3", "4", "5", "6"]
+    assert first[0][2]["text"] == "第1条\ud800\x00"
