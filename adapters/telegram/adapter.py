@@ -149,12 +149,24 @@ class TelegramAdapter:
         if self._settings.mode == "webhook":
             await self._start_webhook(application)
         else:
-            async with platform_errors():
-                await application.bot.delete_webhook(
-                    drop_pending_updates=self._settings.drop_pending_updates
-                )
+            await self._delete_webhook()
             self._polling = asyncio.create_task(self._poll(), name="telegram:poll")
         log.info("telegram: started as @%s (%s)", self.bot_username, self.bot_user_id)
+
+    async def _delete_webhook(self, attempts: int = 5) -> None:
+        """Polling needs no webhook set; a brief network fault at start is ridden out, as
+        PTB's Updater did with its bootstrap retries."""
+        for attempt in range(attempts):
+            try:
+                async with platform_errors():
+                    await self.application.bot.delete_webhook(
+                        drop_pending_updates=self._settings.drop_pending_updates
+                    )
+                return
+            except PlatformError as exc:
+                if not exc.retryable or attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(min(2**attempt, 10))
 
     async def _replay_inbox(self) -> None:
         if self._inbox is None:

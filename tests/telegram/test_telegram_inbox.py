@@ -237,3 +237,17 @@ async def test_the_inbox_records_once_pages_what_is_left_and_stores_any_text(inb
     rest = await inbox.pending("telegram", limit=10, after=first[-1][0])
     assert [u for _, u, _ in first + rest] == ["1", "3", "4", "5", "6"]
     assert first[0][2]["text"] == "第1条\ud800\x00"
+
+
+async def test_a_failing_delete_webhook_at_start_is_retried(
+    api: FakeBotApi, recorder: EventRecorder
+) -> None:
+    api.fail("deleteWebhook", status=502, description="Bad Gateway")
+    adapter = TelegramAdapter(settings_for(api))
+    await adapter.start(recorder)
+    try:
+        await api.post(CHAT_A, LI, "到了")
+        assert _texts(await recorder.wait(1, GUARD)) == ["到了"]
+        assert len(api.calls_to("deleteWebhook")) == 2
+    finally:
+        await adapter.stop()
