@@ -179,17 +179,20 @@ class Application:
 
     async def _dispatch(self, event: AnyEvent) -> Handled:
         if isinstance(event, ButtonPressed):
-            if not await self._claim(event):
+            if not await self._unclaimed(event):
                 return Handled(event, duplicate=True)
             reply = await self._button(event)
+            await self._claim(event)
             return Handled(event, replies=(reply,))
         if isinstance(event, CommandIssued):
-            if not await self._claim(event):
+            if not await self._unclaimed(event):
                 return Handled(event, duplicate=True)
             if event.name in self.kernel.command_verbs():
-                return Handled(event, replies=(await self._verb_command(event),))
-            replies = await self.commands.handle(event)
-            return Handled(event, replies=tuple(replies))
+                replies: tuple[str, ...] = (await self._verb_command(event),)
+            else:
+                replies = tuple(await self.commands.handle(event))
+            await self._claim(event)
+            return Handled(event, replies=replies)
         if isinstance(event, MessagePosted):  # includes MessageEdited
             if self._is_self(event.platform, event.sender):
                 self.hot.claim(event.platform, event.update_id, self.clock.now())
@@ -210,13 +213,21 @@ class Application:
             return await self._member_event(event, event.member, Kind.NICKNAME)
         return Handled(event)
 
-    async def _claim(self, event: AnyEvent) -> bool:
-        await self.hot.flush()
-        claimed = await self.store.write(
+    async def _unclaimed(self, event: AnyEvent) -> bool:
+        """Whether a command or a button press is new. It is claimed once handled, not
+        before: a crash in between handles the replayed update again instead of never (an
+        escalation's first answer decides, so a repeated press changes nothing)."""
+        if not self.hot.first_sight(event.platform, event.update_id):
+            return False
+        await self.hot.flush()  # what the command reads is committed first
+        return not await self.store.read(
+            lambda r: r.update_claimed(event.platform, event.update_id)
+        )
+
+    async def _claim(self, event: AnyEvent) -> None:
+        await self.store.write(
             lambda r: r.claim_update(event.platform, event.update_id, self.clock.now())
         )
-        self.hot.remember(event.platform, event.update_id)
-        return claimed
 
     async def _message(self, event: MessagePosted, kind: Kind) -> Handled:
         """The hot path: cached state, queued writes, and a flush only when acting."""

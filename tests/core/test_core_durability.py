@@ -310,3 +310,40 @@ async def test_bans_a_stop_interrupted_are_made_by_the_scheduler_after_a_start(
         assert await h2.app.store.read(lambda r: r.armed_timers()) == []
     finally:
         await h2.close()
+
+
+# -- item 6: commands and button presses -----------------------------------------------------
+
+
+async def test_a_command_cut_off_by_a_crash_is_handled_when_its_update_is_replayed(
+    sqlite_url: str,
+) -> None:
+    from bot.events import CommandIssued
+
+    h = await make_harness(sqlite_url)
+    await h.say("/admin 管理员-办公室")
+    await h.say("/join 李明-财务科")
+    (command,) = [
+        e
+        for e in h.script.parse_line("管理员-办公室: /kick @李明-财务科")
+        if isinstance(e, CommandIssued)
+    ]
+    handle = h.app.commands.handle
+
+    async def dies(_event: object) -> list[str]:
+        raise KeyboardInterrupt  # the process dies inside the command
+
+    h.app.commands.handle = dies  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        await h.app.handle(command)
+    h.app.commands.handle = handle  # type: ignore[method-assign]
+    await h.close()
+    h2 = await make_harness(sqlite_url)
+    try:
+        handled = await h2.app.handle(command)  # the inbox hands the update over again
+        assert not handled.duplicate
+        assert ("remove", "console-group", "u2") in h2.adapter.calls
+        again = await h2.app.handle(command)
+        assert again.duplicate
+    finally:
+        await h2.close()
