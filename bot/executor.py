@@ -26,6 +26,7 @@ from bot.actions.registry import ActionRegistry
 from bot.actions.spec import ActionContext, ActionSpec, Outcome, Services, Target
 from bot.actions.texts import NoticeTexts
 from bot.admins import AdminDirectory
+from bot.clean_text import clean_text
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogue
@@ -283,8 +284,14 @@ class Executor:
 
         async def write(repo: Repository) -> None:
             for action_id, outcome in rows:
+                # A detail may quote a platform's error text: it must not fail the outcome
+                # rows (an intent left without one would be re-run after the next start).
                 await repo.record_outcome(
-                    action_id, outcome.status, outcome.detail, self.clock.now(), outcome.notified
+                    action_id,
+                    outcome.status,
+                    clean_text(outcome.detail),
+                    self.clock.now(),
+                    outcome.notified,
                 )
 
         await self.store.write(write)

@@ -347,3 +347,16 @@ async def test_a_command_cut_off_by_a_crash_is_handled_when_its_update_is_replay
         assert again.duplicate
     finally:
         await h2.close()
+
+
+async def test_an_error_text_the_database_refuses_does_not_lose_the_outcomes(hdb: Harness) -> None:
+    from bot.ports import PlatformError
+
+    async def refuses(_chat: str, _message: str) -> None:
+        raise PlatformError("bad_request", "Bad Request: message \x00\ud800 can't be deleted")
+
+    hdb.adapter.delete_message = refuses  # type: ignore[method-assign]
+    await hdb.app.handle(_message(1, "u1", "张三-工会", BAD))
+    rows = await hdb.audit(user_id="u1")
+    assert rows and all(r["outcome"] is not None for r in rows)
+    assert [r["outcome"] for r in rows if r["kind"] == "delete"] == ["failed"]
