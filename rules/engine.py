@@ -83,17 +83,22 @@ class Engine:
         return _once_per_event(decisions)
 
 
+# Acts on the message or the member whatever the decision: asked for twice, done once.
+# (Texts — warnings, notices, reports — say something different per decision and stay.)
+_SAME_EFFECT = frozenset({ActionKind.DELETE, ActionKind.REMOVE, ActionKind.BLACKLIST})
+
+
 def _once_per_event(decisions: list[Decision]) -> list[Decision]:
-    """An action two rules both ask for is taken once, by the first (a blacklisted member's
-    illegal message: the blacklist rule deletes and bans, the content rule then only reports);
-    a decision left with nothing to do is still recorded as a detection."""
+    """A removal, ban or delete two rules both ask for is done once, by the first (a
+    blacklisted member's illegal message: the blacklist rule deletes and bans, the content
+    rule then reports); a decision left with nothing to do is still recorded."""
     if len(decisions) < 2:
         return decisions
     taken: set[Action] = set()
     kept: list[Decision] = []
     for decision in decisions:
         actions = tuple(a for a in decision.actions if a not in taken)
-        taken.update(actions)
+        taken.update(a for a in actions if a.kind in _SAME_EFFECT)
         kept.append(decision if actions == decision.actions else replace(decision, actions=actions))
     return kept
 

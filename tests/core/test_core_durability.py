@@ -360,3 +360,24 @@ async def test_an_error_text_the_database_refuses_does_not_lose_the_outcomes(hdb
     rows = await hdb.audit(user_id="u1")
     assert rows and all(r["outcome"] is not None for r in rows)
     assert [r["outcome"] for r in rows if r["kind"] == "delete"] == ["failed"]
+
+
+def test_a_delete_or_ban_two_rules_ask_for_is_taken_once_but_each_text_stays() -> None:
+    from rules.actions import Action, ActionKind
+    from rules.decisions import Decision
+    from rules.engine import _once_per_event
+
+    def decision(rule: str, *kinds: ActionKind) -> Decision:
+        return Decision(
+            rule=rule,
+            article="R1",
+            category=rule,
+            severity="high",
+            actions=tuple(Action(k) for k in kinds),
+        )
+
+    kinds = (ActionKind.DELETE, ActionKind.BLACKLIST, ActionKind.NOTIFY_ADMINS)
+    first, second = decision("blacklist", *kinds), decision("content", *kinds)
+    kept = _once_per_event([first, second])
+    assert kept[0] is first
+    assert [a.kind for a in kept[1].actions] == [ActionKind.NOTIFY_ADMINS]
