@@ -381,3 +381,30 @@ def test_a_delete_or_ban_two_rules_ask_for_is_taken_once_but_each_text_stays() -
     kept = _once_per_event([first, second])
     assert kept[0] is first
     assert [a.kind for a in kept[1].actions] == [ActionKind.NOTIFY_ADMINS]
+
+
+def test_speaking_while_restricted_beyond_the_ladders_end_only_deletes() -> None:
+    """Where the last step cannot remove (a platform without kick), each further message
+    used to repeat remove + notify_admins."""
+    from rules.detection.detector import Detector
+    from rules.engine import Engine
+    from rules.observation import Kind, MemberRecord, Observation
+    from rules.policy import GroupPolicy
+
+    engine = Engine(Detector.load())
+    until = NOW + timedelta(hours=1)
+    observation = Observation(Kind.MESSAGE, "u1", "张三-工会", NOW, message_id="m9", text="说")
+    steps = len(GroupPolicy().category("restricted").steps)  # type: ignore[union-attr]
+    (last,) = engine.decide(
+        observation,
+        GroupPolicy(),
+        MemberRecord(restricted_until=until, offences={"restricted": steps - 1}),
+    )
+    (beyond,) = engine.decide(
+        observation,
+        GroupPolicy(),
+        MemberRecord(restricted_until=until, offences={"restricted": steps}),
+    )
+    assert "remove" in [str(a.kind) for a in last.actions]
+    assert [str(a.kind) for a in beyond.actions] == ["delete"]
+    assert beyond.counts_as_offence
