@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
 from bot.card_proposals import CardProposals
+from bot.clean_text import clean_event
 from bot.clock import Clock
 from bot.commands.builtin import builtin_commands
 from bot.commands.handler import CommandHandler
@@ -37,6 +38,7 @@ from bot.executor import Executor, Target
 from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
+from bot.inbox import Inbox
 from bot.join_requests import JoinRequestHandler
 from bot.ports import Adapter, PlatformStartError
 from bot.scheduler import Scheduler
@@ -62,6 +64,9 @@ from storage.repository import MemberRow, Repository
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+
+# Seconds a stop waits for background work before leaving it to its timer rows.
+STOP_GRACE = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,7 @@ class Application:
         )
         self.hot = HotPath(store)
         self.flood = FloodCounter()
+        self.inbox = Inbox(store, self.clock)
         self.executor.on_applied = self.hot.invalidate
         self.kernel = Kernel()
         responder = EscalationResponder(
@@ -165,6 +171,9 @@ class Application:
         self.card_proposals = CardProposals(settings, self.executor, self.catalogue)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
+            if hasattr(adapter, "use_inbox"):
+                # Updates are recorded before they are acknowledged (issue 10, item 6).
+                adapter.use_inbox(self.inbox)
             if hasattr(adapter, "on_admins_changed"):
                 # Promotions and demotions arrive as member updates, not events.
                 adapter.on_admins_changed = (  # type: ignore[attr-defined]
@@ -188,6 +197,7 @@ class Application:
     async def start(self) -> None:
         await self.hot.start()
         await self.governance.start()  # the directory and registry, seeded from config
+        await self.inbox.start()
         for name, adapter in self.adapters.items():
             try:
                 await adapter.start(self.handle)
@@ -217,10 +227,16 @@ class Application:
     async def stop(self) -> None:
         for adapter in self.adapters.values():
             await adapter.stop()
+        # Bans fanned out in the background; what is left fires from its timer after a start.
+        await self.executor.settle(grace=STOP_GRACE)
+        await self.inbox.stop()
         await self.hot.stop()
 
     # ------------------------------------------------------------------ events
     async def handle(self, event: AnyEvent) -> Handled:
+        # Text a database cannot store (a lone surrogate, a NUL) is replaced here, once,
+        # rather than failing the write it lands in (issue 10, item 8).
+        event = clean_event(event)
         if not self.governance.serves(event):
             return Handled(event)  # a dissolved group: the bot no longer serves it (G7)
         try:
@@ -243,17 +259,20 @@ class Application:
 
     async def _dispatch(self, event: AnyEvent) -> Handled:
         if isinstance(event, ButtonPressed):
-            if not await self._claim(event):
+            if not await self._unclaimed(event):
                 return Handled(event, duplicate=True)
             reply = await self._button(event)
+            await self._claim(event)
             return Handled(event, replies=(reply,))
         if isinstance(event, CommandIssued):
-            if not await self._claim(event):
+            if not await self._unclaimed(event):
                 return Handled(event, duplicate=True)
             if event.name in self.kernel.command_verbs():
-                return Handled(event, replies=(await self._verb_command(event),))
-            replies = await self.commands.handle(event)
-            return Handled(event, replies=tuple(replies))
+                replies: tuple[str, ...] = (await self._verb_command(event),)
+            else:
+                replies = tuple(await self.commands.handle(event))
+            await self._claim(event)
+            return Handled(event, replies=replies)
         if isinstance(event, MessagePosted):  # includes MessageEdited
             if self._is_self(event.platform, event.sender):
                 self.hot.claim(event.platform, event.update_id, self.clock.now())
@@ -278,24 +297,34 @@ class Application:
             proposed = await self.card_proposals.handle(event, own)
             return Handled(event, handled.decisions, replies=handled.replies + proposed)
         if isinstance(event, JoinRequested):
-            if not await self._claim(event):
+            if not await self._unclaimed(event):
                 return Handled(event, duplicate=True)
-            return Handled(event, replies=await self.join_requests.handle(event))
+            replies = await self.join_requests.handle(event)
+            await self._claim(event)
+            return Handled(event, replies=replies)
         return Handled(event)
 
-    async def _claim(self, event: AnyEvent) -> bool:
-        await self.hot.flush()
-        claimed = await self.store.write(
+    async def _unclaimed(self, event: AnyEvent) -> bool:
+        """Whether a command or a button press is new. It is claimed once handled, not
+        before: a crash in between handles the replayed update again instead of never (an
+        escalation's first answer decides, so a repeated press changes nothing)."""
+        if not self.hot.first_sight(event.platform, event.update_id):
+            return False
+        await self.hot.flush()  # what the command reads is committed first
+        return not await self.store.read(
+            lambda r: r.update_claimed(event.platform, event.update_id)
+        )
+
+    async def _claim(self, event: AnyEvent) -> None:
+        await self.store.write(
             lambda r: r.claim_update(event.platform, event.update_id, self.clock.now())
         )
-        self.hot.remember(event.platform, event.update_id)
-        return claimed
 
     async def _message(self, event: MessagePosted, kind: Kind) -> Handled:
         """The hot path: cached state, queued writes, and a flush only when acting."""
         now = self.clock.now()
         hot, member = self.hot, event.sender
-        if not hot.claim(event.platform, event.update_id, now):
+        if not hot.first_sight(event.platform, event.update_id):
             return Handled(event, duplicate=True)
         quiet = await hot.group_quiet(event.platform, event.chat_id, event.chat_title, now)
         previous = await hot.member(event.platform, event.chat_id, member.user_id)
@@ -320,6 +349,7 @@ class Application:
             message=event,
         )
         if not decisions:
+            hot.queue_claim(event.platform, event.update_id, now)
             await hot.maybe_flush()
         return Handled(event, decisions=tuple(decisions))
 
@@ -337,7 +367,9 @@ class Application:
         await self.hot.flush()  # keep the order of writes: queued messages first
 
         async def load(repo: Repository):  # type: ignore[no-untyped-def]
-            if not await repo.claim_update(event.platform, event.update_id, now):
+            # Claimed after deciding (with the intents when there are any): a crash before
+            # then handles the replayed update again instead of dropping it.
+            if await repo.update_claimed(event.platform, event.update_id):
                 return None
             quiet = await repo.touch_group(event.platform, event.chat_id, event.chat_title, now)
             previous = await repo.member(event.platform, event.chat_id, member.user_id)
@@ -367,6 +399,8 @@ class Application:
         await self.hot.invalidate(event.platform, event.chat_id, member.user_id)
         quiet, previous, blacklisted = loaded
         decisions = await self._decide_for(event, member, kind, now, previous, quiet, blacklisted)
+        if not decisions:
+            await self.store.write(lambda r: r.claim_update(event.platform, event.update_id, now))
         return Handled(event, decisions=tuple(decisions))
 
     async def _decide_for(
@@ -405,6 +439,7 @@ class Application:
             deadline_armed=bool(previous and previous.nickname_deadline),
             recent_messages=recent[0],
             recent_repeats=recent[1],
+            removed=bool(previous and previous.status == "removed"),
         )
         observation = Observation(
             kind=kind,
@@ -431,7 +466,11 @@ class Application:
                 member.nickname,
                 message_text=observation.text,
             )
-            await self.executor.apply(target, decisions)
+            applied = await self.executor.apply(
+                target, decisions, claim=(event.platform, event.update_id)
+            )
+            if not applied:
+                return []  # handled already (a repeated delivery)
         return decisions
 
     async def _check_own_name(self, event: AnyEvent, member: Member, kind: Kind) -> list[Decision]:
@@ -458,7 +497,10 @@ class Application:
         target = Target(
             event.platform, event.chat_id, event.chat_title, member.user_id, member.nickname
         )
-        await self.executor.apply(target, [decision])
+        if not await self.executor.apply(
+            target, [decision], claim=(event.platform, event.update_id)
+        ):
+            return []
         return [decision]
 
     async def decide(

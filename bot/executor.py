@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.actions.dry_run import DryRunAdapter
@@ -25,6 +26,7 @@ from bot.actions.registry import ActionRegistry
 from bot.actions.spec import ActionContext, ActionSpec, Outcome, Services, Target
 from bot.actions.texts import NoticeTexts
 from bot.admins import AdminDirectory
+from bot.clean_text import clean_text
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogue
@@ -82,8 +84,17 @@ class Executor:
         self.messenger = Messenger(
             self.adapter_for, store, clock, admins, self.retry, settings.reminder_delete_after
         )
+        self._background: set[asyncio.Task[None]] = set()
         self.services = Services(
-            settings, store, clock, self.texts, self.messenger, self.adapter_for, self.retry
+            settings,
+            store,
+            clock,
+            self.texts,
+            self.messenger,
+            self.adapter_for,
+            self.retry,
+            self.background,
+            self.changed,
         )
         # Told after each decision, so caches of member/group state drop what changed.
         self.on_applied: OnApplied | None = None
@@ -97,44 +108,120 @@ class Executor:
             return await call_with_retry(call, sleep=self._sleep)
         return await call_with_retry(call)
 
+    # ------------------------------------------------------------------ background
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` beside the event handling. Only for work that is durable without it
+        (its timer rows are armed first), so a crash or a stop loses nothing."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
+    async def settle(self, grace: float | None = None) -> None:
+        """Wait for background work (tests; a stop, which cancels what is left after
+        ``grace`` seconds: its timer rows fire after the next start)."""
+        while self._background:
+            pending = list(self._background)
+            _, late = await asyncio.wait(pending, timeout=grace)
+            if late:
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+                return
+
     # ------------------------------------------------------------------ public
-    async def apply(self, target: Target, decisions: Sequence[Decision]) -> list[Applied]:
-        return [await self.apply_one(target, decision) for decision in decisions]
+    async def apply(
+        self,
+        target: Target,
+        decisions: Sequence[Decision],
+        *,
+        claim: tuple[str, str] | None = None,
+    ) -> list[Applied]:
+        """Journal every decision's intents in one transaction, then act on each.
+
+        ``claim`` (platform, update id) is the update the decisions answer: it is claimed in
+        that same transaction, so the update is either claimed with its intents or not at all —
+        after a crash a replayed update is acted on exactly once (its intents are finished by
+        ``reconcile()``). When it was claimed already nothing is done and [] is returned."""
+        journaled = await self._journal(target, decisions, claim)
+        if journaled is None:
+            return []
+        return [await self._act(target, *entry) for entry in journaled]
 
     async def apply_one(self, target: Target, decision: Decision) -> Applied:
         """Journal every intent (one transaction), act, then journal every outcome."""
-        decision_id = str(uuid.uuid4())
+        (applied,) = await self.apply(target, [decision])
+        return applied
+
+    async def _journal(
+        self,
+        target: Target,
+        decisions: Sequence[Decision],
+        claim: tuple[str, str] | None,
+    ) -> list[tuple[Decision, str, list[int], list[tuple[Action, dict[str, Any]]]]] | None:
         now = self.clock.now()
-        planned = [(action, self._params(action)) for action in decision.actions]
+        entries = [
+            (decision, str(uuid.uuid4()), [(a, self._params(a)) for a in decision.actions])
+            for decision in decisions
+        ]
 
-        async def write_intents(repo: Repository) -> list[int]:
-            if decision.counts_as_offence and target.user_id is not None:
-                await repo.add_offence(
-                    platform=target.platform,
-                    chat_id=target.chat_id,
-                    user_id=target.user_id,
-                    category=decision.category,
-                    rule=decision.rule,
-                    article=decision.article,
-                    message_id=decision.message_id,
-                    decision_id=decision_id,
-                    at=now,
-                )
-            if not planned:
-                # A detection with nothing to do is still recorded (L1: every detection).
-                action_id = await repo.record_action(
-                    **self._action_row(target, decision, decision_id, "record", {})
-                )
-                await repo.record_outcome(action_id, "done", "", now)
-                return []
-            return [
-                await repo.record_action(
-                    **self._action_row(target, decision, decision_id, str(a.kind), params)
-                )
-                for a, params in planned
-            ]
+        async def write_intents(repo: Repository) -> list[list[int]] | None:
+            if claim is not None and not await repo.claim_update(claim[0], claim[1], now):
+                return None
+            return [await self._write_intents(repo, target, *entry, now) for entry in entries]
 
-        action_ids = await self.store.write(write_intents)
+        ids = await self.store.write(write_intents)
+        if ids is None:
+            return None
+        return [(d, i, a, p) for (d, i, p), a in zip(entries, ids, strict=True)]
+
+    async def _write_intents(
+        self,
+        repo: Repository,
+        target: Target,
+        decision: Decision,
+        decision_id: str,
+        planned: list[tuple[Action, dict[str, Any]]],
+        now: datetime,
+    ) -> list[int]:
+        if decision.counts_as_offence and target.user_id is not None:
+            await repo.add_offence(
+                platform=target.platform,
+                chat_id=target.chat_id,
+                user_id=target.user_id,
+                category=decision.category,
+                rule=decision.rule,
+                article=decision.article,
+                message_id=decision.message_id,
+                decision_id=decision_id,
+                at=now,
+            )
+        if not planned:
+            # A detection with nothing to do is still recorded (L1: every detection).
+            action_id = await repo.record_action(
+                **self._action_row(target, decision, decision_id, "record", {})
+            )
+            await repo.record_outcome(action_id, "done", "", now)
+            return []
+        return [
+            await repo.record_action(
+                **self._action_row(target, decision, decision_id, str(a.kind), params)
+            )
+            for a, params in planned
+        ]
+
+    async def _act(
+        self,
+        target: Target,
+        decision: Decision,
+        decision_id: str,
+        action_ids: list[int],
+        planned: list[tuple[Action, dict[str, Any]]],
+    ) -> Applied:
         outcomes = await self._run_phases(target, decision, decision_id, planned)
         applied = Applied(
             decision_id, outcomes=[(a, o) for (a, _), o in zip(planned, outcomes, strict=True)]
@@ -157,9 +244,10 @@ class Executor:
         planned: Sequence[tuple[Action, dict[str, Any]]],
         *,
         reapply: bool = False,
+        earlier: Sequence[tuple[Action, Outcome]] = (),
     ) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(planned)
-        earlier: list[tuple[Action, Outcome]] = []
+        shown: list[tuple[Action, Outcome]] = list(earlier)
         for phase in (1, 2):
             indexes = [i for i, (a, _) in enumerate(planned) if self._phase(a.kind) == phase]
             results = await asyncio.gather(
@@ -173,7 +261,7 @@ class Executor:
                             planned[i][1],
                             self.adapter_for(target.platform),
                             self.services,
-                            tuple(earlier),
+                            tuple(shown),
                             reapply,
                         )
                     )
@@ -184,7 +272,7 @@ class Executor:
                 outcomes[i] = outcome
                 spec = self.registry.get(str(planned[i][0].kind))
                 if spec is not None and spec.shown:
-                    earlier.append((planned[i][0], outcome))
+                    shown.append((planned[i][0], outcome))
         return [o if o is not None else Outcome("skipped") for o in outcomes]
 
     def _phase(self, kind: ActionKind) -> int:
@@ -196,24 +284,32 @@ class Executor:
 
         async def write(repo: Repository) -> None:
             for action_id, outcome in rows:
+                # A detail may quote a platform's error text: it must not fail the outcome
+                # rows (an intent left without one would be re-run after the next start).
                 await repo.record_outcome(
-                    action_id, outcome.status, outcome.detail, self.clock.now(), outcome.notified
+                    action_id,
+                    outcome.status,
+                    clean_text(outcome.detail),
+                    self.clock.now(),
+                    outcome.notified,
                 )
 
         await self.store.write(write)
 
     async def _invalidate(self, target: Target, actions: Sequence[Action]) -> None:
-        if self.on_applied is None:
-            return
         touched: set[str] = set()
         for action in actions:
             spec = self.registry.get(str(action.kind))
             if spec is not None:
                 touched |= spec.invalidates
         if touched:
-            await self.on_applied(
-                target.platform, target.chat_id, target.user_id, frozenset(touched)
-            )
+            await self.changed(target.platform, target.chat_id, target.user_id, frozenset(touched))
+
+    async def changed(
+        self, platform: str, chat_id: str, user_id: str | None, scopes: frozenset[str]
+    ) -> None:
+        if self.on_applied is not None:
+            await self.on_applied(platform, chat_id, user_id, scopes)
 
     async def _attempt(self, ctx: ActionContext) -> Outcome:
         spec = self.registry.get(str(ctx.action.kind))
@@ -243,49 +339,70 @@ class Executor:
     # ------------------------------------------------------------------ restart
     async def reconcile(self) -> int:
         """Finish what a crash interrupted: re-run each intent with no outcome through its
-        spec (as a first run would), or mark it ``interrupted`` where a re-run is not safe.
-        Call after the adapters are started; no re-run error stops the bot."""
+        spec, as a first run would (a mute writes its restriction and expiry timer, a
+        blacklist its row and its bans, warnings and escalations are sent), or mark it
+        ``interrupted`` where a re-run is not safe. A decision's intents are re-run together,
+        phase by phase, and its texts see what its other actions really did (those finished
+        before the crash too). Call after the adapters are started; no re-run error stops
+        the bot."""
         pending = await self.store.read(lambda r: r.actions_without_outcome())
+        by_decision: dict[str, list[dict[str, Any]]] = {}
         for row in pending:
-            outcome = Outcome("interrupted", "process stopped before the outcome was recorded")
-            spec = self.registry.get(row["kind"])
-            if spec is not None and spec.reapply:
-                try:
-                    outcome = await self._reapply(row, spec)
-                except Exception as exc:
-                    log.exception("re-applying action %s failed", row["id"])
-                    outcome = Outcome("failed", f"re-apply after restart: {exc!r}")
-            await self.store.write(
-                lambda r, i=row["id"], o=outcome: r.record_outcome(
-                    i, o.status, o.detail, self.clock.now(), o.notified
-                )
+            by_decision.setdefault(row["decision_id"], []).append(row)
+        for decision_id, rows in by_decision.items():
+            try:
+                outcomes = await self._reapply_decision(decision_id, rows)
+            except Exception as exc:
+                log.exception("re-applying decision %s failed", decision_id)
+                outcomes = [Outcome("failed", f"re-apply after restart: {exc!r}") for _ in rows]
+            await self._write_outcomes(
+                (row["id"], o) for row, o in zip(rows, outcomes, strict=True)
             )
         return len(pending)
 
-    async def _reapply(self, row: dict[str, Any], spec: ActionSpec) -> Outcome:
-        platform, chat_id, user_id = row["platform"], row["chat_id"], row["user_id"]
-        params = dict(row["params"] or {})
+    async def _reapply_decision(
+        self, decision_id: str, rows: list[dict[str, Any]]
+    ) -> list[Outcome]:
+        first = rows[0]
+        platform, chat_id, user_id = first["platform"], first["chat_id"], first["user_id"]
         member = (
             await self.store.read(lambda r: r.member(platform, chat_id, user_id))
             if user_id
             else None
         )
-        action = Action(
-            spec.kind, duration=_duration(params.get("duration")), tier=params.get("tier")
-        )
+        recorded = await self.store.read(lambda r: r.decision_actions(decision_id))
+        planned: list[tuple[Action, dict[str, Any]]] = []
+        safe: list[int] = []
+        for row in rows:
+            params = dict(row["params"] or {})
+            spec = self.registry.get(row["kind"])
+            if spec is None:  # a kind this version does not know: nothing to re-run
+                # Keeps the rows and outcomes aligned; never run (not in ``safe``).
+                planned.append((Action(ActionKind.DELETE), params))
+                continue
+            if spec.reapply:
+                safe.append(len(planned))
+            planned.append((_action(row["kind"], params), params))
+        # What the decision's other actions did before the crash, for the texts (an
+        # escalation lists the delete that was done).
+        earlier = [
+            (_action(r["kind"], dict(r["params"] or {})), Outcome(r["outcome"], r["detail"] or ""))
+            for r in recorded
+            if r["outcome"] is not None and self._shown(r["kind"])
+        ]
         decision = Decision(
-            rule=row["rule"],
-            article=row["article"],
-            category=row["category"],
-            severity=row["severity"],
-            actions=(action,),
+            rule=first["rule"],
+            article=first["article"],
+            category=first["category"],
+            severity=first["severity"],
+            actions=tuple(planned[i][0] for i in safe),
             user_id=user_id,
-            message_id=row["message_id"],
+            message_id=first["message_id"],
             evidence=tuple(
                 Evidence(e["match"], e["start"], e["end"], kind=e.get("kind", ""))
-                for e in row["evidence"] or ()
+                for e in first["evidence"] or ()
             ),
-            reason=row["reason"] or "",
+            reason=first["reason"] or "",
         )
         target = Target(
             platform,
@@ -293,19 +410,31 @@ class Executor:
             None,
             user_id,
             member.nickname if member else (user_id or ""),
-            actor=row["actor"],
+            actor=first["actor"],
         )
-        (outcome,) = await self._run_phases(
-            target, decision, row["decision_id"], [(action, params)], reapply=True
+        ran = await self._run_phases(
+            target,
+            decision,
+            decision_id,
+            [planned[i] for i in safe],
+            reapply=True,
+            earlier=earlier,
         )
-        await self._invalidate(target, [action])
-        if outcome.succeeded:
-            return Outcome(
-                outcome.status, "re-applied after restart " + outcome.detail, outcome.notified
+        await self._invalidate(target, [planned[i][0] for i in safe])
+        outcomes = [
+            Outcome("interrupted", "process stopped before the outcome was recorded")
+            for _ in planned
+        ]
+        for i, outcome in zip(safe, ran, strict=True):
+            prefix = (
+                "re-applied after restart " if outcome.succeeded else "re-apply after restart: "
             )
-        return Outcome(
-            outcome.status, "re-apply after restart: " + outcome.detail, outcome.notified
-        )
+            outcomes[i] = Outcome(outcome.status, prefix + outcome.detail, outcome.notified)
+        return outcomes
+
+    def _shown(self, kind: str) -> bool:
+        spec = self.registry.get(kind)
+        return spec is not None and spec.shown
 
     # ------------------------------------------------------------------ journal
     def _params(self, action: Action) -> dict[str, Any]:
@@ -377,6 +506,12 @@ class Executor:
 
     async def notify_admins(self, platform: str, chat_id: str, text: str) -> list[str]:
         return await self.messenger.notify_admins(platform, chat_id, text)
+
+
+def _action(kind: str, params: dict[str, Any]) -> Action:
+    return Action(
+        ActionKind(kind), duration=_duration(params.get("duration")), tier=params.get("tier")
+    )
 
 
 def _duration(text: str | None) -> Any:

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.actions.spec import GROUP_STATE, LISTING, MEMBER_STATE
+from storage.db import is_transient
 from storage.repository import BulkRepository, MemberRow, Repository
 from storage.store import Store
 
@@ -104,13 +105,23 @@ class HotPath:
     # ------------------------------------------------------------------ updates
     def claim(self, platform: str, update_id: str, at: datetime) -> bool:
         """False for an update id already seen; otherwise remembered and queued."""
-        key = (platform, update_id)
-        if key in self._recent:
+        if not self.first_sight(platform, update_id):
+            return False
+        self.queue_claim(platform, update_id, at)
+        return True
+
+    def first_sight(self, platform: str, update_id: str) -> bool:
+        """False for an update id already seen; otherwise remembered (not yet written: an
+        update that leads to actions is claimed with their intents, see Executor.apply)."""
+        if (platform, update_id) in self._recent:
             return False
         self.remember(platform, update_id)
+        return True
+
+    def queue_claim(self, platform: str, update_id: str, at: datetime) -> None:
+        """Claim an update that needed no action, in the next group commit."""
         self._pending_updates.append({"platform": platform, "update_id": update_id, "at": at})
         self._mark_pending()
-        return True
 
     def remember(self, platform: str, update_id: str) -> None:
         self._recent[(platform, update_id)] = None
@@ -246,21 +257,54 @@ class HotPath:
             self._oldest_pending = None
 
             async def write(repo: Repository) -> T | None:
-                bulk = BulkRepository(repo.c)
-                await bulk.claim_updates_bulk(updates)
-                # New members in one statement first; name changes (which may follow an
-                # insert in the same batch) after, in the order they happened.
-                await bulk.insert_members_bulk([m.values for m in members if m.previous is None])
-                for save in members:
-                    if save.previous is not None:
-                        await repo.save_member(save.previous, **save.values)
+                await _write_batch(repo, updates, members)
                 return await also(repo) if also is not None else None
 
             try:
                 return await self.store.write(write)
+            except Exception as exc:
+                if is_transient(exc):
+                    # The database is away: keep the batch for the next attempt.
+                    self._requeue(updates, members)
+                    raise
+                # A row the database refuses must not take the good rows with it, nor fail
+                # every later batch: write row by row and drop (and log) only what fails.
+                log.exception(
+                    "a batched write failed; writing its %d rows one by one",
+                    len(updates) + len(members),
+                )
+                await self._write_each(updates, members)
+                return await self.store.read(also) if also is not None else None
             except BaseException:
-                # Keep the batch for the next attempt: nothing is dropped.
-                self._pending_updates = updates + self._pending_updates
-                self._pending_members = members + self._pending_members
-                self._mark_pending()
+                self._requeue(updates, members)
                 raise
+
+    def _requeue(self, updates: list[dict[str, Any]], members: list[_MemberSave]) -> None:
+        self._pending_updates = updates + self._pending_updates
+        self._pending_members = members + self._pending_members
+        self._mark_pending()
+
+    async def _write_each(self, updates: list[dict[str, Any]], members: list[_MemberSave]) -> None:
+        singles: list[tuple[list[dict[str, Any]], list[_MemberSave]]] = [
+            ([u], []) for u in updates
+        ] + [([], [m]) for m in members]
+        for rows, saves in singles:
+            try:
+                await self.store.write(lambda r, u=rows, m=saves: _write_batch(r, u, m))
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                log.error("dropped a row the database refuses: %r (%s)", rows or saves, exc)
+
+
+async def _write_batch(
+    repo: Repository, updates: list[dict[str, Any]], members: list[_MemberSave]
+) -> None:
+    bulk = BulkRepository(repo.c)
+    await bulk.claim_updates_bulk(updates)
+    # New members in one statement first; name changes (which may follow an insert in the
+    # same batch) after, in the order they happened.
+    await bulk.insert_members_bulk([m.values for m in members if m.previous is None])
+    for save in members:
+        if save.previous is not None:
+            await repo.save_member(save.previous, **save.values)

@@ -11,7 +11,7 @@ delete degrades visibly instead of failing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -153,6 +153,23 @@ class Adapter(Protocol):
     # async def edit_message(self, chat_id: str, message_id: str, text: str) -> None
 
 
+class UpdateInbox(Protocol):
+    """Where an adapter records raw updates before acknowledging them (``bot.inbox``)."""
+
+    async def put(
+        self, platform: str, updates: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[str]:
+        """Commit the batch; returns the update ids not recorded before (to be handled)."""
+
+    async def pending(
+        self, platform: str, limit: int = ..., after: int = ...
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        """Recorded but not yet handled (a crash came first), oldest first: (row id, update
+        id, payload) after row ``after``."""
+
+    def handled(self, platform: str, update_id: str) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Platform:
     """A platform as the core sees it before start: the model of its config section (the
@@ -207,4 +224,5 @@ __all__ = [
     "PlatformStartError",
     "SectionModel",
     "SetsNicknames",
+    "UpdateInbox",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.actions.kinds.removal import BAN_ELSEWHERE, ban_elsewhere
 from bot.actions.spec import Target
 from bot.clock import Clock
 from bot.executor import Executor
@@ -49,6 +50,14 @@ class CoreTimers:
         kernel.add_timer("nickname_deadline", self.nickname_deadline)
         kernel.add_timer("delete_message", self.delete_reminder)
         kernel.add_timer("quiet_end", self.quiet_end)
+        kernel.add_timer(BAN_ELSEWHERE, self.ban_elsewhere)
+
+    async def ban_elsewhere(self, due: TimerDue) -> None:
+        """A blacklisting's ban in another group that its background run did not reach (a
+        crash or a stop came first)."""
+        await ban_elsewhere(
+            self._executor.services, due.platform, due.chat_id, due.user_id, dict(due.payload)
+        )
 
     async def mute_expiry(self, due: TimerDue) -> None:
         if not due.user_id:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from rules import checks
-from rules.actions import ActionKind
+from rules.actions import Action, ActionKind
 from rules.decisions import Decision
 from rules.detection.detector import Detector
-from rules.observation import GroupState, MemberRecord, Observation
+from rules.observation import GroupState, Kind, MemberRecord, Observation
 from rules.policy import GroupPolicy
 
 
@@ -78,7 +78,40 @@ class Engine:
             decisions.extend(found)
             if found and rule.final:
                 stopped = True
-        return _one_outcome(decisions)
+        if member.removed and observation.kind in (Kind.MESSAGE, Kind.EDIT):
+            decisions = _backlog_only(decisions)
+        return _once_per_event(_one_outcome(decisions))
+
+
+# Acts on the message or the member whatever the decision: asked for twice, done once.
+# (Texts — warnings, notices, reports — say something different per decision and stay.)
+_SAME_EFFECT = frozenset({ActionKind.DELETE, ActionKind.REMOVE, ActionKind.BLACKLIST})
+
+
+def _once_per_event(decisions: list[Decision]) -> list[Decision]:
+    """A removal, ban or delete two rules both ask for is done once, by the first (a
+    blacklisted member's illegal message: the blacklist rule deletes and bans, the content
+    rule then reports); a decision left with nothing to do is still recorded."""
+    if len(decisions) < 2:
+        return decisions
+    taken: set[Action] = set()
+    kept: list[Decision] = []
+    for decision in decisions:
+        actions = tuple(a for a in decision.actions if a not in taken)
+        taken.update(a for a in actions if a.kind in _SAME_EFFECT)
+        kept.append(decision if actions == decision.actions else replace(decision, actions=actions))
+    return kept
+
+
+def _backlog_only(decisions: list[Decision]) -> list[Decision]:
+    """A removed member's messages still arriving (a backlog queued before the removal took
+    effect) are deleted and recorded, and nothing more: the removal, the bans, the notices
+    and the reports for this member and state were made once already. Each queued message
+    used to trigger remove + notify_admins again (7,639 notices in one flood)."""
+    return [
+        replace(d, actions=tuple(a for a in d.actions if a.kind is ActionKind.DELETE))
+        for d in decisions
+    ]
 
 
 _REPORTABLE = frozenset({"critical", "high"})

@@ -44,6 +44,9 @@ class MemberRecord:
     blacklisted: bool = False
     restricted_until: datetime | None = None
     deadline_armed: bool = False
+    # Removed from this chat (by the bot or an admin) and not rejoined since: whatever else the
+    # member's queued messages trigger has been done once already, for this state.
+    removed: bool = False
     # Offences per category inside the policy window, not counting this event.
     offences: Mapping[str, int] = field(default_factory=dict)
     # This member's messages in the flood window, and messages with this very text in the

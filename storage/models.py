@@ -344,3 +344,22 @@ class Handover(Base):
     by: Mapped[str] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(32))  # command / filing:<id>
     at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """A platform update exactly as received, written before the platform is told it arrived
+    (Telegram forgets an update once the next getUpdates acknowledges it). Rows are handled
+    from here, so a crash loses nothing: on start the rows not yet handled are handled first."""
+
+    __tablename__ = "inbox"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(64))
+    # JSON with every non-ASCII character escaped: any text the platform sends can be stored.
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]
+    __table_args__ = (
+        Index("ux_inbox_update", "platform", "update_id", unique=True),
+        Index("ix_inbox_pending", "platform", "handled_at"),
+    )

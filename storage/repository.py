@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +19,7 @@ from storage.models import (
     Escalation,
     EscalationResponse,
     Group,
+    InboxUpdate,
     Member,
     MembershipEvent,
     NicknameChange,
@@ -46,6 +47,18 @@ _MEMBER_SELECT = select(
     Member.status,
     Member.restricted_until,
     Member.nickname_deadline,
+)
+
+
+# The columns of TimerRow, in its field order.
+_TIMER_SELECT = select(
+    Timer.id,
+    Timer.kind,
+    Timer.platform,
+    Timer.chat_id,
+    Timer.user_id,
+    Timer.due_at,
+    Timer.payload,
 )
 
 
@@ -114,6 +127,81 @@ class Repository:
         )
         result = await self.c.execute(stmt)
         return result.rowcount == 1
+
+    async def update_claimed(self, platform: str, update_id: str) -> bool:
+        """Whether an update id was already claimed (without claiming it)."""
+        found = await self.c.execute(
+            select(ProcessedUpdate.update_id).where(
+                ProcessedUpdate.platform == platform, ProcessedUpdate.update_id == update_id
+            )
+        )
+        return found.first() is not None
+
+    # --- inbox ---------------------------------------------------------------------------
+    async def inbox_put(
+        self, platform: str, rows: Sequence[tuple[str, str]], at: datetime
+    ) -> list[str]:
+        """Record received updates (update id, JSON payload); returns the ids not seen before
+        (a delivery the platform repeats is recorded once and handled once)."""
+        if not rows:
+            return []
+        known = await self.c.execute(
+            select(InboxUpdate.update_id).where(
+                InboxUpdate.platform == platform,
+                InboxUpdate.update_id.in_([u for u, _ in rows]),
+            )
+        )
+        seen = {u for (u,) in known.all()}
+        values = []
+        for update_id, payload in rows:
+            if update_id not in seen:
+                seen.add(update_id)
+                values.append(
+                    {
+                        "platform": platform,
+                        "update_id": update_id,
+                        "payload": payload,
+                        "received_at": at,
+                    }
+                )
+        if values:
+            await self.c.execute(self._insert_ignore(InboxUpdate).on_conflict_do_nothing(), values)
+        return [v["update_id"] for v in values]
+
+    async def inbox_pending(
+        self, platform: str, limit: int, after: int = 0
+    ) -> list[tuple[int, str, str]]:
+        """Updates received but not yet handled, oldest first: (row id, update id, payload),
+        from the row after ``after`` (paging)."""
+        rows = await self.c.execute(
+            select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.payload)
+            .where(
+                InboxUpdate.platform == platform,
+                InboxUpdate.handled_at.is_(None),
+                InboxUpdate.id > after,
+            )
+            .order_by(InboxUpdate.id)
+            .limit(limit)
+        )
+        return [(i, u, p) for i, u, p in rows.all()]
+
+    async def inbox_handled(self, platform: str, update_ids: Sequence[str], at: datetime) -> None:
+        if update_ids:
+            await self.c.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.platform == platform, InboxUpdate.update_id.in_(update_ids))
+                .values(handled_at=at)
+            )
+
+    async def inbox_prune(self, before: datetime) -> int:
+        """Forget handled updates received before ``before`` (kept a while so that a delivery
+        repeated by the platform is still recognised)."""
+        result = await self.c.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.handled_at.is_not(None), InboxUpdate.received_at < before
+            )
+        )
+        return int(result.rowcount or 0)
 
     # --- scheduled quiet windows ---------------------------------------------------------
     async def claim_quiet_window(
@@ -443,6 +531,22 @@ class Repository:
         )
         return [dict(r._mapping) for r in rows.all()]
 
+    async def decision_actions(self, decision_id: str) -> list[dict[str, Any]]:
+        """A decision's intents, each with its latest outcome (None where there is none)."""
+        latest = (
+            select(ActionOutcome.action_id, func.max(ActionOutcome.id).label("oid"))
+            .group_by(ActionOutcome.action_id)
+            .subquery()
+        )
+        rows = await self.c.execute(
+            select(ActionRecord, ActionOutcome.outcome, ActionOutcome.detail)
+            .where(ActionRecord.decision_id == decision_id)
+            .outerjoin(latest, latest.c.action_id == ActionRecord.id)
+            .outerjoin(ActionOutcome, ActionOutcome.id == latest.c.oid)
+            .order_by(ActionRecord.id)
+        )
+        return [dict(r._mapping) for r in rows.all()]
+
     async def audit(
         self,
         *,
@@ -617,19 +721,19 @@ class Repository:
         return result.rowcount
 
     async def armed_timers(self, due_before: datetime | None = None) -> list[TimerRow]:
-        stmt = select(
-            Timer.id,
-            Timer.kind,
-            Timer.platform,
-            Timer.chat_id,
-            Timer.user_id,
-            Timer.due_at,
-            Timer.payload,
-        ).where(Timer.status == "armed")
+        stmt = _TIMER_SELECT.where(Timer.status == "armed")
         if due_before is not None:
             stmt = stmt.where(Timer.due_at <= due_before)
         rows = await self.c.execute(stmt.order_by(Timer.due_at))
         return [TimerRow(*r) for r in rows.all()]
+
+    async def armed_timer(self, timer_id: int) -> TimerRow | None:
+        """One timer by id while it is armed; None once fired or cancelled."""
+        row = await self.c.execute(
+            _TIMER_SELECT.where(Timer.id == timer_id, Timer.status == "armed")
+        )
+        found = row.first()
+        return TimerRow(*found) if found is not None else None
 
     async def finish_timer(self, timer_id: int, status: str = "fired") -> bool:
         """Claim an armed timer; False if another instance or a cancel got there first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes
 
 from adapters.telegram import permissions
 from adapters.telegram.application import build_application
@@ -33,7 +34,8 @@ from adapters.telegram.directory import UserDirectory
 from adapters.telegram.errors import platform_errors, to_platform_error
 from adapters.telegram.membership import MembershipDeduplicator
 from adapters.telegram.settings import TelegramSettings
-from bot.ports import AdminInfo, Button, Capabilities, EventSink, PlatformError
+from bot.lanes import Lanes
+from bot.ports import AdminInfo, Button, Capabilities, EventSink, PlatformError, UpdateInbox
 
 if TYPE_CHECKING:
     from adapters.telegram.webhook import WebhookServer
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 # a forever mute, so it is stretched to just over that.
 MIN_RESTRICTION = timedelta(seconds=31)
 BUTTONS_PER_ROW = 2
+# Seconds beyond the long-poll timeout before a getUpdates call counts as failed.
+READ_SLACK = 10.0
 
 
 def _chat(chat_id: str) -> int | str:
@@ -94,6 +98,9 @@ class TelegramAdapter:
         self._application: Application | None = None
         self._webhook: WebhookServer | None = None
         self._sink: EventSink | None = None
+        self._inbox: UpdateInbox | None = None
+        self._lanes: Lanes | None = None
+        self._polling: asyncio.Task[None] | None = None
         self._converter = UpdateConverter(
             self._directory,
             MembershipDeduplicator(),
@@ -134,31 +141,141 @@ class TelegramAdapter:
     def webhook_port(self) -> int | None:
         return self._webhook.port if self._webhook is not None else None
 
+    def use_inbox(self, inbox: UpdateInbox) -> None:
+        """Record every update here before acknowledging it (without one, an update is held
+        only in memory between its fetch and its handling: tests and benchmarks)."""
+        self._inbox = inbox
+
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
         application = build_application(self._settings)
-        application.add_handler(TypeHandler(Update, self._on_update))
-        application.add_error_handler(self._on_error)
         self._application = application
         await application.initialize()  # getMe: our id and username for /cmd@botname
         me = application.bot
         self.bot_user_id = str(me.id)
         self.bot_username = me.username
-        await application.start()
+        await application.start()  # the job queue that tidies reminders away
+        self._lanes = Lanes(self._settings.max_waiting)
+        # What a crash left recorded but unhandled comes first, ahead of anything new.
+        await self._replay_inbox()
         if self._settings.mode == "webhook":
             await self._start_webhook(application)
         else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=self._settings.poll_interval,
-                timeout=timedelta(seconds=self._settings.poll_timeout),
-                # chat_member updates come only when asked for explicitly.
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=self._settings.drop_pending_updates,
-                bootstrap_retries=5,
-                error_callback=self._on_polling_error,
-            )
+            await self._delete_webhook()
+            self._polling = asyncio.create_task(self._poll(), name="telegram:poll")
         log.info("telegram: started as @%s (%s)", self.bot_username, self.bot_user_id)
+
+    async def _delete_webhook(self, attempts: int = 5) -> None:
+        """Polling needs no webhook set; a brief network fault at start is ridden out, as
+        PTB's Updater did with its bootstrap retries."""
+        for attempt in range(attempts):
+            try:
+                async with platform_errors():
+                    await self.application.bot.delete_webhook(
+                        drop_pending_updates=self._settings.drop_pending_updates
+                    )
+                return
+            except PlatformError as exc:
+                if not exc.retryable or attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(min(2**attempt, 10))
+
+    async def _replay_inbox(self) -> None:
+        if self._inbox is None:
+            return
+        assert self._lanes is not None
+        after, replayed = 0, 0
+        # In pages, each once there is room: a long outage may have left many.
+        while page := await self._inbox.pending(PLATFORM, after=after):
+            for row, _, payload in page:
+                await self._lanes.room()
+                self._dispatch(payload)
+                replayed += 1
+                after = row
+        if replayed:
+            log.warning("telegram: handling %d update(s) received before a stop", replayed)
+
+    async def _poll(self) -> None:
+        """Long-poll ``getUpdates``. Passing ``offset`` acknowledges every earlier update, so
+        the offset moves past a batch only after the batch is committed to the inbox."""
+        offset: int | None = None
+        delay = 0.0
+        assert self._lanes is not None
+        while True:
+            await self._lanes.room()  # back-pressure: Telegram keeps what we do not fetch
+            try:
+                updates = await self._fetch(offset)
+                if updates:
+                    await self._receive(updates)
+                    offset = int(updates[-1]["update_id"]) + 1
+                delay = 0.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # network, Telegram or database: wait and fetch again
+                delay = min(max(delay * 2, 0.5), 30.0)
+                log.warning("telegram: polling failed (%s); again in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            if self._settings.poll_interval:
+                await asyncio.sleep(self._settings.poll_interval)
+
+    async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
+        """One ``getUpdates`` call, answered as the JSON Telegram sent. The inbox records that
+        JSON; ``Bot.get_updates`` returns parsed objects only, and serialising them again cost
+        a third of the bot's throughput. ``_post`` is the request path every PTB method uses
+        (with its error mapping); ``do_api_request`` would warn on every call."""
+        timeout = self._settings.poll_timeout
+        result = await self.application.bot._post(
+            "getUpdates",
+            {
+                "offset": offset,
+                "timeout": int(timeout),  # whole seconds, as the Bot API documents
+                # chat_member updates come only when asked for explicitly.
+                "allowed_updates": Update.ALL_TYPES,
+            },
+            read_timeout=timeout + READ_SLACK,
+        )
+        return list(result or [])
+
+    async def _receive(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Commit a batch to the inbox (raising if it cannot be), then hand each new update to
+        its chat's lane. Also the webhook's entry: it answers Telegram only after this."""
+        fresh: Sequence[dict[str, Any]] = updates
+        if self._inbox is not None:
+            new = set(await self._inbox.put(PLATFORM, [(str(u["update_id"]), u) for u in updates]))
+            fresh = [u for u in updates if str(u["update_id"]) in new]
+        for update in fresh:
+            self._dispatch(update)
+
+    def _dispatch(self, payload: dict[str, Any]) -> None:
+        assert self._lanes is not None
+        update_id = str(payload.get("update_id"))
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except Exception:  # one malformed update must not stop the others
+            log.exception("telegram: unreadable update %s", update_id)
+            update = None
+        if update is None:
+            if self._inbox is not None:
+                self._inbox.handled(PLATFORM, update_id)
+            return
+        key = "all"
+        if self._settings.concurrent_chats:
+            chat = update.effective_chat
+            key = str(chat.id) if chat is not None else "none"
+        self._lanes.submit(key, lambda: self._handle(update))
+
+    async def _handle(self, update: Update) -> None:
+        assert self._sink is not None
+        try:
+            for event in self._converter.convert(update):
+                await self._sink(event)
+        except Exception:
+            # The core records its own failures; this only keeps one bad update from being
+            # silent (and from being replayed for ever).
+            log.exception("telegram: handling update %s failed", update.update_id)
+        if self._inbox is not None:
+            self._inbox.handled(PLATFORM, str(update.update_id))
 
     async def _start_webhook(self, application: Application) -> None:
         # Imported here: aiohttp is needed only in webhook mode.
@@ -166,7 +283,7 @@ class TelegramAdapter:
 
         settings = self._settings
         self._webhook = WebhookServer(
-            application,
+            self._receive,
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             path=settings.webhook_path,
@@ -189,25 +306,23 @@ class TelegramAdapter:
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+        if self._polling is not None:
+            self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
+            self._polling = None
+        if self._lanes is not None:
+            # What is not handled by then stays in the inbox for the next start.
+            await self._lanes.close(grace=self._settings.stop_grace)
+            self._lanes = None
         if application.running:
             await application.stop()
         await application.shutdown()
         self._application = None
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert self._sink is not None
-        for event in self._converter.convert(update):
-            await self._sink(event)
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # The core records its own failures; this only keeps one bad update from being silent.
-        log.error("telegram: handling update failed: %r", update, exc_info=context.error)
-
-    @staticmethod
-    def _on_polling_error(error: TelegramError) -> None:
-        log.warning("telegram: polling error (PTB retries): %s", error)
+    async def idle(self) -> None:
+        """Wait until every update fetched so far has been handled (tests, benchmarks)."""
+        if self._lanes is not None:
+            await self._lanes.idle()
 
     # -- sending -------------------------------------------------------------------------------
 

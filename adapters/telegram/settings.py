@@ -39,9 +39,15 @@ class TelegramSettings:
     webhook_port: int = 8443
     webhook_path: str = "/telegram"
     webhook_secret: str | None = None
-    # Updates are handled one after another by default: a join must be seen before the same
-    # member's first message, and the rule engine relies on that order.
-    concurrent_updates: bool = False
+    # Chats are handled concurrently (one spam wave must not stall every other group); within
+    # a chat updates are handled in order (a join before the same member's first message).
+    # False handles every update in one lane.
+    concurrent_chats: bool = True
+    # Updates received but not yet handled, in all chats, before polling pauses.
+    max_waiting: int = 2_000
+    # Seconds a stop waits for updates being handled; the rest stay in the inbox and are
+    # handled after the next start.
+    stop_grace: float = 10.0
     # Drop the backlog on start? No: a moderation bot must still judge what was posted while down.
     drop_pending_updates: bool = False
 
@@ -84,7 +90,7 @@ class TelegramSettings:
             "webhook_listen",
             "webhook_port",
             "webhook_path",
-            "concurrent_updates",
+            "concurrent_chats",
             "drop_pending_updates",
         ):
             value = getattr(section, name, None)

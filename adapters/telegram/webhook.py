@@ -1,18 +1,19 @@
-"""Webhook mode: a small aiohttp server that feeds Telegram's POSTs into PTB's update queue.
+"""Webhook mode: a small aiohttp server that hands Telegram's POSTs to the adapter.
 
-PTB's own ``start_webhook`` needs tornado (the ``webhooks`` extra); aiohttp is already a
-dependency, and feeding ``application.update_queue`` is the documented way to bring updates in
-from a custom server, so the rest of the pipeline is the same as with polling.
+PTB's own ``start_webhook`` needs tornado (the ``webhooks`` extra) and answers before the
+update is handled; aiohttp is already a dependency. Telegram forgets an update once its POST
+is answered 200, so the answer waits until the adapter has recorded the update in the inbox
+(``receive``); when it cannot, the answer is 500 and Telegram delivers it again.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from aiohttp import web
-from telegram import Update
-from telegram.ext import Application
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +22,15 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 class WebhookServer:
     def __init__(
-        self, application: Application, *, listen: str, port: int, path: str, secret: str | None
+        self,
+        receive: Callable[[Sequence[dict[str, Any]]], Awaitable[None]],
+        *,
+        listen: str,
+        port: int,
+        path: str,
+        secret: str | None,
     ) -> None:
-        self._application = application
+        self._receive_updates = receive
         self._listen = listen
         self._port = port
         self._path = path if path.startswith("/") else f"/{path}"
@@ -59,9 +66,15 @@ class WebhookServer:
             if not hmac.compare_digest(given, self._secret):
                 return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), self._application.bot)
+            update = await request.json()
         except Exception:  # a malformed body must not take the server down
             log.warning("webhook: unreadable update", exc_info=True)
             return web.Response(status=400)
-        await self._application.update_queue.put(update)
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return web.Response(status=400)
+        try:
+            await self._receive_updates([update])
+        except Exception:
+            log.exception("webhook: could not record update %s; Telegram resends it", update)
+            return web.Response(status=500)
         return web.Response()

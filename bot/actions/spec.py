@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +64,12 @@ class Services:
     # The adapter serving a platform (wrapped for dry-run), or None.
     adapter_for: Callable[[str], Adapter | None]
     retry: Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
+    # Run work after the action's outcome is recorded, without holding up the chat (a ban in
+    # every other group); the executor owns the task and awaits it on stop.
+    background: Callable[[Coroutine[Any, Any, None]], None]
+    # Tell the caches that state changed outside an action's own run (platform, chat, member,
+    # scopes), as the executor does after each action.
+    changed: Callable[[str, str, str | None, frozenset[str]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,13 @@ class RestrictionRule:
         if policy is None:
             return []
         number = member.offences.get("restricted", 0) + 1
-        actions = (Action(ActionKind.DELETE), *ctx.policy.step_for("restricted", number))
+        actions: tuple[Action, ...] = (Action(ActionKind.DELETE),)
+        if number <= len(policy.steps):
+            actions += ctx.policy.step_for("restricted", number)
+        # Beyond the ladder's end its last step was taken already: where it could not remove
+        # (a platform without kick), repeating it for each queued message only floods the
+        # admins with the same notice (issue 10, item 12). The message is still deleted and
+        # the offence recorded.
         return [
             Decision(
                 rule=self.id,

@@ -33,12 +33,16 @@ class Harness:
     scheduler: Scheduler
 
     async def say(self, line: str) -> list[Handled]:
-        return [await self.app.handle(step) for step in self.script.parse_line(line)]
+        handled = [await self.app.handle(step) for step in self.script.parse_line(line)]
+        await self.app.executor.settle()  # bans fanned out to other groups
+        return handled
 
     async def record(self, record: dict[str, Any]) -> list[Handled]:
         import json
 
-        return [await self.app.handle(s) for s in self.script.parse_record(json.dumps(record))]
+        handled = [await self.app.handle(s) for s in self.script.parse_record(json.dumps(record))]
+        await self.app.executor.settle()
+        return handled
 
     async def advance(self, delta: timedelta) -> int:
         self.clock.advance(delta)
@@ -67,5 +71,6 @@ async def make_harness(url: str, **settings: Any) -> Harness:
     runtime = await build(parsed, {"console": adapter}, clock)
     runtime.app.executor._sleep = _no_sleep
     await runtime.app.start()
+    await runtime.app.executor.settle()  # what reconcile() fanned out
     script = ConsoleScript(adapter)
     return Harness(runtime.app, adapter, clock, script, runtime.app.scheduler())
