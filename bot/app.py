@@ -40,6 +40,8 @@ from bot.workflows.governance.commands import GovernanceCommands
 from bot.workflows.governance.service import Governance
 from bot.workflows.governance.workflow import governance_workflow
 from bot.workflows.kernel import Answer, Kernel
+from bot.workflows.members.service import Members
+from bot.workflows.members.workflow import members_workflows
 from rules.actions import Action, ActionKind
 from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
 from rules.decisions import Decision
@@ -115,6 +117,20 @@ class Application:
                 self.governance, GovernanceCommands(self.governance, self.admins, self.catalogue)
             )
         )
+        self.members = Members(
+            settings,
+            store,
+            self.catalogue,
+            self.clock,
+            self.executor.messenger,
+            self.executor.adapter_for,
+            self.admins,
+            self.governance.directory,
+            self.executor.record,
+            self.executor.apply_one,
+        )
+        for workflow in members_workflows(self.members):
+            self.kernel.register(workflow)
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
 
@@ -143,6 +159,7 @@ class Application:
     async def start(self) -> None:
         await self.hot.start()
         await self.governance.start()  # the directory and registry, seeded from config
+        await self.members.start()  # the member audit of every known group is armed
         for adapter in self.adapters.values():
             await adapter.start(self.handle)
         # After the adapters are up, so a re-applied delete or ban can reach the platform;
@@ -179,6 +196,11 @@ class Application:
             await self.governance.on_event(event)  # activity, and unfiled groups (G1, G7)
         except Exception:
             log.exception("governance could not look at %s", type(event).__name__)
+        if not handled.duplicate:
+            try:
+                await self.members.on_event(event)  # roster, strangers, cap, departures (M3-M6)
+            except Exception:
+                log.exception("members could not look at %s", type(event).__name__)
         for listener in self.listeners:
             listener(handled)
         return handled
@@ -460,19 +482,7 @@ class Application:
             return Handled(event, duplicate=True)
         await self.hot.invalidate(event.platform, event.chat_id, event.member.user_id)
         self.admins.invalidate(event.platform, event.chat_id)
-        own = getattr(self.adapters.get(event.platform), "self_user_id", None)
-        if removed_by is None or removed_by != own:
-            # M6: departures are recorded and the owner is told.
-            by = (
-                self.catalogue.t("notice.member_left_by", by=event.removed_by.nickname)
-                if event.removed_by
-                else ""
-            )
-            text = self.catalogue.t("notice.member_left_admin", member=event.member.nickname, by=by)
-            try:
-                await self.executor.notify_admins(event.platform, event.chat_id, text)
-            except Exception:
-                log.exception("could not tell the admins about a departure")
+        # M6: the departure is journaled and the owner told by the members workflow.
         return Handled(event)
 
     # ------------------------------------------------------------------ workflows

@@ -274,5 +274,14 @@ def _governance_commands() -> None:
 
 _governance_commands()
 
+
+def _members_commands() -> None:
+    from bot.workflows.members.cli import roster_group
+
+    main.add_command(roster_group)
+
+
+_members_commands()
+
 if __name__ == "__main__":
     main()

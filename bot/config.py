@@ -29,6 +29,7 @@ from pydantic import (
 
 from bot.directory.settings import DirectorySettings
 from bot.workflows.governance.settings import GovernanceSettings
+from bot.workflows.members.settings import MembersSettings
 from rules.policy import Duration, EscalationTarget, GroupPolicy, _identifier, _identifiers
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupguard.db"
@@ -206,6 +207,7 @@ class Settings(_Section):
     groups: tuple[GroupSettings, ...] = ()
     directory: DirectorySettings = DirectorySettings()
     governance: GovernanceSettings = GovernanceSettings()
+    members: MembersSettings = MembersSettings()
     policy: GroupPolicy = GroupPolicy()
     escalation: EscalationSettings = EscalationSettings()
     quiet_schedule: tuple[QuietWindow, ...] = ()
