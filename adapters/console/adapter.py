@@ -53,6 +53,7 @@ class ConsoleAdapter:
         self.chats: dict[str, ConsoleChat] = {}
         self.sent: list[tuple[str, str]] = []  # (chat or user, text), for tests and replay
         self.calls: list[tuple[str, ...]] = []
+        self.files: list[tuple[str, str, bytes]] = []  # (chat or user, file name, content)
         self._sink: EventSink | None = None
         self._next_id = 0
 
@@ -87,6 +88,11 @@ class ConsoleAdapter:
         self.sent.append((f"private:{user_id}", text))
         self.output(f"🤖 [私信 → {user_id}] {text}")
         return True
+
+    async def send_file(self, chat_id: str, filename: str, data: bytes, caption: str) -> None:
+        """Optional port method (the member audit's xlsx): kept for tests, named on screen."""
+        self.files.append((chat_id, filename, data))
+        self.output(f"🤖 [{chat_id}] 📎 {filename}（{caption}，{len(data)} 字节）")
 
     def _act(self, *call: str) -> None:
         self.calls.append(call)

@@ -38,10 +38,11 @@ HEADERS: dict[str, str] = {
     "wechat": "wechat",
     "微信": "wechat",
     "qq": "qq",
+    "console": "console",  # the local console group chat (examples and tests)
 }
 REQUIRED = ("name", "unit", "department")
 REQUIRED_LABELS = {"name": "姓名", "unit": "单位", "department": "部门"}
-PLATFORMS = ("telegram", "wechat", "qq")
+PLATFORMS = ("telegram", "wechat", "qq", "console")
 STATUSES = {
     "在岗": ACTIVE,
     "调离": TRANSFERRED,
@@ -56,6 +57,7 @@ _ID_SHAPES = {
     "telegram": re.compile(r"[1-9][0-9]{4,15}"),
     "qq": re.compile(r"[1-9][0-9]{4,11}"),
     "wechat": re.compile(r"[A-Za-z0-9_@.\-]{3,64}"),
+    "console": re.compile(r"[A-Za-z0-9_\-]{1,64}"),
 }
 _MOBILE = re.compile(r"(?:\+?86)?1[3-9][0-9]{9}")
 MAX_ROWS = 50_000  # far beyond any unit; a bigger file is a wrong file, not a roster

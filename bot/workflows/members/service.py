@@ -681,21 +681,24 @@ class Members:
 
         text = self.report_text(report)
         told = await self.messenger.notify_admins(report.platform, report.chat_id, text)
+        reached = [(report.platform, t) for t in told if not t.startswith("group:")]
         if group is not None and group.responsible:
             person = await self.directory.person(group.responsible)
-            if person is not None:
-                told += await self.tell_person(person, text)
-        adapter = self.adapter_for(report.platform)
-        send_file = getattr(adapter, "send_file", None)
-        if send_file is not None:
-            data = audit_workbook(report, self.t)
-            name = f"members-{report.at.astimezone(self.settings.zone):%Y%m%d}.xlsx"
-            for where in [t for t in told if not t.startswith("group:")] or [report.chat_id]:
-                target = where.split(":", 1)[1] if ":" in where else where
-                try:
-                    await send_file(target, name, data, self.t("members.audit_file"))
-                except PlatformError as exc:
-                    log.info("could not send the audit file to %s: %s", target, exc)
+            for account in person.accounts if person else ():
+                # The responsible person is often an admin too: one report, not two.
+                if account not in reached and await self.messenger.private(*account, text):
+                    reached.append(account)
+                    told.append(":".join(account))
+        data = audit_workbook(report, self.t)
+        name = f"members-{report.at.astimezone(self.settings.zone):%Y%m%d}.xlsx"
+        for platform, where in reached or [(report.platform, report.chat_id)]:
+            send_file = getattr(self.adapter_for(platform), "send_file", None)
+            if send_file is None:
+                continue  # a platform that cannot send files gets the message alone
+            try:
+                await send_file(where, name, data, self.t("members.audit_file"))
+            except PlatformError as exc:
+                log.info("could not send the audit file to %s: %s", where, exc)
         return told
 
     # ------------------------------------------------------------------ schedule
