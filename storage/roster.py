@@ -146,6 +146,9 @@ class RosterRepository:
             updated_at=row.updated_at,
         )
 
+    async def has_entries(self) -> bool:
+        return (await self.c.execute(select(RosterEntry.id).limit(1))).first() is not None
+
     async def entries(self) -> list[RosterRow]:
         rows = (await self.c.execute(_ENTRY.order_by(RosterEntry.id))).all()
         return [await self._row(r) for r in rows]

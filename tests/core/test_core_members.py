@@ -242,9 +242,12 @@ async def test_a_stranger_is_flagged_and_the_admin_who_keeps_them_is_on_record(h
 
 async def test_remove_by_text_command_removes_the_member(h: Harness) -> None:
     await join(h, "路人甲", "u-y")
+    assert not [t for t in h.sent_to("zhao") if "无关人员" in t]  # no roster yet: no flags
+    await load_roster(h)
+    await h.record({"type": "rename", "old": "路人甲", "new": "路人甲乙"})
     assert "u-y" in h.adapter.chat(GROUP).present
     replies = await command(h, ADMIN[1], "/remove 1")
-    assert "已将 路人甲 移出" in replies[0]
+    assert "已将 路人甲乙 移出" in replies[0]
     assert "u-y" not in h.adapter.chat(GROUP).present
     assert "mem:flag_removed" in await kinds(h) and "remove" in await kinds(h)
 
@@ -275,6 +278,7 @@ async def test_external_groups_may_turn_stranger_flags_off(sqlite_url: str) -> N
     groups = [{**GROUPS[0], "class": "external"}]
     h = await _harness(sqlite_url, groups=groups, members={"flag_strangers_external": False})
     try:
+        await load_roster(h)
         await join(h, "社会公众", "u-p")
         assert not [t for t in h.sent_to("zhao") if "无关人员" in t]
     finally:

@@ -385,6 +385,8 @@ class Members:
     ) -> None:
         if await self.admins.is_admin(platform, chat_id, member):
             return  # admins are entitled to be here
+        if not await self.store.read(lambda r: RosterRepository(r.c).has_entries()):
+            return  # no roster imported yet: nobody can be told apart from a stranger
         who = await self.identify(platform, member.user_id, member.nickname)
         open_flags = await self.store.read(
             lambda r: RosterRepository(r.c).open_flags(platform, chat_id, member.user_id)
