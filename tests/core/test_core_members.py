@@ -339,6 +339,13 @@ async def test_a_departure_is_journaled_and_the_owner_told_about_consent(h: Harn
     )
     rows = [r for r in await h.audit() if r["kind"] == "mem:left"]
     assert rows and rows[0]["user_id"] == "u-zhang" and rows[0]["article"] == "R2 Art.12"
+    # With the owner's consent on record, the notice says so.
+    await join(h, "孙八-党群工作部", "u-sun")
+    assert "已记录群主同意" in (await command(h, ADMIN[1], "/consent @孙八-党群工作部"))[0]
+    assert "没有使用" in (await command(h, "张三-党群工作部", "/consent @孙八-党群工作部"))[0]
+    await h.say("/leave 孙八-党群工作部")
+    last = h.sent_to("private:zhao")[-1]
+    assert "孙八-党群工作部 已退出" in last and "记录群主同意" in last and "未记录" not in last
 
 
 async def test_a_reimport_marking_someone_transferred_reminds_them_and_the_owner(

@@ -20,7 +20,15 @@ from bot.admins import AdminDirectory
 from bot.clock import Clock
 from bot.config import Settings
 from bot.directory.service import Directory
-from bot.events import AnyEvent, Member, MemberJoined, MemberLeft, MessagePosted, NicknameChanged
+from bot.events import (
+    AnyEvent,
+    CommandIssued,
+    Member,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    NicknameChanged,
+)
 from bot.i18n import Catalogue
 from bot.ports import Adapter, Button, PlatformError
 from bot.workflows.kernel import Answer, Request, TimerDue, button
@@ -46,6 +54,8 @@ ARTICLE_POST = "R1 Art.14"
 # A member's last message is written at most this often: exact enough for "inactive 30
 # days", and it keeps the per-message path free of writes.
 ACTIVITY_RESOLUTION = timedelta(hours=1)
+# The owner's consent to leave counts for a departure within this long (R2 Art.12(5)).
+CONSENT_VALID = timedelta(days=30)
 # The name part of a nickname ends at the first separator: 张三-党群工作部, 张三（党群工作部）.
 _NAME_SPLIT = re.compile(r"[-－—–_|/（(·\s]+")
 
@@ -265,6 +275,16 @@ class Members:
 
         return await self.store.read(work)
 
+    async def owner_or_admin(self, event: CommandIssued) -> bool:
+        """The group's owner (responsible person on record) or an admin."""
+        if await self.admins.is_admin(event.platform, event.chat_id, event.sender):
+            return True
+        group = await self.group(event.platform, event.chat_id)
+        if group is None or not group.responsible:
+            return False
+        who = await self.directory.who(event.platform, event.sender.user_id)
+        return who is not None and who.name == group.responsible
+
     async def resolve(self, platform: str, chat_id: str, mention: str) -> Member | None:
         """``@name``: a member of this group by username, nickname, or the name part of the
         nickname when only one member has it (``@张三`` for 张三-党群工作部)."""
@@ -349,6 +369,7 @@ class Members:
         if (
             policy.flag_invites
             and inviter is not None
+            and await self.store.read(lambda r: RosterRepository(r.c).has_entries())
             and inviter.user_id != member.user_id
             and not await self.entitled_to_invite(event.platform, event.chat_id, inviter, group)
         ):
@@ -598,9 +619,19 @@ class Members:
             return  # the bot's own removal was journaled and announced by the executor
         group = await self.group(event.platform, event.chat_id)
         label = self.label(group, event.chat_id, event.chat_title)
+        consent = (
+            None if by is not None else await self._consent(event.platform, event.chat_id, member)
+        )
         if by is not None:
             text = self.t(
                 "members.removed_owner", member=member.nickname, group=label, by=by.nickname
+            )
+        elif consent is not None:
+            text = self.t(
+                "members.left_owner_consented",
+                member=member.nickname,
+                group=label,
+                at=self.local(consent["at"]),
             )
         else:
             text = self.t("members.left_owner", member=member.nickname, group=label)
@@ -608,6 +639,47 @@ class Members:
             await self.tell_owner(group, event.platform, event.chat_id, text)
         except PlatformError:
             log.exception("could not tell the owner about a departure")
+
+    async def _consent(self, platform: str, chat_id: str, member: Member) -> dict[str, Any] | None:
+        """The owner's consent to leave (``/consent @成员``) recorded in the last 30 days."""
+        since = self.clock.now() - CONSENT_VALID
+        rows = await self.store.read(
+            lambda r: r.audit(
+                platform=platform, chat_id=chat_id, user_id=member.user_id, since=since
+            )
+        )
+        return next((row for row in reversed(rows) if row["kind"] == "mem:leave_consent"), None)
+
+    async def consent(self, event: CommandIssued) -> list[str]:
+        """``/consent @成员``: the owner (or an admin) agrees to the member leaving
+        (R2 Art.12(5))."""
+        if not await self.owner_or_admin(event):
+            await self.journal(
+                "consent_refused",
+                event.platform,
+                event.chat_id,
+                event.sender.user_id,
+                outcome="refused",
+                detail="not the owner or an admin",
+                article=ARTICLE_LEAVE,
+            )
+            return [self.t("command.refused", command=event.name)]
+        target = event.target
+        mention = next((a for a in event.args if a.startswith("@") and len(a) > 1), None)
+        if target is None and mention:
+            target = await self.resolve(event.platform, event.chat_id, mention)
+        if target is None:
+            return [self.t("command.usage", usage=self.t("members.consent_usage"))]
+        await self.journal(
+            "leave_consent",
+            event.platform,
+            event.chat_id,
+            event.sender.user_id,
+            target.user_id,
+            params={"nickname": target.nickname, "by": event.sender.nickname},
+            article=ARTICLE_LEAVE,
+        )
+        return [self.t("members.consent_done", member=target.nickname)]
 
     # ------------------------------------------------------------------ the member audit
     async def audit(self, platform: str, chat_id: str, title: str | None = None) -> AuditReport:

@@ -110,11 +110,14 @@ class MembersSettings(_Section):
         strangers = self.flag_strangers and (
             group_class != "external" or self.flag_strangers_external
         )
-        cap = registry_cap or self.class_caps.get(group_class)  # type: ignore[call-overload]
+        # The registry's cap is the group's record (config or filing); then the override here;
+        # then the class default.
+        cap = registry_cap or (own.member_cap if own else None)
+        cap = cap or self.class_caps.get(group_class)  # type: ignore[call-overload]
         return GroupMembersPolicy(
             flag_strangers=bool(pick("flag_strangers", strangers)),
             flag_invites=bool(pick("flag_invites", self.flag_invites)),
-            member_cap=pick("member_cap", cap),  # type: ignore[arg-type]
+            member_cap=cap,
             cap_action=pick("cap_action", self.cap_action),  # type: ignore[arg-type]
             audit=pick("audit", self.audit),  # type: ignore[arg-type]
             audit_day=pick("audit_day", self.audit_day),  # type: ignore[arg-type]

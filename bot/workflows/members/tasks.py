@@ -33,19 +33,9 @@ class Tasks:
         self.m = members
         self.t = members.t
 
-    async def may_assign(self, event: CommandIssued) -> bool:
-        """The group's owner (responsible person on record) or an admin."""
-        if await self.m.admins.is_admin(event.platform, event.chat_id, event.sender):
-            return True
-        group = await self.m.group(event.platform, event.chat_id)
-        if group is None or not group.responsible:
-            return False
-        who = await self.m.directory.who(event.platform, event.sender.user_id)
-        return who is not None and who.name == group.responsible
-
     async def create(self, event: CommandIssued) -> list[str]:
         usage = self.t("command.usage", usage=self.t("members.task_usage"))
-        if not await self.may_assign(event):
+        if not await self.m.owner_or_admin(event):
             await self.m.journal(
                 "task_refused",
                 event.platform,

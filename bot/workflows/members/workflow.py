@@ -27,6 +27,7 @@ def members_workflows(members: Members) -> list[Workflow]:
                 "members": commands.members,
                 "lost": commands.lost,
                 "found": commands.found,
+                "consent": members.consent,
             },
             timers={mem.AUDIT: members.audit_due, mem.LEFT_POST: members.left_post_due},
         ),
