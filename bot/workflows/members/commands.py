@@ -24,16 +24,7 @@ class MembersCommands:
         (names of people stay out of the group), the counts in the group."""
         m = self._m
         if not await m.admins.is_admin(event.platform, event.chat_id, event.sender):
-            await m.journal(
-                "audit_refused",
-                event.platform,
-                event.chat_id,
-                event.sender.user_id,
-                outcome="refused",
-                detail="sender is not an admin of the group",
-                article=ARTICLE_POST,
-            )
-            return [self._t("command.refused", command=event.name)]
+            return await m.refuse(event, "audit", "sender is not an admin", ARTICLE_POST)
         report = await m.audit(event.platform, event.chat_id, event.chat_title)
         group = await m.group(event.platform, event.chat_id)
         told = await m.send_report(report, group)

@@ -42,16 +42,7 @@ class LostAccounts:
         return split_nickname(event.sender.nickname) == split_nickname(target.nickname)
 
     async def _refuse(self, event: CommandIssued, why: str, key: str) -> list[str]:
-        await self.m.journal(
-            f"{event.name}_refused",
-            event.platform,
-            event.chat_id,
-            event.sender.user_id,
-            outcome="refused",
-            detail=why,
-            article=ARTICLE,
-        )
-        return [self.t(key)]
+        return await self.m.refuse(event, event.name, why, ARTICLE, key)
 
     async def lost(self, event: CommandIssued) -> list[str]:
         target = await self._target(event)

@@ -285,6 +285,21 @@ class Members:
         who = await self.directory.who(event.platform, event.sender.user_id)
         return who is not None and who.name == group.responsible
 
+    async def refuse(
+        self, event: CommandIssued, kind: str, why: str, article: str, key: str = ""
+    ) -> list[str]:
+        """A refused command: journaled with who asked and why; the one-line answer."""
+        await self.journal(
+            f"{kind}_refused",
+            event.platform,
+            event.chat_id,
+            event.sender.user_id,
+            outcome="refused",
+            detail=why,
+            article=article,
+        )
+        return [self.t(key) if key else self.t("command.refused", command=event.name)]
+
     async def resolve(self, platform: str, chat_id: str, mention: str) -> Member | None:
         """``@name``: a member of this group by username, nickname, or the name part of the
         nickname when only one member has it (``@张三`` for 张三-党群工作部)."""
@@ -654,16 +669,7 @@ class Members:
         """``/consent @成员``: the owner (or an admin) agrees to the member leaving
         (R2 Art.12(5))."""
         if not await self.owner_or_admin(event):
-            await self.journal(
-                "consent_refused",
-                event.platform,
-                event.chat_id,
-                event.sender.user_id,
-                outcome="refused",
-                detail="not the owner or an admin",
-                article=ARTICLE_LEAVE,
-            )
-            return [self.t("command.refused", command=event.name)]
+            return await self.refuse(event, "consent", "not the owner or an admin", ARTICLE_LEAVE)
         target = event.target
         mention = next((a for a in event.args if a.startswith("@") and len(a) > 1), None)
         if target is None and mention:

@@ -36,16 +36,7 @@ class Tasks:
     async def create(self, event: CommandIssued) -> list[str]:
         usage = self.t("command.usage", usage=self.t("members.task_usage"))
         if not await self.m.owner_or_admin(event):
-            await self.m.journal(
-                "task_refused",
-                event.platform,
-                event.chat_id,
-                event.sender.user_id,
-                outcome="refused",
-                detail="not the owner or an admin",
-                article=ARTICLE,
-            )
-            return [self.t("command.refused", command=event.name)]
+            return await self.m.refuse(event, "task", "not the owner or an admin", ARTICLE)
         assignees: list[Assignee] = []
         if event.target is not None:
             assignees.append(Assignee(event.target.user_id, event.target.nickname))
