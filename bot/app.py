@@ -181,6 +181,7 @@ class Application:
     async def stop(self) -> None:
         for adapter in self.adapters.values():
             await adapter.stop()
+        await self.members.flush_activity()  # who spoke last, for the member audit
         await self.hot.stop()
 
     # ------------------------------------------------------------------ events

@@ -72,6 +72,14 @@ async def h(sqlite_url: str):  # type: ignore[no-untyped-def]
     await harness.close()
 
 
+@pytest.fixture
+async def hdb(db_url: str):  # type: ignore[no-untyped-def]
+    """On SQLite and PostgreSQL."""
+    harness = await _harness(db_url)
+    yield harness
+    await harness.close()
+
+
 async def join(h: Harness, nickname: str, user_id: str, invited_by: str | None = None) -> None:
     record: dict[str, Any] = {"type": "join", "user": nickname, "id": user_id}
     if invited_by:
@@ -163,8 +171,9 @@ def test_a_roster_xlsx_with_numbers_typed_as_numbers(tmp_path: Path) -> None:
 
 
 async def test_import_adds_then_updates_and_a_failure_leaves_nothing_half_imported(
-    h: Harness, monkeypatch: pytest.MonkeyPatch
+    hdb: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    h = hdb
     rows = [["姓名", "单位", "部门", "职务", "状态"], ["张三", "党群工作部", "", "科员", "在岗"]]
     first = await import_roster(h.app.store, parse_rows(rows), h.clock.now())
     assert [i.person.name for i in first.added] == ["张三"]
@@ -364,7 +373,8 @@ async def test_a_reimport_marking_someone_transferred_reminds_them_and_the_owner
 # ---------------------------------------------------------------------- the member audit
 
 
-async def test_members_reports_to_the_admins_with_an_xlsx(h: Harness) -> None:
+async def test_members_reports_to_the_admins_with_an_xlsx(hdb: Harness) -> None:
+    h = hdb
     await load_roster(h)
     await join(h, "张三-党群工作部", "u-zhang")
     await join(h, "无名氏", "u-nn")

@@ -54,6 +54,7 @@ ARTICLE_POST = "R1 Art.14"
 # A member's last message is written at most this often: exact enough for "inactive 30
 # days", and it keeps the per-message path free of writes.
 ACTIVITY_RESOLUTION = timedelta(hours=1)
+ACTIVITY_BATCH, ACTIVITY_FLUSH = 500, timedelta(minutes=1)
 # The owner's consent to leave counts for a departure within this long (R2 Art.12(5)).
 CONSENT_VALID = timedelta(days=30)
 # The name part of a nickname ends at the first separator: 张三-党群工作部, 张三（党群工作部）.
@@ -139,6 +140,10 @@ class Members:
         # Per process, so the per-message path reads nothing: when each member's activity
         # was last written, and the groups whose audit timer is known to be armed.
         self._activity_written: dict[tuple[str, str, str], datetime] = {}
+        # Activity waiting to be written, in one transaction per batch rather than one per
+        # member (a crash loses at most a minute of it, nothing for a 30-day rule).
+        self._activity_pending: dict[tuple[str, str, str], datetime] = {}
+        self._activity_flushed: datetime | None = None
         self._scheduled: set[tuple[str, str]] = set()
         # Other parts of the members workflow that must see joins (a lost account is
         # restricted in a group it joins later); set when the workflow is put together.
@@ -363,11 +368,26 @@ class Members:
         if last is not None and now - last < ACTIVITY_RESOLUTION:
             return
         self._activity_written[key] = now
-        await self.store.write(
-            lambda r: RosterRepository(r.c).touch_activity(
-                event.platform, event.chat_id, event.sender.user_id, now
-            )
-        )
+        self._activity_pending[key] = now
+        if self._activity_flushed is None:
+            self._activity_flushed = now
+        if len(self._activity_pending) >= ACTIVITY_BATCH or now - self._activity_flushed >= (
+            ACTIVITY_FLUSH
+        ):
+            await self.flush_activity()
+
+    async def flush_activity(self) -> None:
+        pending, self._activity_pending = self._activity_pending, {}
+        self._activity_flushed = self.clock.now()
+        if not pending:
+            return
+
+        async def work(r: Repository) -> None:
+            roster = RosterRepository(r.c)
+            for (platform, chat_id, user_id), at in pending.items():
+                await roster.touch_activity(platform, chat_id, user_id, at)
+
+        await self.store.write(work)
 
     # ------------------------------------------------------------------ joins and renames
     async def on_join(self, event: MemberJoined) -> None:
@@ -689,6 +709,7 @@ class Members:
 
     # ------------------------------------------------------------------ the member audit
     async def audit(self, platform: str, chat_id: str, title: str | None = None) -> AuditReport:
+        await self.flush_activity()
         now = self.clock.now()
         group = await self.group(platform, chat_id)
         policy = self.policy(platform, chat_id, group)
@@ -812,6 +833,8 @@ class Members:
         if not self.cfg.enabled:
             return
         groups = await self.store.read(lambda r: DirectoryRepository(r.c).groups())
+        armed = await self.store.read(lambda r: r.armed_timers())
+        self._scheduled.update((t.platform, t.chat_id) for t in armed if t.kind == AUDIT)
         for group in groups:
             await self._ensure_schedule(group.platform, group.chat_id, group)
 
