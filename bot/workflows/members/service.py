@@ -394,6 +394,11 @@ class Members:
         member = event.member
         if self._is_self(event.platform, member) or member.is_service_account or member.is_bot:
             return
+        row = await self.store.read(
+            lambda r: r.member(event.platform, event.chat_id, member.user_id)
+        )
+        if row is None or row.status != "active":
+            return  # already acted on by the rules (a blacklisted joiner is removed at once)
         group = await self.group(event.platform, event.chat_id)
         policy = self.policy(event.platform, event.chat_id, group)
         if await self._over_cap(event, group, policy):
