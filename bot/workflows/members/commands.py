@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 from bot.events import CommandIssued
+from bot.workflows.members.audit import ARTICLE as ARTICLE_POST
+from bot.workflows.members.audit import counts
 from bot.workflows.members.lost import LostAccounts
-from bot.workflows.members.service import ARTICLE_POST, Members, _counts
+from bot.workflows.members.service import Members
 from bot.workflows.members.tasks import Tasks
 
 
@@ -25,17 +27,17 @@ class MembersCommands:
         m = self._m
         if not await m.admins.is_admin(event.platform, event.chat_id, event.sender):
             return await m.refuse(event, "audit", "sender is not an admin", ARTICLE_POST)
-        report = await m.audit(event.platform, event.chat_id, event.chat_title)
+        report = await m.audits.audit(event.platform, event.chat_id, event.chat_title)
         group = await m.group(event.platform, event.chat_id)
-        told = await m.send_report(report, group)
+        told = await m.audits.send_report(report, group)
         await m.journal(
             "audit_sent",
             event.platform,
             event.chat_id,
             event.sender.user_id,
-            params=_counts(report) | {"told": told, "scheduled": False},
+            params=counts(report) | {"told": told, "scheduled": False},
             article=ARTICLE_POST,
         )
         if told == [f"group:{event.chat_id}"]:
             return []  # nobody could be told privately: the report itself went to the group
-        return [self._t("members.audit_summary", **_counts(report))]
+        return [self._t("members.audit_summary", **counts(report))]

@@ -32,10 +32,11 @@ from bot.events import (
 from bot.i18n import Catalogue
 from bot.ports import Adapter, Button, PlatformError
 from bot.workflows.kernel import Answer, Request, TimerDue, button
+from bot.workflows.members.audit import MemberAudit
 from bot.workflows.members.settings import GroupMembersPolicy
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
-from rules.nickname import clean_nickname, nickname_complies
+from rules.nickname import clean_nickname
 from storage.directory import DirectoryRepository, PersonRow, RegistryRow
 from storage.repository import Repository
 from storage.roster import ACTIVE, FlagRow, RosterRepository, RosterRow
@@ -44,7 +45,6 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 WORKFLOW = "mem"  # buttons wf:mem:<flag id>:keep|remove
-AUDIT = "mem_audit"  # the periodic member audit, one armed timer per group
 LEFT_POST = "mem_left_post"  # a roster import marked people 调离/离职: tell them and owners
 ARTICLE_ROSTER = "R2 Art.12"
 ARTICLE_INVITE = "R2 Art.11"
@@ -74,26 +74,6 @@ class Identity:
     department: str
     status: str  # active / transferred / departed
     source: str  # roster / directory
-
-
-@dataclass(frozen=True, slots=True)
-class AuditLine:
-    user_id: str
-    nickname: str
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditReport:
-    platform: str
-    chat_id: str
-    group: str
-    at: datetime
-    members: int
-    strangers: tuple[AuditLine, ...]
-    unnamed: tuple[AuditLine, ...]
-    inactive: tuple[AuditLine, ...]
-    left_post: tuple[AuditLine, ...]
 
 
 def split_nickname(nickname: str) -> tuple[str, str]:
@@ -138,16 +118,16 @@ class Members:
         self.record = record
         self.apply_one = apply_one
         # Per process, so the per-message path reads nothing: when each member's activity
-        # was last written, and the groups whose audit timer is known to be armed.
+        # was last written.
         self._activity_written: dict[tuple[str, str, str], datetime] = {}
         # Activity waiting to be written, in one transaction per batch rather than one per
         # member (a crash loses at most a minute of it, nothing for a 30-day rule).
         self._activity_pending: dict[tuple[str, str, str], datetime] = {}
         self._activity_flushed: datetime | None = None
-        self._scheduled: set[tuple[str, str]] = set()
         # Other parts of the members workflow that must see joins (a lost account is
         # restricted in a group it joins later); set when the workflow is put together.
         self.join_hooks: tuple[Callable[[MemberJoined], Awaitable[None]], ...] = ()
+        self.audits = MemberAudit(self)
 
     # ------------------------------------------------------------------ helpers
     def local(self, moment: datetime) -> str:
@@ -354,9 +334,9 @@ class Members:
             return
         if isinstance(event, MessagePosted):
             await self._activity(event)
-            await self._ensure_schedule(event.platform, event.chat_id)
+            await self.audits.ensure_schedule(event.platform, event.chat_id)
         elif isinstance(event, MemberJoined):
-            await self._ensure_schedule(event.platform, event.chat_id)
+            await self.audits.ensure_schedule(event.platform, event.chat_id)
             await self.on_join(event)
         elif isinstance(event, NicknameChanged):
             await self.on_rename(event)
@@ -713,174 +693,8 @@ class Members:
         return [self.t("members.consent_done", member=target.nickname)]
 
     # ------------------------------------------------------------------ the member audit
-    async def audit(self, platform: str, chat_id: str, title: str | None = None) -> AuditReport:
-        await self.flush_activity()
-        now = self.clock.now()
-        group = await self.group(platform, chat_id)
-        policy = self.policy(platform, chat_id, group)
-        nickname_policy = self.settings.policy_for(platform, chat_id).nickname
-        own = getattr(self.adapter_for(platform), "self_user_id", None)
-        rows = await self.store.read(lambda r: r.members_of(platform, chat_id))
-        activity = await self.store.read(
-            lambda r: RosterRepository(r.c).activity(platform, chat_id)
-        )
-        present = [m for m in rows if m.status == "active" and m.user_id != own]
-        strangers, unnamed, inactive, left_post = [], [], [], []
-        for m in present:
-            who = await self.identify(platform, m.user_id, m.nickname)
-            admin = await self.admins.is_admin(platform, chat_id, Member(m.user_id, m.nickname))
-            if who is None and not admin:
-                strangers.append(AuditLine(m.user_id, m.nickname))
-            elif who is not None and who.status != ACTIVE:
-                left_post.append(
-                    AuditLine(m.user_id, m.nickname, self.t(f"members.word_{who.status}"))
-                )
-            if nickname_policy.enabled and not nickname_complies(
-                m.nickname, nickname_policy.pattern
-            ):
-                unnamed.append(AuditLine(m.user_id, m.nickname))
-            last = activity.get(m.user_id)
-            if last is None or now - last >= policy.inactive_after:
-                seen = self.local(last) if last else self.t("members.never_spoke")
-                inactive.append(AuditLine(m.user_id, m.nickname, seen))
-        return AuditReport(
-            platform,
-            chat_id,
-            self.label(group, chat_id, title),
-            now,
-            len(present),
-            tuple(strangers),
-            tuple(unnamed),
-            tuple(inactive),
-            tuple(left_post),
-        )
-
-    def report_text(self, report: AuditReport) -> str:
-        days = self.policy(report.platform, report.chat_id, None).inactive_after.days
-        lines = [
-            self.t(
-                "members.audit_head",
-                group=report.group,
-                at=self.local(report.at),
-                members=report.members,
-            )
-        ]
-        sections = (
-            ("strangers", report.strangers),
-            ("unnamed", report.unnamed),
-            ("inactive", report.inactive),
-            ("left_post", report.left_post),
-        )
-        for key, items in sections:
-            lines.append(self.t(f"members.audit_{key}", count=len(items), days=days))
-            for item in items[:30]:  # the attachment has every line; a chat message stays short
-                lines.append(f"  · {item.nickname}" + (f"（{item.detail}）" if item.detail else ""))
-            if len(items) > 30:
-                lines.append(self.t("members.audit_more", count=len(items) - 30))
-        lines.append(self.t("members.audit_actions"))
-        return "\n".join(lines)
-
-    async def send_report(self, report: AuditReport, group: RegistryRow | None) -> list[str]:
-        """To the admins and the responsible person, privately; the xlsx where the platform
-        can send files."""
-        from bot.workflows.members.export import audit_workbook
-
-        text = self.report_text(report)
-        told = await self.messenger.notify_admins(report.platform, report.chat_id, text)
-        reached = [(report.platform, t) for t in told if not t.startswith("group:")]
-        if group is not None and group.responsible:
-            person = await self.directory.person(group.responsible)
-            for account in person.accounts if person else ():
-                # The responsible person is often an admin too: one report, not two.
-                if account not in reached and await self.messenger.private(*account, text):
-                    reached.append(account)
-                    told.append(":".join(account))
-        data = audit_workbook(report, self.t)
-        name = f"members-{report.at.astimezone(self.settings.zone):%Y%m%d}.xlsx"
-        for platform, where in reached or [(report.platform, report.chat_id)]:
-            send_file = getattr(self.adapter_for(platform), "send_file", None)
-            if send_file is None:
-                continue  # a platform that cannot send files gets the message alone
-            try:
-                await send_file(where, name, data, self.t("members.audit_file"))
-            except PlatformError as exc:
-                log.info("could not send the audit file to %s: %s", where, exc)
-        return told
-
-    # ------------------------------------------------------------------ schedule
-    def next_audit(self, policy: GroupMembersPolicy, after: datetime) -> datetime | None:
-        if policy.audit == "off":
-            return None
-        zone = self.settings.zone
-        local = after.astimezone(zone)
-        at = policy.audit_time
-        if policy.audit == "weekly":
-            ahead = (policy.audit_day - 1 - local.weekday()) % 7
-            candidate = (local + timedelta(days=ahead)).replace(
-                hour=at.hour, minute=at.minute, second=0, microsecond=0
-            )
-            if candidate <= local:
-                candidate += timedelta(days=7)
-            return candidate
-        candidate = local.replace(
-            day=policy.audit_day, hour=at.hour, minute=at.minute, second=0, microsecond=0
-        )
-        if candidate <= local:
-            year, month = (
-                (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-            )
-            candidate = candidate.replace(year=year, month=month)
-        return candidate
-
     async def start(self) -> None:
-        """Arm the audit of every known group that has none armed (a restart re-arms nothing
-        that is already waiting)."""
-        if not self.cfg.enabled:
-            return
-        groups = await self.store.read(lambda r: DirectoryRepository(r.c).groups())
-        armed = await self.store.read(lambda r: r.armed_timers())
-        self._scheduled.update((t.platform, t.chat_id) for t in armed if t.kind == AUDIT)
-        for group in groups:
-            await self._ensure_schedule(group.platform, group.chat_id, group)
-
-    async def _ensure_schedule(
-        self, platform: str, chat_id: str, group: RegistryRow | None = None
-    ) -> None:
-        key = (platform, chat_id)
-        if key in self._scheduled or chat_id.startswith("private:"):
-            return
-        self._scheduled.add(key)
-        armed = await self.store.read(lambda r: r.armed_timers())
-        if any(t.kind == AUDIT and (t.platform, t.chat_id) == key for t in armed):
-            return
-        group = group or await self.group(platform, chat_id)
-        if group is None or group.service_stopped_at is not None:
-            return
-        due = self.next_audit(self.policy(platform, chat_id, group), self.clock.now())
-        if due is not None:
-            now = self.clock.now()
-            await self.store.write(lambda r: r.arm_timer(AUDIT, platform, chat_id, None, due, now))
-
-    async def audit_due(self, due: TimerDue) -> None:
-        group = await self.group(due.platform, due.chat_id)
-        if group is not None and group.service_stopped_at is None:
-            report = await self.audit(due.platform, due.chat_id)
-            told = await self.send_report(report, group)
-            await self.journal(
-                "audit_sent",
-                due.platform,
-                due.chat_id,
-                "bot",
-                params=_counts(report) | {"told": told, "scheduled": True},
-                article=ARTICLE_POST,
-            )
-            policy = self.policy(due.platform, due.chat_id, group)
-            following = self.next_audit(policy, self.clock.now())
-            if following is not None:
-                now = self.clock.now()
-                await self.store.write(
-                    lambda r: r.arm_timer(AUDIT, due.platform, due.chat_id, None, following, now)
-                )
+        await self.audits.start()
 
     # ------------------------------------------------------------------ roster changes
     async def left_post_due(self, due: TimerDue) -> None:
@@ -937,13 +751,3 @@ class Members:
 
 def _from_entry(entry: RosterRow) -> Identity:
     return Identity(entry.name, entry.unit, entry.department, entry.status, "roster")
-
-
-def _counts(report: AuditReport) -> dict[str, int]:
-    return {
-        "members": report.members,
-        "strangers": len(report.strangers),
-        "unnamed": len(report.unnamed),
-        "inactive": len(report.inactive),
-        "left_post": len(report.left_post),
-    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.workflows.kernel import Workflow
 from bot.workflows.members import service as mem
 from bot.workflows.members import tasks as task
+from bot.workflows.members.audit import AUDIT
 from bot.workflows.members.commands import MembersCommands
 from bot.workflows.members.lost import LostAccounts
 from bot.workflows.members.service import Members
@@ -29,7 +30,7 @@ def members_workflows(members: Members) -> list[Workflow]:
                 "found": commands.found,
                 "consent": members.consent,
             },
-            timers={mem.AUDIT: members.audit_due, mem.LEFT_POST: members.left_post_due},
+            timers={AUDIT: members.audits.audit_due, mem.LEFT_POST: members.left_post_due},
         ),
         Workflow(
             name=task.WORKFLOW,
