@@ -50,6 +50,8 @@ from bot.workflows.governance.commands import GovernanceCommands
 from bot.workflows.governance.service import Governance
 from bot.workflows.governance.workflow import governance_workflow
 from bot.workflows.kernel import Answer, Kernel
+from bot.workflows.members.service import Members
+from bot.workflows.members.workflow import members_workflows
 from bot.workflows.review.action import SPEC as REVIEW
 from bot.workflows.review.responses import ReviewDeps, ReviewResponder
 from bot.workflows.review.workflow import review_workflow
@@ -148,6 +150,21 @@ class Application:
             deliver_later=not adapters,  # the command line: the running bot sends requests
         )
         self.kernel.register(governance_workflow(self.governance))
+        self.members = Members(
+            settings,
+            store,
+            self.catalogue,
+            self.clock,
+            self.executor.messenger,
+            self.executor.adapter_for,
+            self.admins,
+            self.governance.directory,
+            self.executor.record,
+            self.executor.apply_one,
+        )
+        member_workflows, member_commands = members_workflows(self.members)
+        for workflow in member_workflows:
+            self.kernel.register(workflow)
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         self.commands = CommandHandler(
             CommandTools(
@@ -163,6 +180,7 @@ class Application:
                     [
                         *builtin_commands(),
                         *GovernanceCommands(self.governance, self.catalogue).specs(),
+                        *member_commands,
                     ]
                 ),
             )
@@ -197,6 +215,7 @@ class Application:
     async def start(self) -> None:
         await self.hot.start()
         await self.governance.start()  # the directory and registry, seeded from config
+        await self.members.start()  # the member audit of every known group is armed
         await self.inbox.start()
         for name, adapter in self.adapters.items():
             try:
@@ -227,6 +246,7 @@ class Application:
     async def stop(self) -> None:
         for adapter in self.adapters.values():
             await adapter.stop()
+        await self.members.flush_activity()  # who spoke last, for the member audit
         # Bans fanned out in the background; what is left fires from its timer after a start.
         await self.executor.settle(grace=STOP_GRACE)
         await self.inbox.stop()
@@ -248,6 +268,11 @@ class Application:
             await self.governance.on_event(event)  # activity, and unfiled groups (G1, G7)
         except Exception:
             log.exception("governance could not look at %s", type(event).__name__)
+        if not handled.duplicate:
+            try:
+                await self.members.on_event(event)  # roster, strangers, cap, departures (M3-M6)
+            except Exception:
+                log.exception("members could not look at %s", type(event).__name__)
         for listener in self.listeners:
             listener(handled)
         return handled
@@ -563,19 +588,7 @@ class Application:
             return Handled(event, duplicate=True)
         await self.hot.invalidate(event.platform, event.chat_id, event.member.user_id)
         self.admins.invalidate(event.platform, event.chat_id)
-        own = getattr(self.adapters.get(event.platform), "self_user_id", None)
-        if removed_by is None or removed_by != own:
-            # M6: departures are recorded and the owner is told.
-            by = (
-                self.catalogue.t("notice.member_left_by", by=event.removed_by.nickname)
-                if event.removed_by
-                else ""
-            )
-            text = self.catalogue.t("notice.member_left_admin", member=event.member.nickname, by=by)
-            try:
-                await self.executor.notify_admins(event.platform, event.chat_id, text)
-            except Exception:
-                log.exception("could not tell the admins about a departure")
+        # M6: the departure is journaled and the owner told by the members workflow.
         return Handled(event)
 
     # ------------------------------------------------------------------ workflows

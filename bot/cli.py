@@ -393,19 +393,22 @@ def config_validate(file: Path) -> None:
     click.echo(Catalogue(settings.language).t("config_check.ok", file=file))
 
 
-def _governance_commands() -> None:
-    from bot.workflows.governance.cli import commands
+async def _build_offline(settings: Settings) -> Runtime:
+    from bot.runtime import build
 
-    async def build_offline(settings: Settings) -> Runtime:
-        from bot.runtime import build
+    return await build(settings, {})  # no platform: the running bot sends what is due
 
-        return await build(settings, {})  # no platform: the running bot sends what is due
 
-    for group in commands(_settings, build_offline):
+def _workflow_commands() -> None:
+    from bot.workflows.governance.cli import commands, with_loader
+    from bot.workflows.members.cli import roster_group
+
+    for group in commands(_settings, _build_offline):
         main.add_command(group)
+    main.add_command(with_loader(roster_group, _settings, _build_offline))
 
 
-_governance_commands()
+_workflow_commands()
 
 if __name__ == "__main__":
     main()

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from bot.governance_settings import DirectorySettings, GovernanceSettings
+from bot.members_settings import MembersSettings
 from rules.policy import Duration, EscalationTarget, GroupPolicy, _identifier, _identifiers
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupguard.db"
@@ -248,6 +249,7 @@ class Settings(_Section):
     groups: tuple[GroupSettings, ...] = ()
     directory: DirectorySettings = DirectorySettings()
     governance: GovernanceSettings = GovernanceSettings()
+    members: MembersSettings = MembersSettings()
     policy: GroupPolicy = GroupPolicy()
     escalation: EscalationSettings = EscalationSettings()
     quiet_schedule: tuple[QuietWindow, ...] = ()

@@ -363,3 +363,111 @@ class InboxUpdate(Base):
         Index("ux_inbox_update", "platform", "update_id", unique=True),
         Index("ix_inbox_pending", "platform", "handled_at"),
     )
+
+
+# --- members (issue 12: roster, strangers, audits, tasks, lost accounts) ----------------------
+
+
+class RosterEntry(Base):
+    """One person of the imported roster (名册). Kept minimal: no ID-card number, and the phone
+    only in masked form — the bot never calls anyone, it only has to show who the entry is."""
+
+    __tablename__ = "roster_entries"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(128))
+    department: Mapped[str] = mapped_column(String(128), default="")  # "" when none
+    title: Mapped[str | None] = mapped_column(String(64))
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # active / transferred / departed
+    imported_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    __table_args__ = (
+        Index("ux_roster_person", "name", "unit", "department", unique=True),
+        Index("ix_roster_name", "name"),
+    )
+
+
+class RosterAccount(Base):
+    __tablename__ = "roster_accounts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("roster_entries.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ux_roster_accounts", "platform", "user_id", unique=True),)
+
+
+class MemberFlag(Base):
+    """A member flagged to the admins (无关人员, an invitation by someone not entitled, a join
+    beyond the cap) and what an admin decided about it. The decision is also journaled."""
+
+    __tablename__ = "member_flags"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    nickname: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # stranger / invite
+    detail: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open/kept/removed/matched
+    flagged_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_member_flags_member", "platform", "chat_id", "user_id"),)
+
+
+class MemberActivity(Base):
+    """When a member last spoke in a group, written at most hourly (the audit's 'inactive')."""
+
+    __tablename__ = "member_activity"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    last_message_at: Mapped[datetime]
+    __table_args__ = (Index("ux_member_activity", "platform", "chat_id", "user_id", unique=True),)
+
+
+class Task(Base):
+    """A 交办事项 (R2 Art.11(2)): assigned in a group by its owner or an admin."""
+
+    __tablename__ = "tasks"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    creator_name: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open/done/overdue
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class TaskAssignee(Base):
+    __tablename__ = "task_assignees"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    done_at: Mapped[datetime | None]
+    __table_args__ = (Index("ux_task_assignee", "task_id", "user_id", unique=True),)
+
+
+class LostAccount(Base):
+    """An account reported lost, stolen or lent (R2 Art.15): restricted in every managed group
+    until an admin confirms its recovery."""
+
+    __tablename__ = "lost_accounts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    nickname: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # lost / lent
+    reported_by: Mapped[str] = mapped_column(String(64))
+    reported_in: Mapped[str] = mapped_column(String(64))  # the chat it was reported in
+    reported_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / found
+    found_by: Mapped[str | None] = mapped_column(String(64))
+    found_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_lost_accounts_user", "platform", "user_id"),)

@@ -56,6 +56,7 @@ class ConsoleAdapter:
         self.edited: list[tuple[str, str, str]] = []  # (chat, message id, new text)
         # button data → (chat, message id, text) of the message carrying it (/press)
         self.buttons: dict[str, tuple[str, str, str]] = {}
+        self.files: list[tuple[str, str, bytes]] = []  # (chat or user, file name, content)
         self._sink: EventSink | None = None
         self._next_id = 0
 
@@ -104,6 +105,11 @@ class ConsoleAdapter:
         return (
             ("  " + " ".join(f"[{b.label}](/press {b.data})" for b in buttons)) if buttons else ""
         )
+
+    async def send_file(self, chat_id: str, filename: str, data: bytes, caption: str) -> None:
+        """Optional port method (the member audit's xlsx): kept for tests, named on screen."""
+        self.files.append((chat_id, filename, data))
+        self.output(f"🤖 [{chat_id}] 📎 {filename}（{caption}，{len(data)} 字节）")
 
     def _act(self, *call: str) -> None:
         self.calls.append(call)

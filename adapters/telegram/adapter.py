@@ -15,6 +15,7 @@ from telegram import (
     ChatMemberOwner,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     ReplyParameters,
     Update,
 )
@@ -419,6 +420,13 @@ class TelegramAdapter:
         except TelegramError as exc:
             raise to_platform_error(exc) from exc
         return True
+
+    async def send_file(self, chat_id: str, filename: str, data: bytes, caption: str) -> None:
+        """Optional port method: a document (the member audit's xlsx) to a chat or a user."""
+        async with platform_errors():
+            await self.application.bot.send_document(
+                chat_id=_chat(chat_id), document=InputFile(data, filename=filename), caption=caption
+            )
 
     async def set_commands(self, commands: Sequence[tuple[str, str]]) -> None:
         """Publish the command menu (name, description); the texts come from the catalogue."""

@@ -45,7 +45,7 @@ async def test_unmute_lifts_a_mute_early(h: Harness) -> None:
     member = await h.app.store.read(lambda r: r.member("console", "console-group", "u2"))
     assert member.restricted_until is None
     timers = await h.app.store.read(lambda r: r.armed_timers())
-    assert [t for t in timers if not t.kind.startswith("gov_")] == []  # lifecycle timers stay
+    assert [t for t in timers if not t.kind.startswith(("gov_", "mem_"))] == []  # these stay
 
 
 async def test_kick_removes_but_ban_blacklists_everywhere_and_unban_lifts(h: Harness) -> None:

@@ -307,7 +307,8 @@ async def test_bans_a_stop_interrupted_are_made_by_the_scheduler_after_a_start(
     try:
         assert await h2.advance(timedelta(0)) == 1  # its timer row was left armed
         assert ("ban", "group-2", "u1") in h2.adapter.calls
-        assert await h2.app.store.read(lambda r: r.armed_timers()) == []
+        left = await h2.app.store.read(lambda r: r.armed_timers())
+        assert [t for t in left if not t.kind.startswith("mem_")] == []  # the audit stays
     finally:
         await h2.close()
 

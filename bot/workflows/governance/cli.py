@@ -244,11 +244,12 @@ def registry_list(config: Path | None, status: str | None) -> None:
     click.echo(f"{len(lines)} group(s)")
 
 
+def with_loader(group: click.Group, load: LoadSettings, build: BuildRuntime) -> click.Group:
+    """Let ``group``'s commands read config and build the application the main CLI's way."""
+    group.context_settings = {**group.context_settings, "obj": _Loader(load, build)}
+    return group
+
+
 def commands(load: LoadSettings, build: BuildRuntime) -> list[click.Group]:
     """The ``filing`` and ``registry`` groups, reading config the way the main CLI does."""
-
-    def with_loader(group: click.Group) -> click.Group:
-        group.context_settings = {**group.context_settings, "obj": _Loader(load, build)}
-        return group
-
-    return [with_loader(filing_group), with_loader(registry_group)]
+    return [with_loader(filing_group, load, build), with_loader(registry_group, load, build)]
