@@ -7,9 +7,9 @@ import json
 import logging
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -134,27 +134,31 @@ def check(
     out.flush()
 
 
-def _parse_date(value: str | None) -> datetime | None:
+def _parse_date(value: str | None, zone: tzinfo = UTC) -> datetime | None:
+    """A date or date-time typed by a person; without an offset it is read in ``zone``
+    (the configured time zone: "since 2026-11-01" means midnight there)."""
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not a date: {value} (use YYYY-MM-DD)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @config_option
 @click.option("--group", "chat_id", help="Chat id.")
 @click.option("--platform", help="telegram, wechat or console.")
 @click.option("--member", "user_id", help="Member user id.")
 @click.option("--category", help="e.g. illegal, harmful, nickname, command.")
-@click.option("--since", help="From this date (YYYY-MM-DD).")
-@click.option("--until", help="Before this date (YYYY-MM-DD).")
+@click.option("--since", help="From this date (YYYY-MM-DD, configured time zone).")
+@click.option("--until", help="Before this date (YYYY-MM-DD, configured time zone).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output.")
 @click.option("--limit", default=1000, show_default=True)
+@click.pass_context
 def audit(
+    ctx: click.Context,
     config: Path | None,
     chat_id: str | None,
     platform: str | None,
@@ -165,49 +169,93 @@ def audit(
     as_json: bool,
     limit: int,
 ) -> None:
-    """List recorded actions with their article, evidence and outcome."""
-    from storage.store import Store
+    """List recorded actions with their article, evidence and outcome; `audit verify` checks
+    that the record was not altered. Never creates a database."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.supervision.access import RecordUnavailable, load_directory, open_existing
 
     settings = _settings(config)
+    zone = settings.zone
 
-    async def query() -> list[dict]:
-        store = await Store.open(settings.database.resolved_url(), retry_for=5)
+    async def query() -> tuple[list[dict], Any]:
         try:
-            return await store.read(
+            store = await open_existing(settings)
+        except RecordUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            rows = await store.read(
                 lambda r: r.audit(
                     platform=platform,
                     chat_id=chat_id,
                     user_id=user_id,
                     category=category,
-                    since=_parse_date(since),
-                    until=_parse_date(until),
+                    since=_parse_date(since, zone),
+                    until=_parse_date(until, zone),
                     limit=limit,
                 )
             )
+            chats = {(row["platform"], row["chat_id"]) for row in rows}
+            names = await store.read(lambda r: load_directory(r, settings, chats))
+            return rows, names
         finally:
             await store.close()
 
-    rows = asyncio.run(query())
+    rows, names = asyncio.run(query())
     for row in rows:
+        group = names.group(row["platform"], row["chat_id"])
         if as_json:
-            click.echo(
-                json.dumps(
-                    {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()},
-                    ensure_ascii=False,
-                )
-            )
+            record = {
+                k: (v.astimezone(zone).isoformat() if isinstance(v, datetime) else v)
+                for k, v in row.items()
+            }
+            record["group_name"] = group
+            record["unit"] = names.unit(row["platform"], row["chat_id"], "")
+            record["nickname"] = names.nickname(row["platform"], row["chat_id"], row["user_id"])
+            click.echo(json.dumps(record, ensure_ascii=False))
             continue
         evidence = "; ".join(f"{e['match']}[{e['start']}:{e['end']}]" for e in row["evidence"])
+        actor = row["actor"]
+        if actor != "bot":
+            actor = names.member(row["platform"], row["chat_id"], actor.split(":")[-1])
         click.echo(
-            f"#{row['id']} {row['at']:%Y-%m-%d %H:%M:%S} {row['platform']}:{row['chat_id']} "
-            f"user={row['user_id'] or '-'} by={row['actor']} {row['kind']} "
-            f"[{row['category']} {row['article']}] → {row['outcome'] or 'NO OUTCOME'}"
+            f"#{row['id']} {row['at'].astimezone(zone):%Y-%m-%d %H:%M:%S %Z} "
+            f"{group} [{row['platform']}:{row['chat_id']}] "
+            f"{names.member(row['platform'], row['chat_id'], row['user_id'])} by={actor} "
+            f"{row['kind']} [{row['category']} {row['article']}] → {row['outcome'] or 'NO OUTCOME'}"
             + (f" ({row['detail']})" if row["detail"] else "")
             + (f" evidence: {evidence}" if evidence else "")
             + (f" told: {', '.join(row['notified'])}" if row.get("notified") else "")
         )
     if not as_json:
         click.echo(f"{len(rows)} action(s)")
+
+
+@audit.command("verify")
+@config_option
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="A journal head printed in a report; the chain must still pass through it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def audit_verify(config: Path | None, anchors: tuple[str, ...], as_json: bool) -> None:
+    """Walk the hash chain and compare every kept record with it. Exit status 1 and the
+    first altered, removed, inserted or truncated entry when the record was rewritten."""
+    from bot.supervision.verify import parse_anchor, run_verify
+
+    parent = click.get_current_context().parent
+    settings = _settings(config or (parent.params.get("config") if parent else None))
+    try:
+        heads = [parse_anchor(a) for a in anchors]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--anchor") from None
+    ok, text = asyncio.run(run_verify(settings, heads, as_json=as_json))
+    click.echo(text)
+    if not ok:
+        sys.exit(1)
 
 
 @main.group()
