@@ -301,5 +301,14 @@ def config_validate(file: Path) -> None:
     click.echo(f"{file}: OK")
 
 
+def _register_supervision() -> None:
+    # The supervision commands live in their own module (bot/supervision/cli.py).
+    from bot.supervision.cli import report
+
+    main.add_command(report)
+
+
+_register_supervision()
+
 if __name__ == "__main__":
     main()
