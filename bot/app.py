@@ -8,6 +8,7 @@ in one event is logged and recorded; the bot keeps running.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,9 @@ from bot.timers import CoreTimers
 from bot.workflows.escalation.action import SPEC as ESCALATE
 from bot.workflows.escalation.responses import EscalationResponder
 from bot.workflows.escalation.workflow import escalation_workflow
+from bot.workflows.incident.commands import IncidentCommand
+from bot.workflows.incident.desk import IncidentDesk
+from bot.workflows.incident.workflow import incident_workflow
 from bot.workflows.kernel import Answer, Kernel
 from rules.actions import Action, ActionKind
 from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
@@ -43,6 +47,7 @@ from rules.detection.detector import Detector
 from rules.engine import Engine
 from rules.nickname import nickname_complies
 from rules.observation import GroupState, Kind, MemberRecord, Observation
+from rules.opinion import OpinionLexicon
 from storage.repository import MemberRow, Repository
 from storage.store import Store
 
@@ -69,6 +74,7 @@ class Application:
         clock: Clock | None = None,
         *,
         sleep: object = None,
+        opinion: OpinionLexicon | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -95,6 +101,28 @@ class Application:
             settings, store, self.catalogue, self.clock, self.executor.apply_one
         )
         self.kernel.register(escalation_workflow(responder))
+        self.incidents = IncidentDesk(
+            settings,
+            store,
+            self.clock,
+            self.catalogue,
+            send=self._send_text,
+            record=self.executor.record,
+        )
+        self.kernel.register(incident_workflow(self.incidents))
+        # Public-opinion risk signals (A3/A5): None when automatic incidents are off.
+        self.opinion = (
+            (opinion or OpinionLexicon.load()) if settings.supervision.incidents.auto_open else None
+        )
+        # Commands with their own syntax, handled before the generic command handler; a
+        # handler returning None passes the command on (``/report`` outside a supervisor's
+        # chat is the members' report to admins).
+        incident = IncidentCommand(
+            self.incidents, self._is_admin, self._refuse_incident, self.catalogue.t
+        )
+        self.extra_commands: dict[str, Callable[[CommandIssued], Awaitable[str | None]]] = {
+            "incident": incident.handle
+        }
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
 
@@ -172,6 +200,13 @@ class Application:
                 return Handled(event, duplicate=True)
             if event.name in self.kernel.command_verbs():
                 return Handled(event, replies=(await self._verb_command(event),))
+            extra = self.extra_commands.get(event.name)
+            reply = await extra(event) if extra is not None else None
+            if reply is not None:
+                await self.executor.messenger.send(
+                    event.platform, event.chat_id, reply, reply_to=event.message_id
+                )
+                return Handled(event, replies=(reply,))
             replies = await self.commands.handle(event)
             return Handled(event, replies=tuple(replies))
         if isinstance(event, MessagePosted):  # includes MessageEdited
@@ -232,6 +267,20 @@ class Application:
         )
         if not decisions:
             await hot.maybe_flush()
+        if self.opinion is not None and event.text:
+            signals = self.opinion.scan(event.text)
+            if signals:
+                await hot.flush()
+                await self.incidents.open(
+                    platform=event.platform,
+                    chat_id=event.chat_id,
+                    source="auto",
+                    by="bot",
+                    summary=event.text,
+                    user_id=member.user_id,
+                    message_id=event.message_id,
+                    signals=signals,
+                )
         return Handled(event, decisions=tuple(decisions))
 
     async def _member_event(
@@ -476,6 +525,20 @@ class Application:
             event.platform, event.chat_id, answer.text, reply_to=event.message_id
         )
         return answer.text
+
+    async def _send_text(self, platform: str, chat_id: str, text: str) -> bool:
+        if self.executor.adapter_for(platform) is None:
+            return False
+        await self.executor.messenger.send(platform, chat_id, text)
+        return True
+
+    async def _is_admin(self, event: CommandIssued) -> bool:
+        return await self.admins.is_admin(event.platform, event.chat_id, event.sender)
+
+    async def _refuse_incident(self, event: CommandIssued, detail: str) -> None:
+        await self._journal_answer(
+            event, event.sender, "command:incident", Answer("", refused=True, detail=detail)
+        )
 
     async def _journal_answer(
         self, event: AnyEvent, who: Member, kind: str, answer: Answer

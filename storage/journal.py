@@ -41,18 +41,21 @@ from storage.models import (
     BlacklistEntry,
     Escalation,
     EscalationResponse,
+    Incident,
+    IncidentStep,
     JournalEntry,
     JournalHead,
     MembershipEvent,
     Offence,
+    ReportRun,
 )
 
 GENESIS = "0" * 64
 HEAD_ID = 1
 
-# Tables whose rows are each mirrored by journal entries, by name. ``verify`` compares them
-# with the journal. A workflow adding a recorded table extends this through ``tables=`` of
-# ``verify`` (see bot/workflows/incident) rather than editing this tuple.
+# Tables whose rows are each mirrored by journal entries; ``verify`` compares them with the
+# journal. A new recorded table (filings, approvals, ...) is added here and written through
+# ``mirror`` in the same transaction as the row.
 MIRRORED_TABLES: tuple[Table, ...] = tuple(
     m.__table__  # type: ignore[attr-defined]
     for m in (
@@ -63,6 +66,9 @@ MIRRORED_TABLES: tuple[Table, ...] = tuple(
         EscalationResponse,
         MembershipEvent,
         BlacklistEntry,
+        Incident,
+        IncidentStep,
+        ReportRun,
     )
 )
 
