@@ -303,9 +303,10 @@ def config_validate(file: Path) -> None:
 
 def _register_supervision() -> None:
     # The supervision commands live in their own module (bot/supervision/cli.py).
-    from bot.supervision.cli import report
+    from bot.supervision.cli import incident, report
 
     main.add_command(report)
+    main.add_command(incident)
 
 
 _register_supervision()

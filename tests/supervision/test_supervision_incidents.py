@@ -3,6 +3,8 @@ automatically on a risk signal, walked through every stage, reaching the right t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from core_harness import Harness, make_harness
 
@@ -126,3 +128,84 @@ def test_the_lexicon_explains_its_hits_and_leaves_ordinary_talk_alone() -> None:
     assert (hit.kind, hit.term, hit.cue) == ("mass_forward", "转发", "听说")
     (hit,) = lexicon.scan("不给说法就发 微博 曝光")
     assert hit.kind == "going_public"
+
+
+def test_the_command_line_opens_walks_lists_shows_and_exports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from storage.store import Store
+
+    db = tmp_path / "gg.db"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database:\n  url: sqlite+aiosqlite:///{db}\n"
+        "groups:\n  - {platform: console, chat_id: g1, name: 社区服务群, unit: 社区工作站}\n",
+        encoding="utf-8",
+    )
+
+    async def create() -> None:
+        store = await Store.open(f"sqlite+aiosqlite:///{db}")
+        await store.close()
+
+    asyncio.run(create())
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(main, [args[0], args[1], "-c", str(config), *args[2:]])
+
+    opened = run(
+        "incident",
+        "open",
+        "--group",
+        "g1",
+        "--summary",
+        "居民称要找记者 13812345678",
+        "--by",
+        "张主任",
+    )
+    assert opened.exit_code == 0 and "#1" in opened.output
+    for step, note in (("analyse", "研判"), ("confirm", "属实"), ("proposal", "上门解释")):
+        done = run("incident", "advance", "1", step, "--note", note, "--by", "张主任")
+        assert done.exit_code == 0, done.output
+    early = run("incident", "advance", "1", "report", "--by", "张主任")
+    assert early.exit_code == 1 and "妥善处理" in early.output
+    listed = run("incident", "list")
+    assert "社区服务群" in listed.output and "确认事实" in listed.output
+    shown = run("incident", "show", "1")
+    assert "上门解释" in shown.output and "张主任" in shown.output
+    exported = json.loads(run("incident", "export", "1").output)
+    assert exported[0]["summary"].endswith("138****5678")  # masked
+    assert [s["stage"] for s in exported[0]["steps"]] == ["record", "analyse", "confirm", "confirm"]
+    assert exported[0]["steps"][1]["by"] == "张**"
+
+    # Notices are left for the running bot: timer rows, one per step that tells a tier.
+    async def timers() -> list[str]:
+        store = await Store.open(f"sqlite+aiosqlite:///{db}", migrate=False)
+        try:
+            return [t.kind for t in await store.read(lambda r: r.armed_timers())]
+        finally:
+            await store.close()
+
+    assert asyncio.run(timers()) == ["incident_tell", "incident_tell"]
+
+
+async def test_notices_left_by_the_command_line_are_sent_by_the_bot(h: Harness) -> None:
+    from bot.workflows.incident.desk import IncidentDesk
+
+    await h.say("李明-财务科: 今天开会")
+    offline = IncidentDesk(h.app.settings, h.app.store, h.clock, h.app.catalogue)
+    result = await offline.open(
+        platform="console",
+        chat_id="console-group",
+        source="cli",
+        by="cli:张主任",
+        summary="有人拉横幅",
+    )
+    assert result.ok and h.sent_to(TIER1) == []
+    await h.advance(timedelta(seconds=1))
+    assert len(h.sent_to(TIER1)) == 1 and "有人拉横幅" in h.sent_to(TIER1)[0]
+    notices = await h.audit(category="incident")
+    assert notices[0]["notified"] == [f"console:{TIER1}"]
