@@ -32,6 +32,8 @@ from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from bot.ports import Adapter
 from bot.scheduler import Scheduler
+from bot.supervision.delivery import DUE_TIMER as REPORT_TIMER
+from bot.supervision.delivery import ReportService
 from bot.timers import CoreTimers
 from bot.workflows.escalation.action import SPEC as ESCALATE
 from bot.workflows.escalation.responses import EscalationResponder
@@ -120,8 +122,18 @@ class Application:
         incident = IncidentCommand(
             self.incidents, self._is_admin, self._refuse_incident, self.catalogue.t
         )
-        self.extra_commands: dict[str, Callable[[CommandIssued], Awaitable[str | None]]] = {
-            "incident": incident.handle
+        self.reports = ReportService(
+            settings,
+            store,
+            self.clock,
+            self.catalogue,
+            send_text=self._send_text,
+            adapter_for=self.executor.adapter_for,
+        )
+        self.kernel.add_timer(REPORT_TIMER, self.reports.on_timer)
+        self.extra_commands: dict[str, Callable[[CommandIssued], Awaitable[list[str] | None]]] = {
+            "incident": incident.handle,
+            "report": self.reports.on_command,
         }
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
@@ -152,6 +164,10 @@ class Application:
         await self.hot.start()
         for adapter in self.adapters.values():
             await adapter.start(self.handle)
+        try:
+            await self.reports.ensure_armed()
+        except Exception:
+            log.exception("could not arm the report schedule")
         # After the adapters are up, so a re-applied delete or ban can reach the platform;
         # a failure here is recorded per action and never stops the bot.
         try:
@@ -201,12 +217,13 @@ class Application:
             if event.name in self.kernel.command_verbs():
                 return Handled(event, replies=(await self._verb_command(event),))
             extra = self.extra_commands.get(event.name)
-            reply = await extra(event) if extra is not None else None
-            if reply is not None:
-                await self.executor.messenger.send(
-                    event.platform, event.chat_id, reply, reply_to=event.message_id
-                )
-                return Handled(event, replies=(reply,))
+            texts = await extra(event) if extra is not None else None
+            if texts is not None:
+                for text in texts:
+                    await self.executor.messenger.send(
+                        event.platform, event.chat_id, text, reply_to=event.message_id
+                    )
+                return Handled(event, replies=tuple(texts))
             replies = await self.commands.handle(event)
             return Handled(event, replies=tuple(replies))
         if isinstance(event, MessagePosted):  # includes MessageEdited

@@ -296,7 +296,7 @@ class ReportRun(Base):
 
     __tablename__ = "report_runs"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    period: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(96))
     scope: Mapped[str] = mapped_column(String(128))
     recipient: Mapped[str] = mapped_column(String(96))
     head_seq: Mapped[int] = mapped_column(BigInteger)

@@ -45,7 +45,10 @@ class IncidentCommand:
         self._refuse = refuse  # journals a refusal with who asked
         self._t = t
 
-    async def handle(self, event: CommandIssued) -> str:
+    async def handle(self, event: CommandIssued) -> list[str]:
+        return [await self._answer(event)]
+
+    async def _answer(self, event: CommandIssued) -> str:
         if not await self._is_admin(event):
             await self._refuse(event, "not an admin")
             return self._t("incident.refused")

@@ -107,7 +107,7 @@ def upgrade() -> None:
     op.create_table(
         "report_runs",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
-        sa.Column("period", sa.String(length=32), nullable=False),
+        sa.Column("period", sa.String(length=96), nullable=False),
         sa.Column("scope", sa.String(length=128), nullable=False),
         sa.Column("recipient", sa.String(length=96), nullable=False),
         sa.Column("head_seq", sa.BigInteger(), nullable=False),
