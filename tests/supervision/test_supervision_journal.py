@@ -3,6 +3,7 @@ rewriting the record behind the bot's back is found by ``verify``, with the entr
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -293,3 +294,24 @@ async def test_an_existing_database_gets_its_records_as_the_first_entries(db_url
         assert await check(store) is None
     finally:
         await store.close()
+
+
+async def test_two_writers_never_share_a_sequence_number(db_url: str) -> None:
+    """Two processes (two engines) appending at once: one chain, no gap, no fork."""
+    first = await Store.open(db_url, retry_for=10)
+    second = await Store.open(db_url, retry_for=10, migrate=False)
+
+    async def burst(store: Store, who: str) -> None:
+        for i in range(25):
+            await store.write(
+                lambda r, i=i: r.record_membership("console", "g", f"{who}{i}", "joined", None, NOW)
+            )
+
+    try:
+        await asyncio.gather(burst(first, "a"), burst(second, "b"))
+        entries = await first.read(lambda r: journal.entries(r.c))
+        assert [e.seq for e in entries] == list(range(1, 51))
+        assert await check(first) is None
+    finally:
+        await second.close()
+        await first.close()
