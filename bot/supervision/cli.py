@@ -55,8 +55,11 @@ def report(
         except RecordUnavailable as exc:
             raise click.ClickException(str(exc)) from None
         try:
+            unknown = Catalogue(settings.language).t("supervision.unit_unregistered")
             return await store.read(
-                lambda r: gather(r, settings, chosen, unit=unit, chats=chats, now=now)
+                lambda r: gather(
+                    r, settings, chosen, unit=unit, chats=chats, now=now, unknown_unit=unknown
+                )
             )
         finally:
             await store.close()

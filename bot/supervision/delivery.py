@@ -180,7 +180,10 @@ class ReportService:
             ).first()
             if done is not None:
                 return None
-            return await gather(repo, self._settings, period, unit=unit, now=now)
+            unknown = self._t("supervision.unit_unregistered")
+            return await gather(
+                repo, self._settings, period, unit=unit, now=now, unknown_unit=unknown
+            )
 
         data = await self._store.read(claim_and_gather)
         if data is None:

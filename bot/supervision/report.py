@@ -204,7 +204,9 @@ async def gather(
     unit: str | None = None,
     chats: Iterable[str] = (),
     now: datetime,
+    unknown_unit: str = "-",
 ) -> ReportData:
+    """The figures of ``period``; groups no config entry names count under ``unknown_unit``."""
     zone = settings.zone
     names = await load_directory(repo, settings)
     wanted_chats = set(chats)
@@ -221,7 +223,7 @@ async def gather(
     def counts_for(platform: str, chat_id: str) -> list[Counts]:
         key = (platform, chat_id)
         group = groups.setdefault(key, Counts())
-        unit_name = names.unit(platform, chat_id)
+        unit_name = names.unit(platform, chat_id, unknown_unit)
         return [data.totals, data.units.setdefault(unit_name, Counts()), group]
 
     for g in settings.groups:  # registered groups appear even in a quiet month
@@ -258,14 +260,14 @@ async def gather(
                 if category in MEMBER_FINDINGS:
                     c.member_findings += 1
 
-    scope = _Scope(names, period, in_scope, counts_for)
+    scope = _Scope(names, period, in_scope, counts_for, unknown_unit)
     await _escalations(repo, data, scope)
     await _incidents(repo, data, scope)
     registered = {(g.platform, g.chat_id) for g in settings.groups}
     data.groups = sorted(
         (
             GroupLine(
-                names.unit(p, c),
+                names.unit(p, c, unknown_unit),
                 names.group(p, c),
                 p,
                 c,
@@ -288,6 +290,7 @@ class _Scope:
     period: Period
     includes: Callable[[str, str], bool]
     counts_for: Callable[[str, str], list[Counts]]
+    unknown_unit: str
 
 
 async def _escalations(repo: Repository, data: ReportData, scope: _Scope) -> None:
@@ -378,7 +381,7 @@ async def _incidents(repo: Repository, data: ReportData, scope: _Scope) -> None:
                 i["id"],
                 i["opened_at"],
                 names.group(i["platform"], i["chat_id"]),
-                names.unit(i["platform"], i["chat_id"]),
+                names.unit(i["platform"], i["chat_id"], scope.unknown_unit),
                 i["stage"],
                 bool(i["major"]),
                 mask_pii(i["summary"]),

@@ -42,6 +42,10 @@ def _clean(text: str) -> str:
 class OpinionLexicon:
     def __init__(self, rules: tuple[SignalRule, ...]) -> None:
         self.rules = rules
+        # Every message is scanned: one alternation over all terms and triggers lets the
+        # ordinary message (no candidate word at all) leave after a single C-level search.
+        words = sorted({w for r in rules for w in (*r.terms, *r.triggers) if w}, key=len)
+        self._any = re.compile("|".join(re.escape(w) for w in reversed(words)) or "(?!)")
 
     @classmethod
     def load(cls, path: Path = SIGNALS_FILE) -> OpinionLexicon:
@@ -63,7 +67,7 @@ class OpinionLexicon:
 
     def scan(self, text: str) -> list[Signal]:
         """Every rule that fires, once each, with the words that made it fire."""
-        if not text:
+        if not text or self._any.search(_clean(text)) is None:
             return []
         sentences = [_clean(s) for s in _SENTENCE_END.split(text)]
         found: list[Signal] = []
