@@ -113,6 +113,7 @@ class Break:
     reason: str
     detail: str = ""
     row: str | None = None
+    span: tuple[int, int] | None = None  # the entries missing or added, first and last
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +284,12 @@ async def verify(
         e = r._mapping
         seq = int(e["seq"])
         if seq != expected:
-            return Break(expected, "removed", f"entries {expected}..{seq - 1} are missing")
+            return Break(
+                expected,
+                "removed",
+                f"entries {expected}..{seq - 1} are missing",
+                span=(expected, seq - 1),
+            )
         if e["prev_hash"] != prev_hash:
             return Break(seq, "relinked", "does not link to the entry before it")
         digest = entry_hash(
@@ -300,10 +306,18 @@ async def verify(
     recorded = await head(conn)
     if recorded.seq > last:
         return Break(
-            last + 1, "truncated", f"entries {last + 1}..{recorded.seq} are missing at the end"
+            last + 1,
+            "truncated",
+            f"entries {last + 1}..{recorded.seq} are missing at the end",
+            span=(last + 1, recorded.seq),
         )
     if recorded.seq < last:
-        return Break(recorded.seq + 1, "inserted", f"entries after the head {recorded.seq}")
+        return Break(
+            recorded.seq + 1,
+            "inserted",
+            f"entries after the head {recorded.seq}",
+            span=(recorded.seq + 1, last),
+        )
     if recorded.hash != prev_hash:
         return Break(last, "altered", "the recorded head does not match the last entry")
     if wanted:
@@ -311,6 +325,7 @@ async def verify(
             last + 1,
             "truncated",
             f"entries {last + 1}..{max(wanted)} are gone: a report showed entry {max(wanted)}",
+            span=(last + 1, max(wanted)),
         )
     return await _check_rows(conn, tables, latest, last)
 

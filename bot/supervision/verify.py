@@ -62,12 +62,15 @@ async def run_verify(
         return found is None, json.dumps(body, ensure_ascii=False)
     if found is None:
         return True, t("supervision.verify_ok", entries=head.seq, head=str(head), anchors=anchored)
+    span = ""
+    if found.span is not None:
+        span = t("supervision.verify_span", first=found.span[0], last=found.span[1])
     lines = [
         t(
             "supervision.verify_broken",
             seq=found.seq,
             reason=t(f"supervision.break_{found.reason}"),
-            detail=found.detail,
+            span=span,
         )
     ]
     if found.row:
