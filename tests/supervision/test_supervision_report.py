@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.i18n import Catalogue
 from bot.supervision.render import render, summary_message
 from bot.supervision.report import gather, parse_period
@@ -303,3 +303,26 @@ def test_report_command_writes_the_file(record: Path, tmp_path: Path) -> None:
     assert sorted(groups) == ["街道办工作群", "街道办通知群"]
     bad = CliRunner().invoke(main, ["report", "-c", str(record), "--period", "2026-13"])
     assert bad.exit_code != 0 and "no month 13" in bad.output
+
+
+async def test_the_counts_are_the_same_on_postgresql_and_sqlite(db_url: str) -> None:
+    await seed_store(db_url)
+    groups = [
+        {"platform": "console", "chat_id": chat, "name": name, "unit": unit}
+        for chat, (unit, name) in GROUPS.items()
+        if unit
+    ]
+    settings = Settings.model_validate({"groups": groups})
+    period = parse_period("2026-11", None, None, ZONE, datetime(2026, 12, 5).date())
+    store = await Store.open(db_url, migrate=False)
+    try:
+        now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+        data = await store.read(lambda r: gather(r, settings, period, now=now))
+    finally:
+        await store.close()
+    want = expected(period.start, period.end)
+    assert {u: c.detections for u, c in data.units.items() if c.detections} == dict(
+        want["detections"]
+    )
+    assert {u: c.actions for u, c in data.units.items()} == dict(want["actions"])
+    assert {k: v[0] for k, v in data.categories.items() if v[0]} == dict(want["categories"])
