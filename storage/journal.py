@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -274,14 +274,13 @@ async def verify(
     *,
     tables: Iterable[Table] = MIRRORED_TABLES,
     anchors: Iterable[Head] = (),
+    batch: int = 5000,
 ) -> Break | None:
     """The first break in the record, or None when it is intact. Reads the whole journal."""
     wanted = {a.seq: a.hash for a in anchors}
     latest: dict[tuple[str, str], tuple[int, bytes]] = {}
     expected, prev_hash = 1, GENESIS
-    rows = await conn.execute(select(_JOURNAL).order_by(_JOURNAL.c.seq))
-    for r in rows.all():
-        e = r._mapping
+    async for e in _walk(conn, batch):
         seq = int(e["seq"])
         if seq != expected:
             return Break(
@@ -328,6 +327,21 @@ async def verify(
             span=(last + 1, max(wanted)),
         )
     return await _check_rows(conn, tables, latest, last)
+
+
+async def _walk(conn: Connection, batch: int = 5000) -> AsyncIterator[Mapping[str, Any]]:
+    """Every entry in seq order, a page at a time: a large journal is never held whole."""
+    after: int | None = None
+    while True:
+        stmt = select(_JOURNAL).order_by(_JOURNAL.c.seq).limit(batch)
+        if after is not None:
+            stmt = stmt.where(_JOURNAL.c.seq > after)
+        rows = (await conn.execute(stmt)).all()
+        for r in rows:
+            yield r._mapping
+        if len(rows) < batch:
+            return
+        after = int(rows[-1]._mapping["seq"])
 
 
 async def _check_rows(

@@ -153,7 +153,9 @@ def incident_show(config: Path | None, incident_id: int) -> None:
         full = await store.read(lambda r: load_full(r, settings, incident_id))
         if full is None:
             raise click.ClickException(f"no incident #{incident_id}")
-        click.echo(render_text(full, settings, desk))
+        from bot.i18n import Catalogue
+
+        click.echo(render_text(full, settings, desk, Catalogue(settings.language).t))
 
     _run_with_desk(config, work)
 

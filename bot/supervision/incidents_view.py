@@ -66,7 +66,7 @@ def incident_line(
     row: records.IncidentRow, names: Directory, settings: Settings, desk: IncidentDesk
 ) -> str:
     stage = desk.stage("closed" if row.closed_at else row.stage)
-    major = " ⚠重大" if row.major else ""
+    major = " ⚠" + desk.text("supervision.col_major") if row.major else ""
     return (
         f"#{row.id} {_local(row.opened_at, settings)} {names.group(row.platform, row.chat_id)} "
         f"({names.unit(row.platform, row.chat_id)}) [{stage}]{major} {row.summary[:60]}"
@@ -113,14 +113,20 @@ def _steps(full: FullIncident, settings: Settings, *, masked: bool) -> list[dict
     ]
 
 
-def render_text(full: FullIncident, settings: Settings, desk: IncidentDesk) -> str:
+def render_text(full: FullIncident, settings: Settings, desk: IncidentDesk, t: Any) -> str:
     row, names = full.incident, full.names
     info = _incident_dict(row, names, settings, masked=False)
+
+    def label(key: str) -> str:
+        return t(f"supervision.{key}")
+
+    source = t(f"incident.source_{row.source}")
     lines = [
         incident_line(row, names, settings, desk),
-        f"  member: {info['member']}   opened by: {info['opened_by']} ({row.source})",
-        f"  signals: {desk.explain(row.signals) or '-'}",
-        f"  proposal (处置意见): {row.proposal or '-'}",
+        f"  {label('col_member')}：{info['member']}　{label('col_opened_by')}："
+        f"{info['opened_by']}（{source}）",
+        f"  {label('col_signals')}：{desk.explain(row.signals) or '-'}",
+        f"  {label('col_proposal')}：{row.proposal or '-'}",
     ]
     for step in _steps(full, settings, masked=False):
         told = f"  → {', '.join(step['told'])}" if step["told"] else ""

@@ -204,6 +204,14 @@ async def test_a_renumbered_insertion_in_the_middle_breaks_the_link(store: Store
     assert found is not None and (found.seq, found.reason) == (8, "relinked")
 
 
+async def test_the_chain_is_read_a_page_at_a_time(store: Store) -> None:
+    assert await check(store, batch=5) is None
+    await unguard(store, "journal")
+    await run(store, "DELETE FROM journal WHERE seq = 6")  # the first of a page
+    found = await check(store, batch=5)
+    assert found is not None and (found.seq, found.reason) == (6, "removed")
+
+
 async def test_a_truncated_tail_is_found(store: Store) -> None:
     await unguard(store, "journal")
     await run(store, "DELETE FROM journal WHERE seq >= 11")

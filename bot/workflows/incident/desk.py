@@ -209,6 +209,9 @@ class IncidentDesk:
     def stage(self, name: str) -> str:
         return self._t(f"incident.stage_{name}")
 
+    def text(self, key: str, **params: Any) -> str:
+        return self._t(key, **params)
+
     async def propose(self, incident_id: int, actor: str, proposal: str) -> Result:
         """Record the proposed handling (处置意见) and send it to 分管主任 at once (R2 Art.19)."""
         return await self._annotate(
