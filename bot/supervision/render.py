@@ -304,6 +304,54 @@ def _svg_bars(title: str, series: Sequence[str], rows: Sequence[tuple[str, Seque
     return "".join(parts)
 
 
+def _svg_columns(
+    title: str, series: Sequence[str], rows: Sequence[tuple[str, Sequence[int]]]
+) -> str:
+    """Vertical grouped columns over time (the weekly trend), with a baseline and values."""
+    colours = ("#2F6EBA", "#E08A2C", "#4E9A4E")
+    col, gap, plot_h, left, top = 16, 44, 220, 36, 48
+    peak = max((v for _, values in rows for v in values), default=0) or 1
+    group_w = col * len(series) + gap
+    width = left + len(rows) * group_w + 20
+    base = top + plot_h
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{max(width, 360)}" '
+        f'height="{base + 56}" font-family="{FONT_STACK}" font-size="12">',
+        f"<title>{html.escape(title)}</title>",
+        f'<text x="0" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>',
+        f'<line x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}" stroke="#888"/>',
+    ]
+    for i, name in enumerate(series):
+        x = left + i * 110
+        parts.append(f'<rect x="{x}" y="24" width="10" height="10" fill="{colours[i]}"/>')
+        parts.append(f'<text x="{x + 14}" y="33">{html.escape(name)}</text>')
+    for g, (label, values) in enumerate(rows):
+        x0 = left + g * group_w
+        for i, value in enumerate(values):
+            height = round(plot_h * value / peak)
+            x = x0 + i * col
+            parts.append(
+                f'<rect x="{x}" y="{base - height}" width="{col - 2}" height="{height}" '
+                f'fill="{colours[i % len(colours)]}"/>'
+            )
+            parts.append(
+                f'<text x="{x + (col - 2) / 2}" y="{base - height - 3}" '
+                f'text-anchor="middle" font-size="10">{value}</text>'
+            )
+        week, _, day = label.partition(" ")
+        centre = x0 + col * len(series) / 2
+        parts.append(
+            f'<text x="{centre}" y="{base + 16}" text-anchor="middle">{html.escape(week)}</text>'
+        )
+        if day:
+            parts.append(
+                f'<text x="{centre}" y="{base + 30}" text-anchor="middle" font-size="10">'
+                f"{html.escape(day)}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def _html_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
     body = "".join(
@@ -323,7 +371,7 @@ def render_html(labels: Labels, zone: object) -> bytes:
         f"<h2>{html.escape(s('sheet_summary'))}</h2>",
         _html_table([s("col_figure"), s("col_value")], summary_rows(labels)),
         f"<h2>{html.escape(s('sheet_weeks'))}</h2>",
-        _svg_bars(s("chart_weeks"), both, [(k, v) for k, v in data.weeks.items()]),
+        _svg_columns(s("chart_weeks"), both, [(k, v) for k, v in data.weeks.items()]),
         f"<h2>{html.escape(s('sheet_categories'))}</h2>",
         _svg_bars(
             s("chart_categories"),

@@ -326,3 +326,39 @@ async def test_the_counts_are_the_same_on_postgresql_and_sqlite(db_url: str) -> 
     )
     assert {u: c.actions for u, c in data.units.items()} == dict(want["actions"])
     assert {k: v[0] for k, v in data.categories.items() if v[0]} == dict(want["categories"])
+
+
+def test_a_font_of_the_chart_font_stack_covers_every_chinese_label(record: Path) -> None:
+    """The charts are SVG text drawn with the reader's fonts: on Linux that is fontconfig and
+    Debian's Noto CJK (scripts/setup-test-system.sh installs it). Every CJK character of
+    every label must be in one font of the stack, or the reader would see boxes."""
+    import os
+    import re
+    import shutil
+    import subprocess
+
+    from bot.supervision.render import FONT_STACK
+
+    if (
+        shutil.which("fc-list") is None
+        or not subprocess.run(
+            ["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True
+        ).stdout.strip()
+    ):
+        if os.environ.get("GROUPGUARD_REQUIRE_CJK_FONT") == "1":
+            pytest.fail("no CJK font installed but GROUPGUARD_REQUIRE_CJK_FONT=1")
+        pytest.skip("no fontconfig CJK font on this machine")
+    settings, data = asyncio.run(november(record))
+    page = render(data, "html", Catalogue("zh-CN"), settings.zone).decode("utf-8")
+    parser = _Texts()
+    parser.feed(page)
+    cjk = sorted({c for text in parser.svg_text for c in text if ord(c) > 0x2E7F})
+    assert len(cjk) > 10
+    charset = " ".join(f"{ord(c):x}" for c in cjk)
+    covering = subprocess.run(
+        ["fc-list", f":charset={charset}", "family"], capture_output=True, text=True, check=True
+    ).stdout
+    families = {f.strip() for line in covering.splitlines() for f in line.split(",")}
+    stack = [f.strip("'") for f in FONT_STACK.split(",")]
+    assert families & set(stack), (stack, sorted(families)[:10])
+    assert re.search(r"Noto Sans CJK SC|Source Han Sans SC|WenQuanYi", covering)
