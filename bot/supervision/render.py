@@ -269,22 +269,32 @@ def _pressed(response: str) -> str:
 
 
 # ------------------------------------------------------------------ HTML
-def _svg_bars(title: str, series: Sequence[str], rows: Sequence[tuple[str, Sequence[int]]]) -> str:
-    """Horizontal grouped bars, one group per label; plain SVG text for every label."""
-    colours = ("#2F6EBA", "#E08A2C", "#4E9A4E")
-    bar, gap, label_w, plot_w = 14, 10, 190, 420
-    peak = max((v for _, values in rows for v in values), default=0) or 1
-    height = 40 + len(rows) * (bar * len(series) + gap) + 24
+COLOURS = ("#2F6EBA", "#E08A2C", "#4E9A4E")
+
+
+def _svg_open(
+    title: str, series: Sequence[str], width: int, height: int, legend_x: int
+) -> list[str]:
+    """The opening of a chart: size, the CJK font stack, a title and the series legend."""
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + plot_w + 60}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
         f'height="{height}" font-family="{FONT_STACK}" font-size="12">',
         f"<title>{html.escape(title)}</title>",
         f'<text x="0" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>',
     ]
     for i, name in enumerate(series):
-        x = label_w + i * 110
-        parts.append(f'<rect x="{x}" y="24" width="10" height="10" fill="{colours[i]}"/>')
+        x = legend_x + i * 110
+        parts.append(f'<rect x="{x}" y="24" width="10" height="10" fill="{COLOURS[i]}"/>')
         parts.append(f'<text x="{x + 14}" y="33">{html.escape(name)}</text>')
+    return parts
+
+
+def _svg_bars(title: str, series: Sequence[str], rows: Sequence[tuple[str, Sequence[int]]]) -> str:
+    """Horizontal grouped bars, one group per label; plain SVG text for every label."""
+    bar, gap, label_w, plot_w = 14, 10, 190, 420
+    peak = max((v for _, values in rows for v in values), default=0) or 1
+    height = 40 + len(rows) * (bar * len(series) + gap) + 24
+    parts = _svg_open(title, series, label_w + plot_w + 60, height, label_w)
     y = 44
     for label, values in rows:
         parts.append(
@@ -295,7 +305,7 @@ def _svg_bars(title: str, series: Sequence[str], rows: Sequence[tuple[str, Seque
             width = round(plot_w * value / peak)
             parts.append(
                 f'<rect x="{label_w}" y="{y}" width="{width}" height="{bar - 2}" '
-                f'fill="{colours[i % len(colours)]}"/>'
+                f'fill="{COLOURS[i % len(COLOURS)]}"/>'
             )
             parts.append(f'<text x="{label_w + width + 4}" y="{y + bar - 4}">{value}</text>')
             y += bar
@@ -308,23 +318,13 @@ def _svg_columns(
     title: str, series: Sequence[str], rows: Sequence[tuple[str, Sequence[int]]]
 ) -> str:
     """Vertical grouped columns over time (the weekly trend), with a baseline and values."""
-    colours = ("#2F6EBA", "#E08A2C", "#4E9A4E")
     col, gap, plot_h, left, top = 16, 44, 220, 36, 48
     peak = max((v for _, values in rows for v in values), default=0) or 1
     group_w = col * len(series) + gap
     width = left + len(rows) * group_w + 20
     base = top + plot_h
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{max(width, 360)}" '
-        f'height="{base + 56}" font-family="{FONT_STACK}" font-size="12">',
-        f"<title>{html.escape(title)}</title>",
-        f'<text x="0" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>',
-        f'<line x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}" stroke="#888"/>',
-    ]
-    for i, name in enumerate(series):
-        x = left + i * 110
-        parts.append(f'<rect x="{x}" y="24" width="10" height="10" fill="{colours[i]}"/>')
-        parts.append(f'<text x="{x + 14}" y="33">{html.escape(name)}</text>')
+    parts = _svg_open(title, series, max(width, 360), base + 56, left)
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}" stroke="#888"/>')
     for g, (label, values) in enumerate(rows):
         x0 = left + g * group_w
         for i, value in enumerate(values):
@@ -332,7 +332,7 @@ def _svg_columns(
             x = x0 + i * col
             parts.append(
                 f'<rect x="{x}" y="{base - height}" width="{col - 2}" height="{height}" '
-                f'fill="{colours[i % len(colours)]}"/>'
+                f'fill="{COLOURS[i % len(COLOURS)]}"/>'
             )
             parts.append(
                 f'<text x="{x + (col - 2) / 2}" y="{base - height - 3}" '
