@@ -94,7 +94,7 @@ def summary_message(catalogue: Catalogue, data: ReportData) -> str:
         incidents=totals.incidents,
         major=totals.major,
         seq=data.head.seq,
-        hash_short=data.head.hash[:16],
+        hash=data.head.hash,  # whole: whoever keeps the message can check the chain with it
     )
 
 

@@ -115,6 +115,17 @@ async def test_a_risk_signal_opens_an_incident_explained_and_major_goes_to_tier_
     assert len(await steps(h, 1)) == 2
 
 
+async def test_a_later_signal_that_makes_an_incident_major_goes_to_tier_2_only(
+    h: Harness,
+) -> None:
+    await h.say("李明-财务科: 再不解决我就发到网上曝光")
+    assert len(h.sent_to(TIER1)) == 1 and h.sent_to(TIER2) == []
+    await h.say("王芳-民政科: 明天大家一起去街道办门口讨说法")
+    assert (await incident(h, 1)).major
+    assert len(h.sent_to(TIER1)) == 1 and len(h.sent_to(TIER2)) == 1
+    assert "讨说法" in h.sent_to(TIER2)[0]
+
+
 def test_the_lexicon_explains_its_hits_and_leaves_ordinary_talk_alone() -> None:
     lexicon = OpinionLexicon.load()
     for text in (

@@ -92,7 +92,8 @@ class IncidentDesk:
         masked = mask_pii(summary)[:500]
         payload = signal_payload(signals)
 
-        async def write(repo: Repository) -> tuple[int, int, bool]:
+        async def write(repo: Repository) -> tuple[int, int, list[int]]:
+            """(incident, step, the tiers to tell)."""
             if source == "auto":
                 recent = await records.listing(
                     repo,
@@ -103,12 +104,21 @@ class IncidentDesk:
                 )
                 joined = next((i for i in reversed(recent) if i.source == "auto"), None)
                 if joined is not None:
+                    # A signal that makes the incident major is news for the major tier.
+                    escalates = major and not joined.major
+                    told = [f"tier:{self._policy.major_tier}"] if escalates else []
                     step = await records.add_step(
-                        repo, joined.id, joined.stage, by, self._signal_note(payload, masked), now
+                        repo,
+                        joined.id,
+                        joined.stage,
+                        by,
+                        self._signal_note(payload, masked),
+                        now,
+                        told,
                     )
-                    if major and not joined.major:
+                    if escalates:
                         await records.change(repo, joined.id, now, major=True)
-                    return joined.id, step, False
+                    return joined.id, step, [self._policy.major_tier] if escalates else []
             incident_id = await records.open_incident(
                 repo,
                 at=now,
@@ -133,11 +143,11 @@ class IncidentDesk:
                 now,
                 [f"tier:{t}" for t in tiers],
             )
-            return incident_id, step, True
+            return incident_id, step, tiers
 
-        incident_id, step_id, created = await self._store.write(write)
-        if created:
-            await self.tell(incident_id, step_id, self._tiers(major))
+        incident_id, step_id, tiers = await self._store.write(write)
+        if tiers:
+            await self.tell(incident_id, step_id, tiers)
         text = self._t(
             "incident.opened", id=incident_id, source=self._t(f"incident.source_{source}")
         )
