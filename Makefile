@@ -1,6 +1,7 @@
 # The two commands of the README's quick start:
 #   make run   — set up and run the bot (console group chat unless a platform token is set)
-#   make test  — set up and run lint + the whole test suite (SQLite, PostgreSQL, Telegram, WeChat)
+#   make test  — set up and run lint + the whole test suite (SQLite, PostgreSQL, Telegram, WeChat,
+#                QQ; QQ needs no extra: its WebSocket is aiohttp, a core dependency)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -28,6 +29,7 @@ setup-test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 test: setup-test lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)

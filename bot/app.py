@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.actions.registry import ActionRegistry, builtin_specs
 from bot.admins import AdminDirectory
+from bot.card_proposals import CardProposals
 from bot.clock import Clock
+from bot.commands.builtin import builtin_commands
+from bot.commands.handler import CommandHandler
+from bot.commands.spec import CommandRegistry
+from bot.commands.tools import CommandTools
 from bot.config import Settings
 from bot.events import (
     AnyEvent,
     ButtonPressed,
     CommandIssued,
+    JoinRequested,
     Member,
     MemberJoined,
     MemberLeft,
@@ -28,8 +34,10 @@ from bot.events import (
     NicknameChanged,
 )
 from bot.executor import Executor, Target
+from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
+from bot.join_requests import JoinRequestHandler
 from bot.ports import Adapter
 from bot.scheduler import Scheduler
 from bot.supervision.delivery import DUE_TIMER as REPORT_TIMER
@@ -42,6 +50,9 @@ from bot.workflows.incident.commands import IncidentCommand
 from bot.workflows.incident.desk import IncidentDesk
 from bot.workflows.incident.workflow import incident_workflow
 from bot.workflows.kernel import Answer, Kernel
+from bot.workflows.review.action import SPEC as REVIEW
+from bot.workflows.review.responses import ReviewDeps, ReviewResponder
+from bot.workflows.review.workflow import review_workflow
 from rules.actions import Action, ActionKind
 from rules.checks.nickname import ARTICLE as NICKNAME_ARTICLE
 from rules.decisions import Decision
@@ -85,7 +96,7 @@ class Application:
         self.catalogue = Catalogue(settings.language)
         self.engine = Engine(detector)
         self.admins = AdminDirectory(settings, adapters, self.clock, settings.admin_cache_ttl)
-        self.registry = ActionRegistry([*builtin_specs(), ESCALATE])
+        self.registry = ActionRegistry([*builtin_specs(), ESCALATE, REVIEW])
         self.executor = Executor(
             settings,
             store,
@@ -97,12 +108,24 @@ class Application:
             sleep=sleep,
         )
         self.hot = HotPath(store)
+        self.flood = FloodCounter()
         self.executor.on_applied = self.hot.invalidate
         self.kernel = Kernel()
         responder = EscalationResponder(
             settings, store, self.catalogue, self.clock, self.executor.apply_one
         )
         self.kernel.register(escalation_workflow(responder))
+        reviews = ReviewDeps(
+            settings,
+            store,
+            self.catalogue,
+            self.clock,
+            self.admins.can,
+            self.executor.apply_one,
+            self.executor.record,
+            self.executor.messenger.private,
+        )
+        self.kernel.register(review_workflow(ReviewResponder(reviews)))
         self.incidents = IncidentDesk(
             settings,
             store,
@@ -116,12 +139,6 @@ class Application:
         self.opinion = (
             (opinion or OpinionLexicon.load()) if settings.supervision.incidents.auto_open else None
         )
-        # Commands with their own syntax, handled before the generic command handler; a
-        # handler returning None passes the command on (``/report`` outside a supervisor's
-        # chat is the members' report to admins).
-        incident = IncidentCommand(
-            self.incidents, self._is_admin, self._refuse_incident, self.catalogue.t
-        )
         self.reports = ReportService(
             settings,
             store,
@@ -131,14 +148,27 @@ class Application:
             adapter_for=self.executor.adapter_for,
         )
         self.kernel.add_timer(REPORT_TIMER, self.reports.on_timer)
+        # Commands answered before the registry's; None passes the command on (``/report``
+        # outside a supervisor's own chat is the members' alert to admins).
         self.extra_commands: dict[str, Callable[[CommandIssued], Awaitable[list[str] | None]]] = {
-            "incident": incident.handle,
             "report": self.reports.on_command,
         }
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
-        from bot.commands.handler import CommandHandler  # commands need the app; avoid a cycle
-
-        self.commands = CommandHandler(self)
+        self.commands = CommandHandler(
+            CommandTools(
+                settings,
+                store,
+                self.clock,
+                self.catalogue,
+                self.admins,
+                self.executor,
+                adapters,
+                lambda: self.engine.detector,
+                CommandRegistry([*builtin_commands(), IncidentCommand(self.incidents).spec()]),
+            )
+        )
+        self.join_requests = JoinRequestHandler(store, self.executor, self.catalogue)
+        self.card_proposals = CardProposals(settings, self.executor, self.catalogue)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():
             if hasattr(adapter, "on_admins_changed"):
@@ -156,6 +186,7 @@ class Application:
         self.engine.detector = Detector.load(
             self.settings.lexicon_dirs,
             include_builtin=self.settings.builtin_lexicons,
+            **self.settings.detection.options(),
         )
         return self.engine.detector.term_count
 
@@ -243,7 +274,16 @@ class Application:
         if isinstance(event, MemberLeft):
             return await self._left(event)
         if isinstance(event, NicknameChanged):
-            return await self._member_event(event, event.member, Kind.NICKNAME)
+            handled = await self._member_event(event, event.member, Kind.NICKNAME)
+            if handled.duplicate:
+                return handled
+            own = getattr(self.adapters.get(event.platform), "self_user_id", None)
+            proposed = await self.card_proposals.handle(event, own)
+            return Handled(event, handled.decisions, replies=handled.replies + proposed)
+        if isinstance(event, JoinRequested):
+            if not await self._claim(event):
+                return Handled(event, duplicate=True)
+            return Handled(event, replies=await self.join_requests.handle(event))
         return Handled(event)
 
     async def _claim(self, event: AnyEvent) -> bool:
@@ -363,12 +403,25 @@ class Application:
         is_admin = False
         if not member.is_service_account:
             is_admin = await self.admins.is_admin(event.platform, event.chat_id, member)
+        recent = (0, 0)
+        if kind is Kind.MESSAGE and message is not None and not is_admin:
+            limits = self.settings.policy_for(event.platform, event.chat_id).flood
+            if limits.enabled:
+                recent = self.flood.observe(
+                    (event.platform, event.chat_id, member.user_id),
+                    now,
+                    fingerprint(message.text, message.media_kind),
+                    limits.window,
+                    limits.repeat_window,
+                )
         record = MemberRecord(
             known_nickname=previous.nickname if previous else None,
             is_admin=is_admin,
             blacklisted=blacklisted,
             restricted_until=previous.restricted_until if previous else None,
             deadline_armed=bool(previous and previous.nickname_deadline),
+            recent_messages=recent[0],
+            recent_repeats=recent[1],
         )
         observation = Observation(
             kind=kind,
@@ -443,14 +496,7 @@ class Application:
                 also=lambda r: r.offence_counts(platform, chat_id, observation.user_id, since)
             )
             if counts:
-                record = MemberRecord(
-                    known_nickname=record.known_nickname,
-                    is_admin=record.is_admin,
-                    blacklisted=record.blacklisted,
-                    restricted_until=record.restricted_until,
-                    deadline_armed=record.deadline_armed,
-                    offences=counts,
-                )
+                record = replace(record, offences=counts)
                 decisions = self.engine.decide(observation, policy, record, group)
         return decisions
 
@@ -530,7 +576,7 @@ class Application:
             answer = Answer(
                 self.catalogue.t(
                     "command.usage",
-                    usage=self.catalogue.t("escalation.verb_usage", verb=event.name),
+                    usage=self.catalogue.t(self.kernel.usage_key(event.name), verb=event.name),
                 ),
                 refused=True,
                 detail="malformed",
@@ -548,14 +594,6 @@ class Application:
             return False
         await self.executor.messenger.send(platform, chat_id, text)
         return True
-
-    async def _is_admin(self, event: CommandIssued) -> bool:
-        return await self.admins.is_admin(event.platform, event.chat_id, event.sender)
-
-    async def _refuse_incident(self, event: CommandIssued, detail: str) -> None:
-        await self._journal_answer(
-            event, event.sender, "command:incident", Answer("", refused=True, detail=detail)
-        )
 
     async def _journal_answer(
         self, event: AnyEvent, who: Member, kind: str, answer: Answer

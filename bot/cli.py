@@ -9,35 +9,12 @@ import sys
 import tempfile
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-if TYPE_CHECKING:
-    from bot.config import Settings
-
-# Imports are lazy, per command: `check` loads only the detector (no pydantic config unless a
-# config file is used, no database or platform stack).
-DEFAULT_CONFIG = Path("config.yaml")
-
-
-def _settings(config: Path | None) -> Settings:
-    from bot.config import ConfigError, load_settings
-
-    if config is None and DEFAULT_CONFIG.exists():
-        config = DEFAULT_CONFIG
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-config_option = click.option(
-    "-c",
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="YAML config file (default: ./config.yaml if present, else built-in defaults).",
-)
+from bot.cli_config import DEFAULT_CONFIG, config_option
+from bot.cli_config import settings_for as _settings
 
 
 @click.group()
@@ -74,7 +51,10 @@ def run(config: Path | None, dry_run: bool) -> None:
         return
     from bot.service import serve
 
-    asyncio.run(serve(settings, adapters))
+    try:
+        asyncio.run(serve(settings, adapters))
+    except PlatformConfigError as exc:  # e.g. a start-up refusal: the token was wrong
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -114,7 +94,11 @@ def check(
         detector = Detector.load()  # built-in defaults: no config machinery at all
     else:
         settings = _settings(config)
-        detector = Detector.load(settings.lexicon_dirs, include_builtin=settings.builtin_lexicons)
+        detector = Detector.load(
+            settings.lexicon_dirs,
+            include_builtin=settings.builtin_lexicons,
+            **settings.detection.options(),
+        )
     lines = list(texts) if texts else (line.rstrip("\n") for line in sys.stdin)
     detect = detector.detect
     out = sys.stdout
@@ -173,7 +157,8 @@ def audit(
     that the record was not altered. Never creates a database."""
     if ctx.invoked_subcommand is not None:
         return
-    from bot.supervision.access import RecordUnavailable, load_directory, open_existing
+    from bot.directory import load_directory
+    from bot.supervision.access import RecordUnavailable, open_existing
 
     settings = _settings(config)
     zone = settings.zone

@@ -217,6 +217,49 @@ class SupervisionSettings(_Section):
     report_dir: Path = Path("reports")
 
 
+class DetectionSettings(_Section):
+    """The statistical classifier and the detector's switches (docs/detection.md, round 4)."""
+
+    # true: the shipped COLD classifier; false: none; or the path of another model file.
+    model: bool | Path = True
+    # A model-only hit at or above ``model_high`` is acted on like a lexicon hit; between
+    # ``model_review`` and ``model_high`` it goes to the group's admins for review and nothing
+    # is done to the member. Empty: the thresholds chosen on COLD dev (0.90 and 0.97).
+    model_review: float | None = Field(default=None, gt=0, lt=1)
+    model_high: float | None = Field(default=None, gt=0, le=1)
+    model_min_chars: int = Field(default=4, ge=1, le=1000)
+    # Links to these domains (and their subdomains) are never advertising.
+    trusted_domains: tuple[str, ...] = ("gov.cn",)
+    # A member's own work phone or e-mail (联系我 138…) is not a privacy offence.
+    own_contact_ok: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DetectionSettings:
+        if (
+            self.model_review is not None
+            and self.model_high is not None
+            and self.model_review > self.model_high
+        ):
+            raise ValueError("model_review must not be above model_high")
+        if isinstance(self.model, Path) and not self.model.is_file():
+            raise ValueError(f"model: no such file {self.model}")
+        return self
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for ``Detector.load``."""
+        from rules.detection.detector import MODEL_PATH
+
+        model = self.model
+        return {
+            "model": MODEL_PATH if model is True else (None if model is False else model),
+            "model_review": self.model_review,
+            "model_high": self.model_high,
+            "model_min_chars": self.model_min_chars,
+            "trusted_domains": self.trusted_domains,
+            "own_contact_ok": self.own_contact_ok,
+        }
+
+
 class Settings(_Section):
     _group_policies: dict[tuple[str, str], GroupPolicy] = PrivateAttr(default_factory=dict)
     language: Literal["zh-CN", "en"] = "zh-CN"
@@ -231,6 +274,7 @@ class Settings(_Section):
     supervision: SupervisionSettings = SupervisionSettings()
     lexicon_dirs: tuple[Path, ...] = ()  # extend or replace the shipped lexicons
     builtin_lexicons: bool = True
+    detection: DetectionSettings = DetectionSettings()
     # Each registered platform's own section (``telegram:``, ``wechat:`` at the top level of
     # the file), validated by that platform's model: the core never names a platform.
     platforms: dict[str, Any] = Field(default_factory=dict)

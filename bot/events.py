@@ -91,8 +91,20 @@ class CommandIssued(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JoinRequested(Event):
+    """Someone asks to join a group that needs approval (QQ's 加群申请/邀请). The core refuses
+    a blacklisted requester; ``request_id`` is what the adapter needs to answer."""
+
+    member: Member
+    request_id: str
+    comment: str = ""  # the requester's answer to the join question
+    invited_by: Member | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonPressed(Event):
-    """An inline button press on an escalation (acknowledge / lift / false positive)."""
+    """An inline button press on a workflow's message (escalation: ack / lift / fp; review:
+    确认违规 / 误报)."""
 
     presser: Member
     data: str
@@ -107,4 +119,5 @@ AnyEvent = (
     | NicknameChanged
     | CommandIssued
     | ButtonPressed
+    | JoinRequested
 )

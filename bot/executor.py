@@ -362,10 +362,13 @@ class Executor:
         outcome: str,
         detail: str,
         notified: Sequence[str] = (),
+        *,
+        decision_id: str = "-",
     ) -> int:
         """Journal something that needed no platform call (a refused command, a report), or
-        a message sent outside an action (an incident notice: ``notified`` says to whom)."""
-        row = self._action_row(target, decision, "-", kind, params)
+        a message sent outside an action (an incident notice: ``notified`` says to whom). An
+        answer to an earlier decision (a review's) is journaled under that decision's id."""
+        row = self._action_row(target, decision, decision_id, kind, params)
 
         async def write(repo: Repository) -> int:
             action_id = await repo.record_action(**row)

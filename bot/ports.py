@@ -35,6 +35,25 @@ class Capabilities:
     delete_own_messages: bool = False  # lets reminders delete themselves later
     admin_roles: bool = False  # the platform can tell who the admins are, with rights
     buttons: bool = False  # inline buttons on messages
+    join_requests: bool = False  # join requests arrive as events and can be answered
+    set_nickname: bool = False  # the bot may set a member's in-group name (QQ's 群名片)
+
+
+@runtime_checkable
+class AnswersJoinRequests(Protocol):
+    """What an adapter declaring ``join_requests`` also offers (kept out of ``Adapter`` so the
+    platforms without join requests need not stub it)."""
+
+    async def answer_join_request(
+        self, chat_id: str, request_id: str, approve: bool, reason: str = ""
+    ) -> None: ...
+
+
+@runtime_checkable
+class SetsNicknames(Protocol):
+    """What an adapter declaring ``set_nickname`` also offers."""
+
+    async def set_nickname(self, chat_id: str, user_id: str, nickname: str) -> None: ...
 
 
 # Rights named after Telegram's, which is the richest model; other adapters map onto them.
@@ -103,8 +122,11 @@ class Adapter(Protocol):
     ) -> str | None:
         """Send a message; returns its id when the platform gives one."""
 
-    async def send_private(self, user_id: str, text: str) -> bool:
-        """Private message; False when the platform cannot reach the user."""
+    async def send_private(
+        self, user_id: str, text: str, *, buttons: Sequence[Button] = ()
+    ) -> bool:
+        """Private message; False when the platform cannot reach the user. ``buttons`` are
+        shown only where ``capabilities.buttons`` is set (a review asks the admin to choose)."""
 
     async def delete_message(self, chat_id: str, message_id: str) -> None: ...
 
@@ -160,6 +182,7 @@ __all__ = [
     "RIGHT_RESTRICT",
     "Adapter",
     "AdminInfo",
+    "AnswersJoinRequests",
     "Button",
     "Capabilities",
     "Duration",
@@ -168,4 +191,5 @@ __all__ = [
     "PlatformConfigError",
     "PlatformError",
     "SectionModel",
+    "SetsNicknames",
 ]

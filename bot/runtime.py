@@ -17,7 +17,11 @@ log = logging.getLogger(__name__)
 
 
 def load_detector(settings: Settings) -> Detector:
-    return Detector.load(settings.lexicon_dirs, include_builtin=settings.builtin_lexicons)
+    return Detector.load(
+        settings.lexicon_dirs,
+        include_builtin=settings.builtin_lexicons,
+        **settings.detection.options(),
+    )
 
 
 def platform_adapters(settings: Settings) -> dict[str, Adapter]:

@@ -22,6 +22,7 @@ class ActionKind(StrEnum):
     QUIET = "quiet"  # 全员禁言
     UNQUIET = "unquiet"
     NOTIFY_ADMINS = "notify_admins"  # tell the group's admins
+    REVIEW = "review"  # the group's admins confirm or dismiss an unsure hit (确认违规 / 误报)
     ARM_DEADLINE = "arm_deadline"  # real-name grace period starts
     CANCEL_DEADLINE = "cancel_deadline"
 

@@ -46,6 +46,10 @@ class MemberRecord:
     deadline_armed: bool = False
     # Offences per category inside the policy window, not counting this event.
     offences: Mapping[str, int] = field(default_factory=dict)
+    # This member's messages in the flood window, and messages with this very text in the
+    # repeat window, both counting this one (0 when nobody counted).
+    recent_messages: int = 0
+    recent_repeats: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,9 @@ from rules.detection.hits import CATEGORIES
 from rules.durations import LIMIT, MAX_DURATION, MIN_DURATION, format_duration, parse_duration
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-# The ladders a policy may define: the detector's categories, plus speaking while restricted.
-POLICY_CATEGORIES = (*CATEGORIES, "restricted")
+# The ladders a policy may define: the detector's categories, speaking while restricted, and
+# flooding the group.
+POLICY_CATEGORIES = (*CATEGORIES, "restricted", "flood")
 
 
 def _duration(value: object) -> object:
@@ -304,6 +305,17 @@ def default_categories() -> dict[str, CategoryPolicy]:
         "restricted": c(
             severity="medium", article="R1 Art.10", steps=_ladder("warn", "remove,notify_admins")
         ),
+        # Flooding drowns the group's work (R2 Art.13: 文明互动、理性表达; (六) 与工作无关的信息
+        # 不发送): a short mute first, then a longer one with the admins told, then removal.
+        "flood": c(
+            severity="low",
+            article="R2 Art.13",
+            steps=_ladder(
+                "delete,mute:10m",
+                "delete,mute:1h,notify_admins",
+                "delete,remove,notify_admins",
+            ),
+        ),
     }
 
 
@@ -325,8 +337,29 @@ class EscalationTarget(_Strict):
         return user_id == self.chat_id or user_id in self.user_ids
 
 
+class FloodPolicy(_Strict):
+    """Flooding (刷屏): more than ``max_messages`` in ``window``, or the same text more than
+    ``max_repeats`` times in ``repeat_window``, from one member. The first message over a
+    limit climbs the ``flood`` ladder; the rest of the same burst is only deleted, so one wave
+    is one offence."""
+
+    enabled: bool = True
+    max_messages: int = Field(default=10, ge=2, le=10_000)
+    window: Duration = timedelta(seconds=10)
+    max_repeats: int = Field(default=4, ge=1, le=10_000)
+    repeat_window: Duration = timedelta(seconds=60)
+
+    @field_validator("window", "repeat_window")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= timedelta(hours=24):
+            raise ValueError("a flood window is between 1s and 24h")
+        return value
+
+
 class GroupPolicy(_Strict):
     nickname: NicknamePolicy = NicknamePolicy()
+    flood: FloodPolicy = FloodPolicy()
     window: Duration = timedelta(days=30)
     categories: dict[str, CategoryPolicy] = Field(default_factory=default_categories)
     # Delete messages from non-admins while quiet mode is on (the fallback where the platform
@@ -363,6 +396,7 @@ __all__ = [
     "ActionKind",
     "CategoryPolicy",
     "EscalationTarget",
+    "FloodPolicy",
     "GroupPolicy",
     "NicknamePolicy",
 ]

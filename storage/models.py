@@ -153,6 +153,9 @@ class Escalation(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"))
     decision_id: Mapped[str] = mapped_column(String(36), index=True)
+    # 1, 2, …: a supervisor tier (上报). 0: the group's own admins reviewing an unsure
+    # classifier hit (确认违规 / 误报), one row per admin told; target_chat_id is then the
+    # admin's private chat, or the group when no admin could be reached privately.
     tier: Mapped[int]
     target_platform: Mapped[str] = mapped_column(String(16))
     target_chat_id: Mapped[str] = mapped_column(String(64))

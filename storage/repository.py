@@ -556,6 +556,49 @@ class Repository:
         )
         await self._journal("escalation.response", EscalationResponse, result.scalar_one(), at)
 
+    async def responses_to_decision(
+        self, decision_id: str, tier: int, *, lock: bool = False
+    ) -> list[tuple[str, str]]:
+        """(responder, response) to any record of one decision's tier, first first: a review
+        goes to several admins as one record each, and whoever answers first decides for all.
+        ``lock`` holds the records until commit so two answers at once cannot both decide
+        (PostgreSQL; SQLite serialises writers anyway)."""
+        if lock:
+            await self.c.execute(
+                select(Escalation.id)
+                .where(Escalation.decision_id == decision_id, Escalation.tier == tier)
+                .order_by(Escalation.id)
+                .with_for_update()
+            )
+        rows = await self.c.execute(
+            select(EscalationResponse.responder, EscalationResponse.response)
+            .join(Escalation, Escalation.id == EscalationResponse.escalation_id)
+            .where(Escalation.decision_id == decision_id, Escalation.tier == tier)
+            .order_by(EscalationResponse.id)
+        )
+        return [(r[0], r[1]) for r in rows.all()]
+
+    async def action_params(self, decision_id: str, kind: str) -> list[dict[str, Any]]:
+        """The params of a decision's journal rows of one kind, oldest first."""
+        rows = await self.c.execute(
+            select(ActionRecord.params)
+            .where(ActionRecord.decision_id == decision_id, ActionRecord.kind == kind)
+            .order_by(ActionRecord.id)
+        )
+        return [dict(r[0] or {}) for r in rows.all()]
+
+    async def decision_message_id(self, decision_id: str) -> str | None:
+        """The message a journaled decision was about (to delete it once a review confirms)."""
+        row = (
+            await self.c.execute(
+                select(ActionRecord.message_id)
+                .where(ActionRecord.decision_id == decision_id)
+                .order_by(ActionRecord.id)
+                .limit(1)
+            )
+        ).first()
+        return row[0] if row else None
+
     # --- timers --------------------------------------------------------------------------
     async def arm_timer(
         self,

@@ -87,16 +87,19 @@ class ConsoleAdapter:
     ) -> str | None:
         self._next_id += 1
         self.sent.append((chat_id, text))
-        suffix = ""
-        if buttons:
-            suffix = "  " + " ".join(f"[{b.label}]({b.data})" for b in buttons)
-        self.output(f"🤖 [{chat_id}] {text}{suffix}")
+        self.output(f"🤖 [{chat_id}] {text}{self._buttons(buttons)}")
         return f"bot-{self._next_id}"
 
-    async def send_private(self, user_id: str, text: str) -> bool:
+    async def send_private(
+        self, user_id: str, text: str, *, buttons: Sequence[Button] = ()
+    ) -> bool:
         self.sent.append((f"private:{user_id}", text))
-        self.output(f"🤖 [私信 → {user_id}] {text}")
+        self.output(f"🤖 [私信 → {user_id}] {text}{self._buttons(buttons)}")
         return True
+
+    @staticmethod
+    def _buttons(buttons: Sequence[Button]) -> str:
+        return ("  " + " ".join(f"[{b.label}]({b.data})" for b in buttons)) if buttons else ""
 
     def _act(self, *call: str) -> None:
         self.calls.append(call)

@@ -24,7 +24,12 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from adapters.telegram import permissions
 from adapters.telegram.application import build_application
-from adapters.telegram.convert import PLATFORM, UpdateConverter
+from adapters.telegram.convert import (
+    GROUP_ANONYMOUS_BOT_ID,
+    PLATFORM,
+    TELEGRAM_SERVICE_ID,
+    UpdateConverter,
+)
 from adapters.telegram.directory import UserDirectory
 from adapters.telegram.errors import platform_errors, to_platform_error
 from adapters.telegram.membership import MembershipDeduplicator
@@ -108,6 +113,11 @@ class TelegramAdapter:
     def self_user_id(self) -> str | None:
         """The bot's own user id (known after start); the core skips its own messages."""
         return self.bot_user_id
+
+    @property
+    def service_account_ids(self) -> frozenset[str]:
+        """Telegram's own senders (linked-channel posts, anonymous admins): never a target."""
+        return frozenset({str(TELEGRAM_SERVICE_ID), str(GROUP_ANONYMOUS_BOT_ID)})
 
     def _admins_changed(self, chat_id: str) -> None:
         if self.on_admins_changed is not None:
@@ -292,9 +302,13 @@ class TelegramAdapter:
         except TelegramError as exc:  # already deleted by an admin, or rights lost: harmless
             log.info("telegram: could not delete reminder %s: %s", message_id, exc)
 
-    async def send_private(self, user_id: str, text: str) -> bool:
+    async def send_private(
+        self, user_id: str, text: str, *, buttons: Sequence[Button] = ()
+    ) -> bool:
         try:
-            await self.application.bot.send_message(chat_id=int(user_id), text=text)
+            await self.application.bot.send_message(
+                chat_id=int(user_id), text=text, reply_markup=self._keyboard(buttons)
+            )
         except Forbidden:
             return False  # the user never started the bot, or blocked it
         except BadRequest as exc:

@@ -383,8 +383,11 @@ class WeChatAdapter:
         self._throttle.submit(chat_id, send)
         return None
 
-    async def send_private(self, user_id: str, text: str) -> bool:
-        """Only a friend of the bot's account can be written to; False otherwise."""
+    async def send_private(
+        self, user_id: str, text: str, *, buttons: Sequence[Button] = ()
+    ) -> bool:
+        """Only a friend of the bot's account can be written to; False otherwise. WeChat has
+        no buttons (``capabilities.buttons`` is off): callers write text verbs instead."""
         try:
             contact = await self.contact_info(user_id)
         except PlatformError:

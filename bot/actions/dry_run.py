@@ -25,6 +25,8 @@ _ACTS = frozenset(
         "unban",
         "set_quiet",
         "answer_button",
+        "answer_join_request",
+        "set_nickname",
     }
 )
 

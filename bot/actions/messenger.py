@@ -73,14 +73,24 @@ class Messenger:
             )
         return message_id
 
-    async def private(self, platform: str, user_id: str, text: str) -> bool:
+    async def private(
+        self, platform: str, user_id: str, text: str, *, buttons: Sequence[Button] = ()
+    ) -> bool:
         adapter = self._adapter_for(platform)
         if adapter is None or not adapter.capabilities.private_message:
             return False
         try:
-            return bool(await self._retry(lambda: adapter.send_private(user_id, text)))
+            return bool(
+                await self._retry(
+                    lambda: adapter.send_private(user_id, text, buttons=list(buttons))
+                )
+            )
         except PlatformError:
             return False
+
+    async def admin_ids(self, platform: str, chat_id: str) -> list[str]:
+        """Whom a text for the group's admins goes to (never the bot itself)."""
+        return await self._admins.admin_ids(platform, chat_id)
 
     async def notify_admins(self, platform: str, chat_id: str, text: str) -> list[str]:
         """Privately where possible; otherwise one message in the group."""

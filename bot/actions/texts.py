@@ -57,7 +57,12 @@ class NoticeTexts:
             self.action(a)
             for a in decision.actions
             if a.kind
-            not in (ActionKind.ESCALATE, ActionKind.NOTIFY_ADMINS, ActionKind.ARM_DEADLINE)
+            not in (
+                ActionKind.ESCALATE,
+                ActionKind.NOTIFY_ADMINS,
+                ActionKind.REVIEW,
+                ActionKind.ARM_DEADLINE,
+            )
         )
 
     def member_notice(self, ctx: ActionContext, mention: str) -> str:

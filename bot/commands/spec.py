@@ -1,10 +1,22 @@
-"""Which commands exist, who may use them, and their usage lines."""
+"""What a command is: its name, who may use it, and the function that runs it.
+
+Each command is one module under ``bot/commands/builtin`` exposing ``COMMAND``; workflows may
+register more. ``/help`` is generated from the registry, so a new command is listed the moment
+it exists (its help line is the catalogue key ``help.<name>``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.ports import RIGHT_RESTRICT
+from bot.events import CommandIssued
+
+if TYPE_CHECKING:
+    from bot.commands.tools import CommandTools
+
+Run = Callable[["CommandTools", CommandIssued, "CommandSpec"], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,26 +24,24 @@ class CommandSpec:
     name: str
     usage: str
     admin: bool  # admins only
+    run: Run
     right: str | None = None  # the platform right an admin needs
-    needs_target: bool = False
+    article: str = "R1 Art.10"  # what the journal cites for it
 
 
-COMMANDS = {
-    spec.name: spec
-    for spec in (
-        CommandSpec("warn", "/warn [原因/reason]", True, RIGHT_RESTRICT, True),
-        CommandSpec("unwarn", "/unwarn", True, RIGHT_RESTRICT, True),
-        CommandSpec("warns", "/warns", True, None, True),
-        CommandSpec("mute", "/mute <10m|2h|3d> [原因/reason]", True, RIGHT_RESTRICT, True),
-        CommandSpec("unmute", "/unmute", True, RIGHT_RESTRICT, True),
-        CommandSpec("kick", "/kick [原因/reason]", True, RIGHT_RESTRICT, True),
-        CommandSpec("ban", "/ban [原因/reason]", True, RIGHT_RESTRICT, True),
-        CommandSpec("unban", "/unban", True, RIGHT_RESTRICT, True),
-        CommandSpec("quiet", "/quiet on|off|<2h>|<22:00>", True, RIGHT_RESTRICT),
-        CommandSpec("check", "/check (reply)", True),
-        CommandSpec("status", "/status", True),
-        CommandSpec("rules", "/rules", False),
-        CommandSpec("help", "/help", False),
-        CommandSpec("report", "/report (reply)", False),
-    )
-}
+class CommandRegistry:
+    def __init__(self, specs: Iterable[CommandSpec] = ()) -> None:
+        self._specs: dict[str, CommandSpec] = {}
+        for spec in specs:
+            self.register(spec)
+
+    def register(self, spec: CommandSpec) -> None:
+        if spec.name in self._specs:
+            raise ValueError(f"command /{spec.name} is registered twice")
+        self._specs[spec.name] = spec
+
+    def get(self, name: str) -> CommandSpec | None:
+        return self._specs.get(name)
+
+    def __iter__(self) -> Iterator[CommandSpec]:
+        return iter(self._specs.values())

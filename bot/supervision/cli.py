@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli import _settings, config_option
+from bot.cli_config import config_option
+from bot.cli_config import settings_for as _settings
 
 
 @click.command()
@@ -111,7 +112,7 @@ def _run_with_desk(config: Path | None, work):  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output.")
 def incident_list(config: Path | None, open_only: bool, period: str | None, as_json: bool) -> None:
     """List incidents: number, when, group and unit, stage, major risk, summary."""
-    from bot.supervision.access import load_directory
+    from bot.directory import load_directory
     from bot.supervision.incidents_view import incident_json, incident_line
     from bot.supervision.report import parse_period
     from bot.workflows.incident import records

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.supervision.access import Directory, load_directory
+from bot.directory import Directory, load_directory
 from bot.workflows.incident import records
 from bot.workflows.incident.desk import IncidentDesk
 from rules.masking import mask_pii

@@ -9,8 +9,11 @@ per week. Definitions (the README repeats them for readers of the report):
   the bot's or an admin's; "record" rows (a detection with nothing to do) are not actions;
 - an *escalation* is one message to one supervisor; *answered* when a supervisor responded,
   the response time running from the escalation to the first answer;
-- a *refusal* is a recorded refusal of a command or a button press;
-- a *false positive* is a supervisor's "false positive" answer given in the period;
+- a *refusal* is a recorded refusal of a command or a button press (outcome or category
+  "refused");
+- a *false positive* is a "false positive" answer given in the period: a supervisor's to an
+  escalation, or an admin's dismissing a review of the classifier's;
+- an escalation's tier 0 rows (reviews sent to a group's admins) are not escalations;
 - *member-audit findings* are detections about members themselves (nickname not real-name,
   a blacklisted person joining);
 - *incidents* are public-opinion incidents opened in the period.
@@ -31,13 +34,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.supervision.access import Directory, load_directory
+from bot.directory import Directory, load_directory
 from rules.masking import mask_pii
 from storage import journal
 from storage.models import Escalation, EscalationResponse, Incident
 from storage.repository import Repository
 
 MEMBER_FINDINGS = frozenset({"nickname", "blacklist"})
+# Rows that journal someone's answer under the decision it answers (an admin's review
+# verdict): records, not measures taken.
+ANSWER_KINDS = frozenset({"review_answer"})
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 
@@ -238,12 +244,14 @@ async def gather(
             continue
         targets = counts_for(platform, chat_id)
         category, week = row["category"], week_label(row["at"], zone)
-        if category == "refused":
+        # Refused commands are journaled as commands with outcome "refused"; refused button
+        # presses and verbs under the category "refused".
+        if category == "refused" or row["outcome"] == "refused":
             for c in targets:
                 c.refusals += 1
             continue
-        if row["decision_id"] == "-":
-            continue  # a journaled note (a member's /report), not a decision
+        if row["decision_id"] == "-" or row["kind"] in ANSWER_KINDS:
+            continue  # a journaled note (a member's /report) or an answer, not a measure
         if row["kind"] != "record":
             data.kinds[row["kind"]] += 1
             data.categories.setdefault(category, [0, 0])[1] += 1
@@ -303,7 +311,12 @@ async def _escalations(repo: Repository, data: ReportData, scope: _Scope) -> Non
     rows = (
         await repo.c.execute(
             select(Escalation)
-            .where(Escalation.at >= period.start, Escalation.at < period.end)
+            .where(
+                Escalation.at >= period.start,
+                Escalation.at < period.end,
+                # Tier 0 rows are the classifier's reviews, sent to a group's admins.
+                Escalation.tier >= 1,
+            )
             .order_by(Escalation.id)
         )
     ).all()

@@ -62,6 +62,8 @@ class Workflow:
     # Text commands for the verbs (``ack`` → ``/ack <id>``), for platforms without buttons.
     commands: Mapping[str, str] = field(default_factory=dict)
     timers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    # Catalogue key of the text verbs' usage line ("/{verb} <编号>"), which names the record.
+    usage: str = "escalation.verb_usage"
 
 
 def button(workflow: str, record_id: int, verb: str, label: str) -> Button:
@@ -101,6 +103,12 @@ class Kernel:
 
     def command_verbs(self) -> Mapping[str, tuple[str, str]]:
         return dict(self._commands)
+
+    def usage_key(self, command: str) -> str:
+        """The catalogue key of a text verb's usage line."""
+        route = self._commands.get(command)
+        workflow = self._workflows.get(route[0]) if route else None
+        return workflow.usage if workflow else "escalation.verb_usage"
 
     def request_from_button(
         self, data: str, platform: str, chat_id: str, who: Member, callback_id: str | None

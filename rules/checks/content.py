@@ -7,14 +7,36 @@ so one message is not deleted twice or warned three times.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision, Evidence
 from rules.engine import Context
 from rules.observation import Kind
+from rules.policy import GroupPolicy
 
 TIER1 = Action(ActionKind.ESCALATE, tier=1)
 TIER2 = Action(ActionKind.ESCALATE, tier=2)
+REVIEW = Action(ActionKind.REVIEW)
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+
+
+def ladder_step(
+    policy: GroupPolicy,
+    category: str,
+    offences: Mapping[str, int],
+    taken: Collection[Action] = (),
+) -> tuple[int, tuple[Action, ...]]:
+    """(offence number, actions) for the member's next offence in ``category``: the ladder's
+    step, less what an earlier decision on the same message already does, plus tier 2 once
+    the member's offences of every category reach ``repeat_to_tier2``. Shared with the
+    admins' review, whose 确认违规 must punish exactly as a sure hit would."""
+    number = offences.get(category, 0) + 1
+    actions = tuple(a for a in policy.step_for(category, number) if a not in taken)
+    repeated = 0 < policy.repeat_to_tier2 <= sum(offences.values()) + 1
+    if repeated and TIER1 in actions and TIER2 not in actions and TIER2 not in taken:
+        actions = (*actions, TIER2)
+    return number, actions
 
 
 class ContentRule:
@@ -36,8 +58,15 @@ class ContentRule:
             media_kind=obs.media_kind,
         )
         by_category: dict[str, list] = {}
+        review: list = []
         for hit in hits:
-            if ctx.policy.category(hit.category) is not None:
+            if ctx.policy.category(hit.category) is None:
+                continue
+            if hit.needs_review:
+                # The classifier is unsure: the admins review it (确认违规 / 误报); nothing is
+                # done to the member unless one of them confirms.
+                review.append(hit)
+            else:
                 by_category.setdefault(hit.category, []).append(hit)
         ranked = sorted(
             by_category.items(),
@@ -45,14 +74,9 @@ class ContentRule:
         )
         decisions: list[Decision] = []
         taken: set = set()
-        previous_total = sum(ctx.member.offences.values())
-        repeated = 0 < ctx.policy.repeat_to_tier2 <= previous_total + 1
         for category, category_hits in ranked:
             policy = ctx.policy.categories[category]
-            number = ctx.member.offences.get(category, 0) + 1
-            actions = tuple(a for a in ctx.policy.step_for(category, number) if a not in taken)
-            if repeated and TIER1 in actions and TIER2 not in actions and TIER2 not in taken:
-                actions = (*actions, TIER2)
+            number, actions = ladder_step(ctx.policy, category, ctx.member.offences, taken)
             taken.update(actions)
             decisions.append(
                 Decision(
@@ -71,6 +95,26 @@ class ContentRule:
                     counts_as_offence=True,
                     offence_number=number,
                     params={"kinds": ",".join(sorted({h.kind for h in category_hits}))},
+                )
+            )
+        for hit in review:
+            if hit.category in by_category:
+                continue  # already acted on for a surer reason
+            decisions.append(
+                Decision(
+                    rule=self.id,
+                    article=ctx.policy.categories[hit.category].article or hit.article,
+                    category=hit.category,
+                    severity="info",
+                    actions=(REVIEW,),
+                    user_id=obs.user_id,
+                    message_id=obs.message_id,
+                    evidence=(Evidence(obs.text[:200], 0, min(len(obs.text), 200), kind=hit.kind),),
+                    reason="reason.model_review",
+                    params={
+                        "score": f"{hit.score or 0:.2f}",
+                        "features": "、".join(hit.features),
+                    },
                 )
             )
         return decisions

@@ -107,3 +107,24 @@ async def test_members_cannot_use_admin_commands(h: Harness) -> None:
 async def test_other_bots_commands_are_ignored(h: Harness) -> None:
     handled = (await h.say("李明-财务科: /start"))[-1]
     assert handled.replies == () and h.adapter.calls == []
+
+
+async def test_help_is_generated_from_the_command_registry(h: Harness) -> None:
+    registry = h.app.commands.tools.registry
+    admin_help = await reply(h, "管理员-办公室: /help")
+    member_help = await reply(h, "李明-财务科: /help")
+    t = h.app.catalogue.t
+    for spec in registry:
+        assert t(f"help.{spec.name}") in admin_help
+        assert (t(f"help.{spec.name}") in member_help) is (not spec.admin)
+
+
+async def test_a_registered_command_runs_and_appears_in_help(h: Harness) -> None:
+    from bot.commands.spec import CommandSpec
+
+    async def ping(tools, event, spec):  # type: ignore[no-untyped-def]
+        return ["pong"]
+
+    h.app.commands.tools.registry.register(CommandSpec("ping", "/ping", False, ping))
+    assert await reply(h, "李明-财务科: /ping") == "pong"
+    assert "help.ping" in await reply(h, "李明-财务科: /help")  # no catalogue line yet: the key

@@ -50,6 +50,7 @@ def test_rules_are_discovered_in_hard_policy_first_order() -> None:
         "blacklist",
         "restriction",
         "quiet",
+        "flood",
         "nickname",
         "content",
     ]

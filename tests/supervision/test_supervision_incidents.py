@@ -93,10 +93,18 @@ async def test_an_incident_walks_every_stage_and_reaches_the_right_tiers(h: Harn
 
 async def test_only_admins_handle_incidents_and_refusals_are_journaled(h: Harness) -> None:
     *_, handled = await h.say("李明-财务科: /incident 有人要去上访")
-    assert "只有管理员" in handled.replies[0]
+    assert "/incident" in handled.replies[0] and "权限" in handled.replies[0]
     assert await h.app.store.read(lambda r: records.listing(r)) == []
-    refused = await h.audit(category="refused")
+    refused = [r for r in await h.audit(category="command") if r["outcome"] == "refused"]
     assert refused and refused[0]["kind"] == "command:incident"
+    await h.say("/admin 管理员-办公室")
+    await h.say("管理员-办公室: /incident 群内有人扬言上访")
+    (early,) = await h.say("管理员-办公室: /incident 1 报告 太早")
+    assert "分析研判" in early.replies[0]
+    refused = [r for r in await h.audit(category="command") if r["outcome"] == "refused"]
+    assert len(refused) == 2  # the step out of order is journaled too
+    (helped,) = await h.say("管理员-办公室: /help")
+    assert "/incident" in helped.replies[0]
 
 
 async def test_a_risk_signal_opens_an_incident_explained_and_major_goes_to_tier_2(

@@ -121,9 +121,9 @@ async def seed_store(url: str) -> None:
         # An admin's own mute (an action, not a detection) and a refused command.
         for chat in ("g1", "g3"):
             at = NOV_START + timedelta(days=3)
-            for decision, category, kind in (
-                ("m-" + chat, "command", "mute"),
-                ("-", "refused", "command:mute"),
+            for decision, category, kind, outcome in (
+                ("m-" + chat, "command", "mute", "done"),
+                ("-", "command", "command:mute", "refused"),  # as the command handler does
             ):
                 action_id = await r.record_action(
                     decision_id=decision,
@@ -142,7 +142,7 @@ async def seed_store(url: str) -> None:
                     evidence=[],
                     reason="",
                 )
-                await r.record_outcome(action_id, "done", "", at)
+                await r.record_outcome(action_id, outcome, "", at)
 
     await store.write(work)
     await store.close()

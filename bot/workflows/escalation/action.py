@@ -25,6 +25,33 @@ def evidence_text(ctx: ActionContext) -> str:
     return text
 
 
+async def add_record(
+    ctx: ActionContext, tier: int, to_platform: str, to_chat_id: str, summary: str
+) -> int:
+    """One pending record of this decision for one recipient (a supervisor's chat, or at tier
+    0 a group admin's): its id goes into the buttons the recipient is sent."""
+    target, decision, now = ctx.target, ctx.decision, ctx.services.clock.now()
+
+    async def add(r: Repository) -> int:
+        return await r.add_escalation(
+            action_id=None,
+            decision_id=ctx.decision_id,
+            tier=tier,
+            target_platform=to_platform,
+            target_chat_id=to_chat_id,
+            platform=target.platform,
+            chat_id=target.chat_id,
+            user_id=target.user_id,
+            category=decision.category,
+            article=decision.article,
+            summary=summary,
+            status="pending",
+            at=now,
+        )
+
+    return await ctx.services.store.write(add)
+
+
 async def escalate(ctx: ActionContext) -> Outcome:
     services, target, decision = ctx.services, ctx.target, ctx.decision
     tier = ctx.action.tier or 1
@@ -45,25 +72,9 @@ async def escalate(ctx: ActionContext) -> Outcome:
         if (supervisor.platform, supervisor.chat_id) in already:
             continue
         now = services.clock.now()
-
-        async def add(r: Repository, s=supervisor, at=now) -> int:
-            return await r.add_escalation(
-                action_id=None,
-                decision_id=ctx.decision_id,
-                tier=tier,
-                target_platform=s.platform,
-                target_chat_id=s.chat_id,
-                platform=target.platform,
-                chat_id=target.chat_id,
-                user_id=target.user_id,
-                category=decision.category,
-                article=decision.article,
-                summary=evidence,
-                status="pending",
-                at=at,
-            )
-
-        escalation_id = await services.store.write(add)
+        escalation_id = await add_record(
+            ctx, tier, supervisor.platform, supervisor.chat_id, evidence
+        )
         tier_name = supervisor.name or t("escalation.tier", tier=tier)
         text = t("escalation.title", tier_name=tier_name, escalation_id=escalation_id)
         text += "\n" + t(

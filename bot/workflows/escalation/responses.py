@@ -62,7 +62,7 @@ class EscalationResponder:
     async def answer(self, request: Request) -> Answer:
         response = RESPONSES[request.verb]
         escalation = await self._store.read(lambda r: r.escalation(request.record_id))
-        if escalation is None:
+        if escalation is None or escalation.tier < 1:  # tier 0 rows are admins' reviews
             return Answer(self._t("escalation.pressed_unknown"), refused=True, detail="no such")
         if not self._entitled(escalation, request):
             return Answer(

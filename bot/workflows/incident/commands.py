@@ -11,8 +11,9 @@ English verbs work too (analyse, confirm, handle, report, proposal, major)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
+from bot.commands.spec import CommandSpec
+from bot.commands.tools import CommandTools
 from bot.events import CommandIssued
 from bot.workflows.incident.desk import IncidentDesk, Result
 from bot.workflows.incident.records import get
@@ -34,30 +35,29 @@ PROPOSAL_VERBS = frozenset({"意见", "处置意见", "proposal", "propose"})
 MAJOR_VERBS = frozenset({"重大", "major"})
 _ID = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
 
-IsAdmin = Callable[[CommandIssued], Awaitable[bool]]
-Refuse = Callable[[CommandIssued, str], Awaitable[None]]
+ARTICLE = "R2 Art.19"
 
 
 class IncidentCommand:
-    def __init__(self, desk: IncidentDesk, is_admin: IsAdmin, refuse: Refuse, t) -> None:  # type: ignore[no-untyped-def]
+    """``/incident`` in the command registry: the handler checks that the sender is an admin
+    of the group (and journals a refusal); this answers and journals refused steps."""
+
+    def __init__(self, desk: IncidentDesk) -> None:
         self._desk = desk
-        self._is_admin = is_admin
-        self._refuse = refuse  # journals a refusal with who asked
-        self._t = t
 
-    async def handle(self, event: CommandIssued) -> list[str]:
-        return [await self._answer(event)]
+    def spec(self) -> CommandSpec:
+        return CommandSpec("incident", "/incident", True, self.run, article=ARTICLE)
 
-    async def _answer(self, event: CommandIssued) -> str:
-        if not await self._is_admin(event):
-            await self._refuse(event, "not an admin")
-            return self._t("incident.refused")
+    async def run(self, tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> list[str]:
+        return [await self._answer(tools, event, spec)]
+
+    async def _answer(self, tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> str:
         args = list(event.args)
         who = event.sender.user_id
         if args and _ID.fullmatch(args[0]):
-            return await self._on_incident(event, int(args[0]), args[1:])
+            return await self._on_incident(tools, event, spec, int(args[0]), args[1:])
         if event.replied is None and not args:
-            return self._t("incident.usage", id=1)
+            return tools.t("incident.usage", id=1)
         replied = event.replied
         note = " ".join(args)
         result = await self._desk.open(
@@ -72,16 +72,23 @@ class IncidentCommand:
         )
         return result.text
 
-    async def _on_incident(self, event: CommandIssued, incident_id: int, rest: list[str]) -> str:
+    async def _on_incident(
+        self,
+        tools: CommandTools,
+        event: CommandIssued,
+        spec: CommandSpec,
+        incident_id: int,
+        rest: list[str],
+    ) -> str:
         incident = await self._desk_store_get(incident_id)
         if incident is None or (incident.platform, incident.chat_id) != (
             event.platform,
             event.chat_id,
         ):
-            return self._t("incident.unknown", id=incident_id)
+            return tools.t("incident.unknown", id=incident_id)
         who = event.sender.user_id
         if not rest:
-            return self._t(
+            return tools.t(
                 "incident.advanced", id=incident_id, stage=self._desk.stage(incident.stage)
             )
         verb, note = rest[0].lower(), " ".join(rest[1:])
@@ -93,9 +100,9 @@ class IncidentCommand:
         elif verb in MAJOR_VERBS:
             result = await self._desk.mark_major(incident_id, who, note)
         else:
-            return self._t("incident.usage", id=incident_id)
+            return tools.t("incident.usage", id=incident_id)
         if not result.ok:
-            await self._refuse(event, result.text)
+            await tools.record(event, spec, None, "refused", result.text)
         return result.text
 
     async def _desk_store_get(self, incident_id: int):  # type: ignore[no-untyped-def]

@@ -15,8 +15,8 @@ from typing import Any
 from bot.actions.spec import Target
 from bot.clock import Clock
 from bot.config import Settings
+from bot.directory import load_directory
 from bot.i18n import Catalogue
-from bot.supervision.access import load_directory
 from bot.workflows.incident import records
 from bot.workflows.incident.records import CLOSED, STAGES, IncidentRow
 from bot.workflows.kernel import TimerDue

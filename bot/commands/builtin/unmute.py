@@ -1,0 +1,18 @@
+"""/unmute — lift a restriction early."""
+
+from __future__ import annotations
+
+from bot.commands.spec import CommandSpec
+from bot.commands.tools import CommandTools
+from bot.events import CommandIssued
+from bot.ports import RIGHT_RESTRICT
+from rules.actions import Action, ActionKind
+
+
+async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> list[str]:
+    target, _ = await tools.resolve_target(event, spec)
+    await tools.act(event, spec, target, (Action(ActionKind.UNMUTE),))
+    return []
+
+
+COMMAND = CommandSpec("unmute", "/unmute", True, run, RIGHT_RESTRICT)

@@ -1,0 +1,20 @@
+"""/warn — 群内警告: counts as an offence on the member's record."""
+
+from __future__ import annotations
+
+from bot.commands.spec import CommandSpec
+from bot.commands.tools import CommandTools
+from bot.events import CommandIssued
+from bot.ports import RIGHT_RESTRICT
+from rules.actions import Action, ActionKind
+
+
+async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> list[str]:
+    target, args = await tools.resolve_target(event, spec)
+    await tools.act(
+        event, spec, target, (Action(ActionKind.WARN),), reason=" ".join(args), offence=True
+    )
+    return []
+
+
+COMMAND = CommandSpec("warn", "/warn [原因/reason]", True, run, RIGHT_RESTRICT)
