@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -65,16 +65,25 @@ class Recipient:
         return f"{self.target.platform}:{self.target.chat_id}"
 
 
-def next_due(after: datetime, settings: Settings) -> datetime:
-    """The first report moment strictly after ``after``: day 1 of a month at report_time,
-    in the configured zone."""
-    zone = settings.zone
+def _month_start(day: date, settings: Settings) -> datetime:
+    """Day 1 of ``day``'s month at report_time, in the configured zone."""
     hour, minute = (int(x) for x in settings.supervision.report_time.split(":"))
-    local = after.astimezone(zone)
-    candidate = datetime.combine(local.date().replace(day=1), time(hour, minute), zone)
+    return datetime.combine(day.replace(day=1), time(hour, minute), settings.zone)
+
+
+def next_due(after: datetime, settings: Settings) -> datetime:
+    """The first report moment strictly after ``after``."""
+    candidate = _month_start(after.astimezone(settings.zone).date(), settings)
     while candidate <= after:
-        following = candidate.date().replace(day=28) + timedelta(days=4)
-        candidate = datetime.combine(following.replace(day=1), time(hour, minute), zone)
+        candidate = _month_start(candidate.date().replace(day=28) + timedelta(days=4), settings)
+    return candidate
+
+
+def last_due(at: datetime, settings: Settings) -> datetime:
+    """The latest report moment at or before ``at``."""
+    candidate = _month_start(at.astimezone(settings.zone).date(), settings)
+    if candidate > at:
+        candidate = _month_start(candidate.date() - timedelta(days=1), settings)
     return candidate
 
 
@@ -125,11 +134,46 @@ class ReportService:
             ).first()
             if armed is not None:
                 return armed[0]
+            previous = last_due(now, self._settings)
+            if await self._interrupted(repo, previous):
+                # The last firing stopped half-way (a crash after the row was claimed): finish
+                # it now; whoever already had their report is skipped by its run row.
+                await repo.arm_timer(
+                    DUE_TIMER, *_TIMER_PLACE, None, now, now, {"due": previous.isoformat()}
+                )
+                return now
             due = next_due(now, self._settings)
             await repo.arm_timer(DUE_TIMER, *_TIMER_PLACE, None, due, now, {"due": due.isoformat()})
             return due
 
         return await self._store.write(arm)
+
+    async def _interrupted(self, repo: Repository, due: datetime) -> bool:
+        """Whether the row due at ``due`` fired but some of its reports were never sent."""
+        fired = (
+            await repo.c.execute(
+                select(Timer.id).where(
+                    Timer.kind == DUE_TIMER, Timer.status == "fired", Timer.due_at == due
+                )
+            )
+        ).first()
+        if fired is None:
+            return False
+        sent = {
+            tuple(row)
+            for row in (
+                await repo.c.execute(select(ReportRun.period, ReportRun.scope, ReportRun.recipient))
+            ).all()
+        }
+        for schedule in self._settings.supervision.reports:
+            period = period_for(schedule, due, self._settings)
+            if period is None:
+                continue
+            for target in self._settings.escalation.tiers.get(schedule.tier, ()):
+                key = (period.label, schedule.unit or "*", Recipient(schedule.tier, target).key)
+                if key not in sent:
+                    return True
+        return False
 
     async def on_timer(self, fired: TimerDue) -> None:
         due = datetime.fromisoformat(str(fired.payload["due"]))

@@ -143,3 +143,21 @@ async def test_report_on_demand_for_supervisors_in_their_chat(h: Harness) -> Non
     # In a group, /report stays the members' alert to admins (it needs a reply).
     member = await h.app.handle(ask("u1", "console-group"))
     assert member.replies and "回复" in member.replies[0]
+
+
+async def test_a_firing_cut_short_by_a_crash_is_finished_after_the_restart(
+    h: Harness, sqlite_url: str, tmp_path: Path
+) -> None:
+    await h.say("张三-党群工作部: 加我微信带你赌博")
+    h.clock.advance(FEB_1_0900_CST - h.clock.now() + timedelta(minutes=1))
+    (timer,) = await h.app.store.read(lambda r: r.armed_timers(due_before=h.clock.now()))
+    assert await h.app.store.write(lambda r: r.finish_timer(timer.id))  # claimed, then a crash
+    h = await restart(h, sqlite_url, tmp_path / "r")
+    assert await armed(h) == [h.clock.now()]  # the interrupted firing, at once
+    assert await h.scheduler.tick() == 1
+    assert [d[0] for d in h.adapter.documents] == [TIER1, TIER2]
+    assert await armed(h) == [datetime(2026, 3, 1, 1, 0, tzinfo=UTC)]
+    h = await restart(h, sqlite_url, tmp_path / "r")  # finished: nothing more to catch up
+    assert await armed(h) == [datetime(2026, 3, 1, 1, 0, tzinfo=UTC)]
+    assert await h.scheduler.tick() == 0 and h.adapter.documents == []
+    await h.close()
