@@ -10,6 +10,7 @@ answer the command is refused (fail closed) rather than judged on a stale list.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,9 +34,15 @@ class _Entry:
 
 class AdminDirectory:
     def __init__(
-        self, settings: Settings, adapters: dict[str, Adapter], clock: Clock, ttl: timedelta
+        self,
+        settings: Settings,
+        adapters: dict[str, Adapter],
+        clock: Clock,
+        ttl: timedelta,
+        filed: Callable[[str, str], Awaitable[bool]] | None = None,
     ) -> None:
         self._settings = settings
+        self._filed = filed
         self._adapters = adapters
         self._clock = clock
         self._ttl = ttl
@@ -86,10 +93,13 @@ class AdminDirectory:
         """Named under top-level ``admins``: entitled in every managed group."""
         return any(a.platform == platform and a.user_id == user_id for a in self._settings.admins)
 
-    def is_registered(self, platform: str, chat_id: str) -> bool:
-        """A group on record (config ``groups``). An unregistered group's admins act in that
-        group only: owning some chat the bot was added to grants nothing elsewhere."""
-        return self._settings.group(platform, chat_id) is not None
+    async def is_registered(self, platform: str, chat_id: str) -> bool:
+        """A group on record: listed in config ``groups``, or filed through the approval chain
+        (G2, G3). An unregistered group's admins act in that group only: owning some chat the
+        bot was added to grants nothing elsewhere."""
+        if self._settings.group(platform, chat_id) is not None:
+            return True
+        return self._filed is not None and await self._filed(platform, chat_id)
 
     async def can(self, platform: str, chat_id: str, member: Member, right: str | None) -> bool:
         """Config-named admins and anonymous/owner admins may do anything; platform admins need

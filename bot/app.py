@@ -21,6 +21,7 @@ from bot.commands.handler import CommandHandler
 from bot.commands.spec import CommandRegistry
 from bot.commands.tools import CommandTools
 from bot.config import Settings
+from bot.directory.service import Directory
 from bot.events import (
     AnyEvent,
     ButtonPressed,
@@ -38,7 +39,7 @@ from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from bot.join_requests import JoinRequestHandler
-from bot.ports import Adapter
+from bot.ports import Adapter, PlatformStartError
 from bot.scheduler import Scheduler
 from bot.supervision.delivery import DUE_TIMER as REPORT_TIMER
 from bot.supervision.delivery import ReportService
@@ -46,6 +47,9 @@ from bot.timers import CoreTimers
 from bot.workflows.escalation.action import SPEC as ESCALATE
 from bot.workflows.escalation.responses import EscalationResponder
 from bot.workflows.escalation.workflow import escalation_workflow
+from bot.workflows.governance.commands import GovernanceCommands
+from bot.workflows.governance.service import Governance
+from bot.workflows.governance.workflow import governance_workflow
 from bot.workflows.incident.commands import IncidentCommand
 from bot.workflows.incident.desk import IncidentDesk
 from bot.workflows.incident.workflow import incident_workflow
@@ -95,7 +99,15 @@ class Application:
         self.clock = clock or Clock()
         self.catalogue = Catalogue(settings.language)
         self.engine = Engine(detector)
-        self.admins = AdminDirectory(settings, adapters, self.clock, settings.admin_cache_ttl)
+        self.directory = Directory(settings, store)
+
+        async def filed(platform: str, chat_id: str) -> bool:
+            group = await self.directory.group(platform, chat_id)
+            return group is not None and group.status == "filed"
+
+        self.admins = AdminDirectory(
+            settings, adapters, self.clock, settings.admin_cache_ttl, filed=filed
+        )
         self.registry = ActionRegistry([*builtin_specs(), ESCALATE, REVIEW])
         self.executor = Executor(
             settings,
@@ -126,6 +138,18 @@ class Application:
             self.executor.messenger.private,
         )
         self.kernel.register(review_workflow(ReviewResponder(reviews)))
+        self.governance = Governance(
+            settings,
+            store,
+            self.catalogue,
+            self.clock,
+            self.executor.messenger,
+            self.executor.adapter_for,
+            self.executor.record,
+            self.directory,
+            deliver_later=not adapters,  # the command line: the running bot sends requests
+        )
+        self.kernel.register(governance_workflow(self.governance))
         self.incidents = IncidentDesk(
             settings,
             store,
@@ -164,7 +188,13 @@ class Application:
                 self.executor,
                 adapters,
                 lambda: self.engine.detector,
-                CommandRegistry([*builtin_commands(), IncidentCommand(self.incidents).spec()]),
+                CommandRegistry(
+                    [
+                        *builtin_commands(),
+                        *GovernanceCommands(self.governance, self.catalogue).specs(),
+                        IncidentCommand(self.incidents).spec(),
+                    ]
+                ),
             )
         )
         self.join_requests = JoinRequestHandler(store, self.executor, self.catalogue)
@@ -193,8 +223,17 @@ class Application:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.hot.start()
-        for adapter in self.adapters.values():
-            await adapter.start(self.handle)
+        await self.governance.start()  # the directory and registry, seeded from config
+        for name, adapter in self.adapters.items():
+            try:
+                await adapter.start(self.handle)
+            except PlatformStartError:
+                raise
+            except Exception as exc:
+                # Whatever the client library raises (an unreachable server, a refused
+                # token) becomes one line naming the platform; the details go to the log.
+                log.debug("starting %s failed", name, exc_info=True)
+                raise PlatformStartError(name, _one_line(name, exc)) from exc
         try:
             await self.reports.ensure_armed()
         except Exception:
@@ -222,11 +261,17 @@ class Application:
 
     # ------------------------------------------------------------------ events
     async def handle(self, event: AnyEvent) -> Handled:
+        if not self.governance.serves(event):
+            return Handled(event)  # a dissolved group: the bot no longer serves it (G7)
         try:
             handled = await self._dispatch(event)
         except Exception:
             log.exception("failed to handle %s %s", type(event).__name__, event.update_id)
             handled = Handled(event)
+        try:
+            await self.governance.on_event(event)  # activity, and unfiled groups (G1, G7)
+        except Exception:
+            log.exception("governance could not look at %s", type(event).__name__)
         for listener in self.listeners:
             listener(handled)
         return handled
@@ -566,6 +611,20 @@ class Application:
             answer = await self.kernel.handle(request)
         await self._journal_answer(event, event.presser, f"button:{event.data[:64]}", answer)
         await self.executor.messenger.answer_button(event.platform, event.callback_id, answer.text)
+        if request is not None and not answer.refused and event.message_id:
+            # The buttons go; the message says who answered what, and when, so a second
+            # supervisor does not press an answered case.
+            t = self.catalogue.t
+            note = t(
+                "words.pressed_by",
+                who=event.presser.nickname or event.presser.user_id,
+                choice=t(_VERB_LABELS.get(request.verb, "escalation.pressed_unknown")),
+                at=self.executor.texts.local(self.clock.now()),
+            )
+            text = f"{event.message_text}\n{note}" if event.message_text else note
+            await self.executor.messenger.edit(
+                event.platform, event.chat_id, event.message_id, text
+            )
         return answer.text
 
     async def _verb_command(self, event: CommandIssued) -> str:
@@ -626,3 +685,17 @@ def _member_changed(previous: MemberRow | None, member: Member, status: str | No
         or previous.username != member.username
         or (status is not None and previous.status != status)
     )
+
+
+_VERB_LABELS = {
+    "ack": "escalation.button_ack",
+    "lift": "escalation.button_lift",
+    "fp": "escalation.button_false_positive",
+}
+
+
+def _one_line(platform: str, exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if text.startswith(f"{platform}: "):
+        return text.removeprefix(f"{platform}: ")  # the adapter's own sentence already
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

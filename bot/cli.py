@@ -1,4 +1,5 @@
-"""The ``groupguard`` command line: run, replay, check, audit, db upgrade, config validate."""
+"""The ``groupguard`` command line: run, replay, check, audit (and audit verify), db upgrade,
+config validate, filing and registry (governance), report and incident (supervision)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ import sys
 import tempfile
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.runtime import Runtime
+
 from bot.cli_config import DEFAULT_CONFIG, config_option
+from bot.cli_config import config_problems as _config_problems
 from bot.cli_config import settings_for as _settings
 
 
@@ -49,10 +55,18 @@ def run(config: Path | None, dry_run: bool) -> None:
         click.echo(Catalogue(settings.language).t("console.no_token"))
         asyncio.run(run_console(settings))
         return
+    from bot.i18n import Catalogue
+    from bot.ports import PlatformStartError
     from bot.service import serve
 
     try:
         asyncio.run(serve(settings, adapters))
+    except PlatformStartError as exc:
+        # One line (the traceback is in the log with -v), and a failing exit status.
+        t = Catalogue(settings.language).t
+        raise click.ClickException(
+            t("startup.failed", platform=exc.platform, reason=exc.reason)
+        ) from None
     except PlatformConfigError as exc:  # e.g. a start-up refusal: the token was wrong
         raise click.ClickException(str(exc)) from None
 
@@ -84,7 +98,7 @@ def replay(config: Path | None, transcript: Path) -> None:
 def check(
     config: Path | None, from_stdin: bool, as_json: bool, raw: bool, texts: tuple[str, ...]
 ) -> None:
-    """Show which content rules a message hits, and why."""
+    """Show which content rules a message hits, and why. Exits 1 when one does (like grep)."""
     from rules.detection import Detector
     from rules.detection.report import format_hits, json_line
 
@@ -103,8 +117,10 @@ def check(
     detect = detector.detect
     out = sys.stdout
     batch: list[str] = []
+    hit_any = False
     for text in lines:
         hits = detect(text)
+        hit_any = hit_any or bool(hits)
         batch.append(
             json_line(text, hits, raw=raw) if as_json else format_hits(text, hits, raw=raw)
         )
@@ -116,28 +132,45 @@ def check(
         batch.append("")
         out.write("\n".join(batch))
     out.flush()
+    # Like grep: 1 when any message hits a rule, so scripts can test the result.
+    sys.exit(1 if hit_any else 0)
 
 
 def _parse_date(value: str | None, zone: tzinfo = UTC) -> datetime | None:
-    """A date or date-time typed by a person; without an offset it is read in ``zone``
-    (the configured time zone: "since 2026-11-01" means midnight there)."""
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not a date: {value} (use YYYY-MM-DD)") from None
+    # A date without a zone is a day in the configured zone, as everywhere else.
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _known_category(category: str | None) -> str | None:
+    """A category the journal can hold (every one has a name in the catalogue), or a usage
+    error listing them: a typo must not read as "0 action(s)"."""
+    from bot.i18n import Catalogue
+
+    if category is None:
+        return None
+    keys = Catalogue().keys()  # a set of catalogue keys (the Catalogue is not a mapping)
+    known = sorted(k.removeprefix("category.") for k in keys if k.startswith("category."))
+    if category not in known:
+        raise click.BadParameter(
+            f"unknown category {category!r}; known: {', '.join(known)}", param_hint="--category"
+        )
+    return category
 
 
 @main.group(invoke_without_command=True)
 @config_option
 @click.option("--group", "chat_id", help="Chat id.")
 @click.option("--platform", help="telegram, wechat or console.")
-@click.option("--member", "user_id", help="Member user id.")
+@click.option("--member", "member", help="Member: nickname or user id.")
 @click.option("--category", help="e.g. illegal, harmful, nickname, command.")
-@click.option("--since", help="From this date (YYYY-MM-DD, configured time zone).")
-@click.option("--until", help="Before this date (YYYY-MM-DD, configured time zone).")
+@click.option("--since", help="From this date (YYYY-MM-DD, in the configured time zone).")
+@click.option("--until", help="Before this date (YYYY-MM-DD, in the configured time zone).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output.")
 @click.option("--limit", default=1000, show_default=True)
 @click.pass_context
@@ -146,7 +179,7 @@ def audit(
     config: Path | None,
     chat_id: str | None,
     platform: str | None,
-    user_id: str | None,
+    member: str | None,
     category: str | None,
     since: str | None,
     until: str | None,
@@ -157,63 +190,104 @@ def audit(
     that the record was not altered. Never creates a database."""
     if ctx.invoked_subcommand is not None:
         return
-    from bot.directory import load_directory
     from bot.supervision.access import RecordUnavailable, open_existing
 
     settings = _settings(config)
+    category = _known_category(category)
     zone = settings.zone
 
-    async def query() -> tuple[list[dict], Any]:
+    async def query() -> tuple[list[dict], dict[tuple[str, str, str], str], dict]:
+        from storage.directory import DirectoryRepository
+
         try:
             store = await open_existing(settings)
         except RecordUnavailable as exc:
             raise click.ClickException(str(exc)) from None
         try:
-            rows = await store.read(
-                lambda r: r.audit(
-                    platform=platform,
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    category=category,
-                    since=_parse_date(since, zone),
-                    until=_parse_date(until, zone),
-                    limit=limit,
+            # The registered name and unit of each group (G1), shown beside its id.
+            groups = await store.read(lambda r: DirectoryRepository(r.c).groups())
+            group_names = {
+                (g.platform, g.chat_id): g.name + (f"（{g.unit}）" if g.unit else "")
+                for g in groups
+                if g.name
+            }
+            rows, names = await store.read(
+                lambda r: _audit_rows(
+                    r,
+                    member,
+                    platform,
+                    chat_id,
+                    category,
+                    _parse_date(since, zone),
+                    _parse_date(until, zone),
+                    limit,
                 )
             )
-            chats = {(row["platform"], row["chat_id"]) for row in rows}
-            names = await store.read(lambda r: load_directory(r, settings, chats))
-            return rows, names
+            return rows, names, group_names
         finally:
             await store.close()
 
-    rows, names = asyncio.run(query())
+    rows, names, group_names = asyncio.run(query())
     for row in rows:
-        group = names.group(row["platform"], row["chat_id"])
+        nickname = names.get((row["platform"], row["chat_id"], row["user_id"] or ""))
         if as_json:
             record = {
                 k: (v.astimezone(zone).isoformat() if isinstance(v, datetime) else v)
                 for k, v in row.items()
             }
-            record["group_name"] = group
-            record["unit"] = names.unit(row["platform"], row["chat_id"], "")
-            record["nickname"] = names.nickname(row["platform"], row["chat_id"], row["user_id"])
+            record["nickname"] = nickname
             click.echo(json.dumps(record, ensure_ascii=False))
             continue
         evidence = "; ".join(f"{e['match']}[{e['start']}:{e['end']}]" for e in row["evidence"])
-        actor = row["actor"]
-        if actor != "bot":
-            actor = names.member(row["platform"], row["chat_id"], actor.split(":")[-1])
+        who = f"{nickname}（{row['user_id']}）" if nickname else (row["user_id"] or "-")
+        actor = names.get((row["platform"], row["chat_id"], row["actor"]), row["actor"])
+        local = row["at"].replace(tzinfo=row["at"].tzinfo or UTC).astimezone(zone)
         click.echo(
-            f"#{row['id']} {row['at'].astimezone(zone):%Y-%m-%d %H:%M:%S %Z} "
-            f"{group} [{row['platform']}:{row['chat_id']}] "
-            f"{names.member(row['platform'], row['chat_id'], row['user_id'])} by={actor} "
-            f"{row['kind']} [{row['category']} {row['article']}] → {row['outcome'] or 'NO OUTCOME'}"
+            f"#{row['id']} {local:%Y-%m-%d %H:%M:%S %Z} {row['platform']}:{row['chat_id']} "
+            + (f"[{name}] " if (name := group_names.get((row["platform"], row["chat_id"]))) else "")
+            + f"member={who} by={actor} {row['kind']} "
+            f"[{row['category']} {row['article']}] → {row['outcome'] or 'NO OUTCOME'}"
             + (f" ({row['detail']})" if row["detail"] else "")
             + (f" evidence: {evidence}" if evidence else "")
             + (f" told: {', '.join(row['notified'])}" if row.get("notified") else "")
         )
     if not as_json:
         click.echo(f"{len(rows)} action(s)")
+
+
+async def _audit_rows(
+    r,  # type: ignore[no-untyped-def]
+    member: str | None,
+    platform: str | None,
+    chat_id: str | None,
+    category: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> tuple[list[dict], dict[tuple[str, str, str], str]]:
+    """The audit rows, and the nickname of each member they name (admins read names; the
+    ids stay beside them). ``member`` may be a nickname or a user id."""
+    names: dict[tuple[str, str, str], str] = {}
+    for group_platform, group_chat, _title in await r.groups(platform):
+        for m in await r.members_of(group_platform, group_chat):
+            names[(group_platform, group_chat, m.user_id)] = m.nickname
+    user_ids: list[str | None] = [None]
+    if member is not None:
+        matched = sorted({key[2] for key, nick in names.items() if nick == member})
+        user_ids = matched or [member]
+    rows: list[dict] = []
+    for user_id in user_ids:
+        rows += await r.audit(
+            platform=platform,
+            chat_id=chat_id,
+            user_id=user_id,
+            category=category,
+            since=since,
+            until=until,
+            limit=limit,
+        )
+    rows.sort(key=lambda row: row["id"])
+    return rows[:limit], names
 
 
 @audit.command("verify")
@@ -279,14 +353,31 @@ def config_validate(file: Path) -> None:
     from bot.config import ConfigError, load_settings
 
     try:
-        load_settings(file)
+        settings = load_settings(file)
     except ConfigError as exc:
-        click.echo(str(exc), err=True)
+        click.echo(_config_problems(exc, file), err=True)
         sys.exit(1)
-    click.echo(f"{file}: OK")
+    from bot.i18n import Catalogue
+
+    click.echo(Catalogue(settings.language).t("config_check.ok", file=file))
 
 
-def _register_supervision() -> None:
+def _governance_commands() -> None:
+    from bot.workflows.governance.cli import commands
+
+    async def build_offline(settings: Settings) -> Runtime:
+        from bot.runtime import build
+
+        return await build(settings, {})  # no platform: the running bot sends what is due
+
+    for group in commands(_settings, build_offline):
+        main.add_command(group)
+
+
+_governance_commands()
+
+
+def _supervision_commands() -> None:
     # The supervision commands live in their own module (bot/supervision/cli.py).
     from bot.supervision.cli import incident, report
 
@@ -294,7 +385,7 @@ def _register_supervision() -> None:
     main.add_command(incident)
 
 
-_register_supervision()
+_supervision_commands()
 
 if __name__ == "__main__":
     main()

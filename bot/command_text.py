@@ -18,7 +18,8 @@ def split_command(text: str, bot_username: str | None = None) -> tuple[str, tupl
     stripped = text.strip().replace("\u3000", " ")
     if not stripped or stripped[0] not in _SLASHES:
         return None
-    head, _, rest = stripped[1:].partition(" ")
+    # Any whitespace ends the name: ``/filing`` is followed by a line break and its form.
+    head, rest = [*stripped[1:].split(None, 1), ""][:2]
     name, _, addressee = head.partition("@")
     if not name or not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
         return None

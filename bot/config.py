@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.governance_settings import DirectorySettings, GovernanceSettings
 from rules.policy import Duration, EscalationTarget, GroupPolicy, _identifier, _identifiers
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupguard.db"
@@ -107,7 +108,11 @@ class AdminEntry(_Section):
 
 
 class GroupSettings(_Section):
-    """A managed group (G1): owning unit, responsible person, its admins and policy overrides."""
+    """A managed group (G1): owning unit, responsible person, its admins and policy overrides.
+    It seeds the group registry; filings change the registry afterwards."""
+
+    # ``class`` is the word the regulation's form uses; it is a keyword in Python.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     platform: str
     chat_id: str
@@ -116,6 +121,11 @@ class GroupSettings(_Section):
     responsible: str | None = None
     admins: tuple[str, ...] = ()  # user ids entitled to admin commands in this group
     rules_text: str | None = None
+    group_class: Literal["internal", "external"] = Field("internal", alias="class")
+    ends: date | None = None  # a temporary group's last day (R2 Art.10), e.g. 2026-12-20
+    member_cap: int | None = None
+    # A group listed here was filed on paper before the bot; say ``unfiled`` if it was not.
+    filing: Literal["filed", "unfiled"] = "filed"
     policy: dict[str, Any] = Field(default_factory=dict)  # same keys as the top-level policy
 
     @field_validator("chat_id", mode="before")
@@ -268,6 +278,8 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     admins: tuple[AdminEntry, ...] = ()  # entitled in every managed group
     groups: tuple[GroupSettings, ...] = ()
+    directory: DirectorySettings = DirectorySettings()
+    governance: GovernanceSettings = GovernanceSettings()
     policy: GroupPolicy = GroupPolicy()
     escalation: EscalationSettings = EscalationSettings()
     quiet_schedule: tuple[QuietWindow, ...] = ()
@@ -446,10 +458,12 @@ class Settings(_Section):
         # Merged once here: a broken override stops start-up (not the first message in that
         # group), and the per-message path only looks the result up.
         resolved: dict[tuple[str, str], GroupPolicy] = {}
+        base = self.policy.model_dump(mode="python")
         for index, group in enumerate(self.groups):
-            if not group.policy:
+            by_class = self.governance.class_policy.get(group.group_class, {})
+            if not group.policy and not by_class:
                 continue
-            merged = _deep_merge(self.policy.model_dump(mode="python"), group.policy)
+            merged = _deep_merge(_deep_merge(base, by_class), group.policy)
             try:
                 resolved[(group.platform, group.chat_id)] = GroupPolicy.model_validate(merged)
             except ValidationError as exc:
@@ -459,6 +473,19 @@ class Settings(_Section):
         self._group_policies = resolved
         self._check_escalation_tiers()
         return self
+
+    def unstaffed_tiers(self) -> list[int]:
+        """Tiers some enabled ladder escalates to that have nobody to tell: start-up and
+        /status warn about them, since such an escalation is recorded but reaches no one."""
+        policies = [self.policy, *self._group_policies.values()]
+        named = {
+            tier
+            for policy in policies
+            for category in policy.categories.values()
+            if category.enabled
+            for tier in category.tiers()
+        }
+        return sorted(t for t in named if not self.escalation.tiers.get(t))
 
     def _check_escalation_tiers(self) -> None:
         allowed = STANDARD_TIERS | set(self.escalation.tiers)

@@ -14,8 +14,11 @@ from adapters.console.script import ConsoleScript, Note, ScriptError, Tick, tran
 from bot.app import Handled
 from bot.clock import Clock, ManualClock, OffsetClock
 from bot.config import Settings
+from bot.events import MessagePosted
+from bot.i18n import Catalogue
 from bot.runtime import build
 from bot.scheduler import Scheduler
+from rules.policy import EscalationTarget
 
 
 def _describe(handled: Handled) -> Iterable[str]:
@@ -36,6 +39,7 @@ async def _run_steps(
     clock: Clock,
     out: Callable[[str], None],
     stats: Counter,
+    show_numbers: bool = False,
 ) -> None:
     for steps in steps_source:
         for step in steps:
@@ -46,6 +50,9 @@ async def _run_steps(
                 fired = await scheduler.tick()
                 out(app.catalogue.t("console.tick", seconds=int(step.seconds), fired=fired))
             else:
+                if isinstance(step, MessagePosted) and show_numbers:
+                    # The number a command names to reply to this message: /warn #3 刷屏
+                    out(app.catalogue.t("console_more.message_number", id=step.message_id))
                 handled = await app.handle(step)
                 stats["events"] += 1
                 for d in handled.decisions:
@@ -55,20 +62,61 @@ async def _run_steps(
         await scheduler.tick()
 
 
+def with_simulated_supervisors(settings: Settings) -> Settings:
+    """The console's own supervisors for every tier a ladder escalates to that has nobody,
+    so the quick start's escalation reaches someone (a private chat per tier, answered with
+    /press). A configured tier keeps its supervisors."""
+    catalogue = Catalogue(settings.language)
+    tiers = dict(settings.escalation.tiers)
+    for tier in settings.unstaffed_tiers():
+        name = catalogue.t("console_more.supervisor", tier=tier)
+        tiers[tier] = (EscalationTarget(platform="console", chat_id=f"sup-{tier}", name=name),)
+    escalation = settings.escalation.model_copy(update={"tiers": tiers})
+    return settings.model_copy(update={"escalation": escalation})
+
+
+def script_error(catalogue: Catalogue, exc: ValueError) -> str:
+    key = getattr(exc, "key", "")
+    if key:
+        return "! " + catalogue.t(key, **getattr(exc, "params", {}))
+    return catalogue.t("console_more.error", error=str(exc))
+
+
 async def run_console(
     settings: Settings, out: Callable[[str], None] = print, lines: Iterable[str] | None = None
 ) -> None:
+    settings = with_simulated_supervisors(settings)
     adapter = ConsoleAdapter(output=out)
     clock = OffsetClock()
     runtime = await build(settings, {"console": adapter}, clock)
     app = runtime.app
-    script = ConsoleScript(adapter)
+    # A run's update ids are its own: the bot drops ids it has seen, and a second run in the
+    # same folder (same database) must not be taken for a repeat of the first.
+    script = ConsoleScript(
+        adapter, zone=settings.zone, update_prefix=f"c{clock.now():%Y%m%d%H%M%S%f}-"
+    )
+    # The same nickname is the same member from run to run (the database remembers them).
+    known = await runtime.store.read(lambda r: r.members_of("console", script.chat_id))
+    for row in known:
+        script._remember(row.user_id, row.nickname)
+    script.skip_user_ids(row.user_id for row in known)
     for admin in settings.admins:
         if admin.platform == "console" and admin.name:
             script._remember(admin.user_id, admin.name)
+    for targets in settings.escalation.tiers.values():
+        for target in targets:
+            if target.platform == "console" and target.name:
+                script._remember(target.chat_id, target.name)
     scheduler = app.scheduler()
     await app.start()
     out(app.catalogue.t("console.banner", chat=script.chat_id))
+    for tier, targets in sorted(settings.escalation.tiers.items()):
+        names = "、".join(t.name or t.chat_id for t in targets if t.platform == "console")
+        if names:
+            out(app.catalogue.t("console_more.supervisors", tier=tier, names=names))
+    unstaffed = settings.unstaffed_tiers()
+    if unstaffed:
+        out(app.catalogue.t("words.tier_unstaffed", tiers="、".join(str(t) for t in unstaffed)))
     stats: Counter = Counter()
     background = asyncio.create_task(scheduler.run())
     try:
@@ -79,12 +127,22 @@ async def run_console(
             try:
                 steps = script.parse_line(line)
             except (ScriptError, ValueError) as exc:
-                out(f"! {exc}")
+                out(script_error(app.catalogue, exc))
                 continue
-            await _run_steps([steps], script, app, scheduler, clock, out, stats)
+            await _run_steps([steps], script, app, scheduler, clock, out, stats, show_numbers=True)
     finally:
         background.cancel()
         await app.stop()
+        # Members the script named but the bot never stored (an admin made with /admin who
+        # only gave commands) keep their ids in the next run too.
+        now = clock.now()
+        named = [(u, n) for u, n in script.nicknames.items() if u[:1] == "u" and u[1:].isdigit()]
+
+        async def remember(r) -> None:  # type: ignore[no-untyped-def]
+            for user_id, nickname in named:
+                await r.ensure_member("console", script.chat_id, user_id, nickname, now)
+
+        await runtime.store.write(remember)
         await runtime.close()
 
 

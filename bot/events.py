@@ -109,6 +109,9 @@ class ButtonPressed(Event):
     presser: Member
     data: str
     callback_id: str | None = None
+    # The message carrying the buttons, so it can be edited to say who answered, and when.
+    message_id: str | None = None
+    message_text: str = ""
 
 
 AnyEvent = (

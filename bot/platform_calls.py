@@ -30,7 +30,9 @@ async def call_with_retry(
             wait = exc.retry_after if exc.kind == "rate_limited" and exc.retry_after else delay
             if wait > MAX_RETRY_AFTER:
                 raise
-            log.info("platform said %s; retry %d in %.1fs", exc.kind, attempt, wait)
+            # One line, no traceback: a handled 429 is the platform pacing us, not a fault.
+            level = logging.WARNING if exc.kind == "rate_limited" else logging.INFO
+            log.log(level, "platform said %s; retry %d in %.1fs", exc.kind, attempt, wait)
             await sleep(wait)
             delay = min(delay * 2, 8.0)
     raise AssertionError("unreachable")

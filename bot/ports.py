@@ -148,6 +148,10 @@ class Adapter(Protocol):
 
     async def answer_button(self, callback_id: str, text: str) -> None: ...
 
+    # Optional, where ``capabilities.buttons``: replace a sent message's text and remove its
+    # buttons (an answered escalation says who answered). Adapters without it are skipped.
+    # async def edit_message(self, chat_id: str, message_id: str, text: str) -> None
+
 
 @dataclass(frozen=True, slots=True)
 class Platform:
@@ -165,6 +169,16 @@ class Platform:
 
 class PlatformConfigError(ValueError):
     """A platform is configured but cannot be used (its token variable is unset, ...)."""
+
+
+class PlatformStartError(RuntimeError):
+    """A platform could not be started (its service unreachable, its token refused): one
+    line for the person starting the bot, never a traceback."""
+
+    def __init__(self, platform: str, reason: str) -> None:
+        super().__init__(f"{platform}: {reason}")
+        self.platform = platform
+        self.reason = reason
 
 
 class SectionModel(BaseModel):
@@ -190,6 +204,7 @@ __all__ = [
     "Platform",
     "PlatformConfigError",
     "PlatformError",
+    "PlatformStartError",
     "SectionModel",
     "SetsNicknames",
 ]

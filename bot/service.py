@@ -36,7 +36,17 @@ async def serve(
             loop.add_signal_handler(sig, stop.set)
         # SIGHUP reloads the lexicons (config lexicon_dirs) without a restart.
         loop.add_signal_handler(signal.SIGHUP, _reload, runtime.app)
-    await runtime.app.start()
+    try:
+        await runtime.app.start()
+    except BaseException:
+        await runtime.app.stop()
+        await runtime.close()
+        raise
+    unstaffed = settings.unstaffed_tiers()
+    if unstaffed:
+        log.warning(
+            runtime.app.catalogue.t("words.tier_unstaffed", tiers=", ".join(map(str, unstaffed)))
+        )
     ticking = asyncio.create_task(scheduler.run())
     try:
         await stop.wait()

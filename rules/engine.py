@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from rules import checks
+from rules.actions import ActionKind
 from rules.decisions import Decision
 from rules.detection.detector import Detector
 from rules.observation import GroupState, MemberRecord, Observation
@@ -77,10 +78,37 @@ class Engine:
             decisions.extend(found)
             if found and rule.final:
                 stopped = True
-        return decisions
+        return _one_outcome(decisions)
 
 
 _REPORTABLE = frozenset({"critical", "high"})
+_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+# What a less severe decision about the same message still does: duties to report, which
+# reach supervisors and admins, never the member or the group a second time.
+_DUTIES = frozenset({ActionKind.ESCALATE, ActionKind.NOTIFY_ADMINS})
+
+
+def _one_outcome(decisions: list[Decision]) -> list[Decision]:
+    """One message, one outcome: the most severe decision acts; each other one keeps its
+    record (evidence, offence count) and only the reporting duties the first does not
+    already carry — no 群内警告 after a blacklisting. A decision left with nothing to do
+    that is not an offence is dropped. The real-name rule is about the member's nickname,
+    not the message, and keeps its own actions."""
+    about_message = [d for d in decisions if d.category != "nickname"]
+    if len(about_message) < 2:
+        return decisions
+    top = max(about_message, key=lambda d: _RANK.get(d.severity, 0))
+    taken = set(top.actions)
+    out: list[Decision] = []
+    for d in decisions:
+        if d is top or d.category == "nickname":
+            out.append(d)
+            continue
+        kept = tuple(a for a in d.actions if a.kind in _DUTIES and a not in taken)
+        taken.update(kept)
+        if kept or d.counts_as_offence:
+            out.append(replace(d, actions=kept))
+    return out
 
 
 def _without_covered(earlier: list[Decision], later: list[Decision]) -> list[Decision]:

@@ -4,10 +4,10 @@ triggers that refuse UPDATE and DELETE, so a record cannot be silently altered (
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -307,3 +307,120 @@ class ReportRun(Base):
     status: Mapped[str] = mapped_column(String(16))  # sent / failed / recorded
     at: Mapped[datetime]
     __table_args__ = (Index("ux_report_runs_once", "period", "scope", "recipient", unique=True),)
+
+
+# --- directory and governance (issue 9 item 4, issue 11) ------------------------------------
+
+
+class Unit(Base):
+    """A unit (单位/部门) and its parent; ``roles`` names who holds each role for it."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    parent: Mapped[str | None] = mapped_column(String(128))
+    roles: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)  # real name
+    unit: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(64))
+
+
+class PersonAccount(Base):
+    __tablename__ = "person_accounts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ux_person_accounts", "platform", "user_id", unique=True),)
+
+
+class RegisteredGroup(Base):
+    """The group registry (G1, G5): who owns a group, who answers for it, and where it is in
+    its life: unfiled / pending / filed / approved (temporary) / cancelled / dissolved."""
+
+    __tablename__ = "group_registry"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(128))
+    responsible: Mapped[str | None] = mapped_column(String(64))
+    admins: Mapped[list] = mapped_column(JSON, default=list)
+    group_class: Mapped[str] = mapped_column(String(16), default="internal")
+    term: Mapped[str] = mapped_column(String(16), default="standing")  # standing/temporary
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    member_cap: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16), default="unfiled")
+    source: Mapped[str] = mapped_column(String(16), default="seen")  # config/seen/filing
+    created_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime | None]
+    unfiled_notice_at: Mapped[datetime | None]
+    service_stopped_at: Mapped[datetime | None]
+    __table_args__ = (Index("ux_group_registry_chat", "platform", "chat_id", unique=True),)
+
+
+class Filing(Base):
+    """A 备案表 (R2 Annex 1): exactly the form's fields, who submitted it, and its place in
+    the approval chain."""
+
+    __tablename__ = "filings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64), index=True)
+    category: Mapped[str] = mapped_column(String(16))  # create/change/cancel
+    unit: Mapped[str] = mapped_column(String(128))  # 使用部门
+    filed_on: Mapped[date] = mapped_column(Date)  # 备案日期
+    platform_label: Mapped[str] = mapped_column(String(32))  # 平台类别
+    group_name: Mapped[str] = mapped_column(Text)  # 群组名称
+    responsible: Mapped[str] = mapped_column(String(64))  # 群组负责人
+    member_scope: Mapped[str] = mapped_column(Text, default="")  # 成员范围
+    purpose: Mapped[str] = mapped_column(Text, default="")  # 建群目的
+    notes: Mapped[str] = mapped_column(Text, default="")  # 备案事项说明
+    group_class: Mapped[str] = mapped_column(String(16))  # internal/external
+    ends_on: Mapped[date | None] = mapped_column(Date)  # temporary groups only
+    chain: Mapped[str] = mapped_column(String(16))  # internal/external/temporary
+    steps: Mapped[list] = mapped_column(JSON, default=list)  # the roles, in order
+    step: Mapped[int] = mapped_column(default=0)  # index of the step waiting
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    submitted_by: Mapped[str] = mapped_column(String(64))  # user id, or "cli"
+    submitter_name: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime]
+    step_requested_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+
+
+class FilingStep(Base):
+    """One decision on a filing: who, when, which step, approved or returned, and why."""
+
+    __tablename__ = "filing_steps"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id"), index=True)
+    step: Mapped[int]
+    role: Mapped[str] = mapped_column(String(32))
+    approver: Mapped[str] = mapped_column(String(64))  # real name
+    by_platform: Mapped[str] = mapped_column(String(16))
+    by_user_id: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))  # approved/rejected
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+    __table_args__ = (Index("ux_filing_steps_once", "filing_id", "step", unique=True),)
+
+
+class Handover(Base):
+    """A hand-over of a group's responsible person or an admin (G6, R1 Art.5)."""
+
+    __tablename__ = "handovers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # responsible/admin
+    old: Mapped[str | None] = mapped_column(String(64))
+    new: Mapped[str] = mapped_column(String(64))
+    by: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(32))  # command / filing:<id>
+    at: Mapped[datetime]

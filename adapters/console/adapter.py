@@ -55,6 +55,9 @@ class ConsoleAdapter:
         self.calls: list[tuple[str, ...]] = []
         # Files sent (supervision reports): (chat, filename, bytes), for tests and the console.
         self.documents: list[tuple[str, str, bytes]] = []
+        self.edited: list[tuple[str, str, str]] = []  # (chat, message id, new text)
+        # button data → (chat, message id, text) of the message carrying it (/press)
+        self.buttons: dict[str, tuple[str, str, str]] = {}
         self._sink: EventSink | None = None
         self._next_id = 0
 
@@ -87,8 +90,16 @@ class ConsoleAdapter:
     ) -> str | None:
         self._next_id += 1
         self.sent.append((chat_id, text))
+        message_id = f"bot-{self._next_id}"
+        if buttons:
+            self.buttons.update((b.data, (chat_id, message_id, text)) for b in buttons)
         self.output(f"🤖 [{chat_id}] {text}{self._buttons(buttons)}")
-        return f"bot-{self._next_id}"
+        return message_id
+
+    async def edit_message(self, chat_id: str, message_id: str, text: str) -> None:
+        self.edited.append((chat_id, message_id, text))
+        self.buttons = {d: m for d, m in self.buttons.items() if m[1] != message_id}
+        self.output(f"🤖 [{chat_id}] ✎{message_id} {text}")
 
     async def send_private(
         self, user_id: str, text: str, *, buttons: Sequence[Button] = ()
@@ -99,7 +110,10 @@ class ConsoleAdapter:
 
     @staticmethod
     def _buttons(buttons: Sequence[Button]) -> str:
-        return ("  " + " ".join(f"[{b.label}]({b.data})" for b in buttons)) if buttons else ""
+        # "/press <data>" is what the console reads as a press of that button.
+        return (
+            ("  " + " ".join(f"[{b.label}](/press {b.data})" for b in buttons)) if buttons else ""
+        )
 
     def _act(self, *call: str) -> None:
         self.calls.append(call)

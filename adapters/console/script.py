@@ -10,6 +10,10 @@ Typed lines (``groupguard run`` on the console)::
     /rename 小明 李明-财务科           a nickname change
     /admin 管理员-办公室               make someone a group admin (on the simulated platform)
     /tick 25h                         move time forward (fires due timers)
+    /press wf:esc:1:ack               a simulated supervisor presses a button the bot sent
+
+Each message is shown with its number (#3); a command replies to it by naming it:
+``管理员-办公室: /warn #3 刷屏``.
 
 Transcript records (``groupguard replay FILE``), one JSON object per line, ``type`` one of
 message, edit, join, leave, rename, command, admin, tick, button — see README.
@@ -20,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from itertools import count
@@ -98,7 +102,13 @@ Step = AnyEvent | Tick | Note
 
 
 class ScriptError(ValueError):
-    pass
+    """A line the script cannot use. ``key`` and ``params`` name the catalogue text the
+    console shows (in the configured language); the message is the English fallback."""
+
+    def __init__(self, message: str, key: str = "", **params: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 @dataclass
@@ -111,6 +121,9 @@ class ConsoleScript:
     names: dict[str, str] = field(default_factory=dict)  # nickname → user id
     nicknames: dict[str, str] = field(default_factory=dict)  # user id → nickname
     messages: dict[str, MessagePosted] = field(default_factory=dict)
+    # Update ids are remembered by the bot to drop repeats; a console run names its own
+    # (e.g. c20261205080102-1) so a second run in the same folder is not taken for the first.
+    update_prefix: str = "c"
     _ids: count = field(default_factory=lambda: count(1))
     _user_ids: count = field(default_factory=lambda: count(1))
     _msg_ids: count = field(default_factory=lambda: count(1))
@@ -122,7 +135,9 @@ class ConsoleScript:
         )
         if user_id is None:
             if not create:
-                raise ScriptError(f"unknown member {name_or_id!r}")
+                raise ScriptError(
+                    f"unknown member {name_or_id!r}", "console_more.unknown_member", name=name_or_id
+                )
             user_id = f"u{next(self._user_ids)}"
             self._remember(user_id, name_or_id)
         nickname = self.nicknames[user_id]
@@ -133,6 +148,12 @@ class ConsoleScript:
             username=nickname,
             is_platform_admin=user_id in chat.admins,
         )
+
+    def skip_user_ids(self, taken: Iterable[str]) -> None:
+        """New members get ids after the highest ``uN`` already taken (by an earlier run)."""
+        numbers = [int(u[1:]) for u in taken if u[:1] == "u" and u[1:].isdigit()]
+        if numbers:
+            self._user_ids = count(max(numbers) + 1)
 
     def _remember(self, user_id: str, nickname: str) -> None:
         old = self.nicknames.get(user_id)
@@ -145,7 +166,7 @@ class ConsoleScript:
         base = {
             "platform": self.platform,
             "chat_id": chat or self.chat_id,
-            "update_id": f"c{next(self._ids)}",
+            "update_id": f"{self.update_prefix}{next(self._ids)}",
             "chat_title": self.chat_title,
         }
         if at is not None:
@@ -163,7 +184,9 @@ class ConsoleScript:
         if not sep:
             name, sep, text = line.partition("：")
         if not sep or not name.strip():
-            raise ScriptError("type 'nickname: message' or a /directive (see the banner)")
+            raise ScriptError(
+                "type 'nickname: message' or a /directive (see the banner)", "console_more.bad_line"
+            )
         return self._speak(name.strip(), text.strip())
 
     def _directive(self, line: str) -> list[Step]:
@@ -182,8 +205,37 @@ class ConsoleScript:
             self.adapter.chat(self.chat_id).admins.add(who.user_id)
             return [Note("console.admin_added", {"name": who.nickname})]
         if head == "/tick" and rest:
-            return [Tick(parse_duration(rest[0]).total_seconds())]
-        raise ScriptError(f"unknown or incomplete directive: {line}")
+            try:
+                return [Tick(parse_duration(rest[0]).total_seconds())]
+            except ValueError:
+                raise ScriptError(
+                    f"not a duration: {rest[0]}", "console_more.bad_tick", value=rest[0]
+                ) from None
+        if head == "/press" and len(rest) == 1:
+            return [self._press(rest[0])]
+        raise ScriptError(
+            f"unknown or incomplete directive: {line}", "console_more.bad_directive", line=line
+        )
+
+    def _press(self, data: str) -> ButtonPressed:
+        """A press on a button the bot sent, by the one it was sent to (a supervisor's
+        private chat: the chat id is the supervisor's user id)."""
+        sent = self.adapter.buttons.get(data)
+        if sent is None:
+            raise ScriptError(f"no button {data!r} was sent", "console_more.no_button", data=data)
+        chat, message_id, text = sent
+        name = self.nicknames.get(chat, chat)
+        presser = Member(user_id=chat, nickname=name, username=name)
+        base = self._base(None, chat)
+        # A callback id, so the bot's answer to the press is shown (as a platform would).
+        return ButtonPressed(
+            **base,
+            presser=presser,
+            data=data,
+            callback_id=base["update_id"],
+            message_id=message_id,
+            message_text=text,
+        )
 
     def _speak(
         self,
@@ -388,6 +440,9 @@ class ConsoleScript:
             self.adapter.chat(chat or self.chat_id).admins.add(who.user_id)
             return [Note("console.admin_added", {"name": who.nickname})]
         if kind == "join":
+            if r.get("id") and name not in self.names:
+                # A fixed user id, so a transcript's people match the directory's accounts.
+                self._remember(str(r["id"]), name)
             inviter = self.member(r["invited_by"]) if r.get("invited_by") else None
             return [self._join(name, inviter, at=at, chat=chat)]
         if kind == "leave":

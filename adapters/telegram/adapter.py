@@ -407,3 +407,10 @@ class TelegramAdapter:
     async def answer_button(self, callback_id: str, text: str) -> None:
         async with platform_errors():
             await self.application.bot.answer_callback_query(callback_id, text=text)
+
+    async def edit_message(self, chat_id: str, message_id: str, text: str) -> None:
+        """Replace a message's text and drop its buttons (an answered escalation)."""
+        async with platform_errors():
+            await self.application.bot.edit_message_text(
+                text, chat_id=_chat(chat_id), message_id=int(message_id), reply_markup=None
+            )

@@ -437,6 +437,8 @@ class UpdateConverter:
                 presser=presser,
                 data=query.data or "",
                 callback_id=query.id,
+                message_id=str(message.message_id) if message is not None else None,
+                message_text=(getattr(message, "text", None) or "") if message is not None else "",
             )
         ]
 

@@ -17,6 +17,9 @@ class TelegramSection(SectionModel):
     token_env: str = "TELEGRAM_BOT_TOKEN"
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
+    # Telegram is not reachable from mainland China directly: an HTTP(S) proxy such as
+    # http://127.0.0.1:7890 (or a self-hosted Bot API server in base_url). See docs/deploy.md.
+    proxy: str | None = None
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None
     # Loopback by default: production puts a reverse proxy (TLS) in front.

@@ -26,6 +26,7 @@ class TelegramSettings:
     # A self-hosted telegram-bot-api server (or the tests' fake one) is reached by changing these.
     base_url: str = DEFAULT_BASE_URL
     base_file_url: str = DEFAULT_BASE_FILE_URL
+    proxy: str | None = None  # an HTTP(S) proxy for every Bot API call (mainland China)
     mode: Literal["polling", "webhook"] = "polling"
     # Telegram's own limits (30 msg/s, 20/min per group); off only in tests and benchmarks.
     rate_limit: bool = True
@@ -74,6 +75,7 @@ class TelegramSettings:
         for name in (
             "base_url",
             "base_file_url",
+            "proxy",
             "mode",
             "rate_limit",
             "poll_timeout",

@@ -4,7 +4,9 @@ self-deleting reminders armed as persisted timers so a restart does not leave th
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from bot.admins import AdminDirectory
@@ -13,6 +15,11 @@ from bot.ports import Adapter, Button, PlatformError
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+
+# A raid: more than this many blacklistings in one group within the window. From then on the
+# group is not told of each one (the journal and the admins are); a real group sees three.
+RAID_NOTICES = 3
+RAID_WINDOW = timedelta(minutes=10)
 
 AdapterFor = Callable[[str], Adapter | None]
 Retry = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
@@ -36,6 +43,20 @@ class Messenger:
         self._delete_after = reminder_delete_after
         # Per process: a missing right is reported to a group's admins once, not per message.
         self._reported_missing: set[tuple[str, str, str]] = set()
+        # Per process: when each group was last told of a blacklisting (raid detection).
+        self._group_notices: dict[tuple[str, str, str], deque] = {}
+
+    def crowded(self, platform: str, chat_id: str, kind: str, limit: int = RAID_NOTICES) -> bool:
+        """Whether the group has already been told of ``limit`` ``kind`` events within
+        RAID_WINDOW; counts this one when it is not."""
+        now = self._clock.now()
+        seen = self._group_notices.setdefault((platform, chat_id, kind), deque())
+        while seen and now - seen[0] > RAID_WINDOW:
+            seen.popleft()
+        if len(seen) >= limit:
+            return True
+        seen.append(now)
+        return False
 
     async def send(
         self,
@@ -117,6 +138,18 @@ class Messenger:
             # An expired callback must not lose the press, which is already recorded.
             log.info("could not answer button %s: %s", callback_id, exc)
 
+    async def edit(self, platform: str, chat_id: str, message_id: str, text: str) -> None:
+        """Replace a sent message's text and remove its buttons, where the adapter can."""
+        adapter = self._adapter_for(platform)
+        edit = getattr(adapter, "edit_message", None)
+        if edit is None:
+            return
+        try:
+            await self._retry(lambda: edit(chat_id, message_id, text))
+        except PlatformError as exc:
+            # The answer is recorded and the presser was told; a stale keyboard is cosmetic.
+            log.info("could not edit message %s in %s: %s", message_id, chat_id, exc)
+
     async def report_missing_right(
         self, platform: str, chat_id: str, text: str, right: str
     ) -> None:
@@ -125,6 +158,8 @@ class Messenger:
             return
         self._reported_missing.add(key)
         try:
-            await self.send(platform, chat_id, text)
+            # Privately to the admins (the group need not read about the bot's rights); the
+            # group only when no admin can be written to privately.
+            await self.notify_admins(platform, chat_id, text)
         except PlatformError as exc:
             log.warning("could not tell admins of %s about a missing right: %s", chat_id, exc)

@@ -11,12 +11,12 @@ from bot.config import Settings
 from bot.i18n import Catalogue
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
-from rules.durations import format_duration
 
 
 class NoticeTexts:
     def __init__(self, catalogue: Catalogue, settings: Settings) -> None:
         self.t = catalogue.t
+        self.catalogue = catalogue
         self._settings = settings
 
     def local(self, moment: datetime) -> str:
@@ -27,6 +27,11 @@ class NoticeTexts:
         return self.t(f"right.{right}")
 
     def reason(self, decision: Decision) -> str:
+        # What an admin typed after the command (/mute @x 10m 刷屏) is the reason people read;
+        # the command keeps it as evidence, so the record holds it too.
+        typed = [e.match for e in decision.evidence if e.kind == "admin_reason" and e.match]
+        if typed:
+            return typed[0]
         if decision.reason.startswith("category."):
             return self.t(decision.reason)
         if decision.reason:
@@ -35,8 +40,17 @@ class NoticeTexts:
 
     def action(self, action: Action) -> str:
         return self.t(f"action.{action.kind}") + (
-            f" {format_duration(action.duration)}" if action.duration else ""
+            f" {self.catalogue.duration(action.duration)}" if action.duration else ""
         )
+
+    def chain(self, actions: Sequence[Action]) -> str:
+        """A ladder step in words: 删除消息、纳入黑名单、上报（1 级） — not delete+blacklist."""
+        return "、".join(self.step(a) for a in actions)
+
+    def step(self, action: Action) -> str:
+        if action.kind is ActionKind.ESCALATE and action.tier is not None:
+            return self.t("words.escalate_tier", tier=action.tier)
+        return self.action(action)
 
     def done(self, earlier: Sequence[tuple[Action, Outcome]], *, with_status: bool) -> str:
         """What phase 1 did: "删除消息、限制发言 1 小时" — with each outcome where it matters
@@ -88,15 +102,25 @@ class NoticeTexts:
                 "notice.remind_content",
                 mention=mention,
                 category=category,
-                article=decision.article,
+                article=self.catalogue.article(decision.article),
+            )
+        typed = [e.match for e in decision.evidence if e.kind == "admin_reason" and e.match]
+        if decision.category == "manual":
+            # An admin's /warn: the reason they typed, not a category the member cannot act on.
+            return self.t(
+                "words.warn_manual",
+                mention=mention,
+                reason=typed[0] if typed else self.t("command.reason_default"),
+                window=self.catalogue.duration(policy.window),
+                number=decision.offence_number or 1,
             )
         return self.t(
             "notice.warn",
             mention=mention,
             category=category,
-            article=decision.article,
+            article=self.catalogue.article(decision.article),
             actions=self.done([*ctx.earlier, (ctx.action, Outcome("done"))], with_status=False),
-            window=format_duration(policy.window),
+            window=self.catalogue.duration(policy.window),
             number=decision.offence_number or 1,
         )
 

@@ -163,7 +163,7 @@ class CommandTools:
             return
         if target.user_id == event.sender.user_id:
             raise CommandRefused(self.t("command.target_self"), "target is the sender", target)
-        if not admins.is_registered(platform, event.chat_id):
+        if not await admins.is_registered(platform, event.chat_id):
             raise CommandRefused(
                 self.t("command.unregistered_group", command=spec.name),
                 "group not registered",

@@ -112,7 +112,7 @@ def _run_with_desk(config: Path | None, work):  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output.")
 def incident_list(config: Path | None, open_only: bool, period: str | None, as_json: bool) -> None:
     """List incidents: number, when, group and unit, stage, major risk, summary."""
-    from bot.directory import load_directory
+    from bot.names import load_names
     from bot.supervision.incidents_view import incident_json, incident_line
     from bot.supervision.report import parse_period
     from bot.workflows.incident import records
@@ -128,7 +128,7 @@ def incident_list(config: Path | None, open_only: bool, period: str | None, as_j
 
         async def read(r):  # type: ignore[no-untyped-def]
             rows = await records.listing(r, open_only=open_only, since=since, until=until)
-            return rows, await load_directory(r, settings)
+            return rows, await load_names(r, settings)
 
         rows, names = await store.read(read)
         for row in rows:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.directory import Directory, load_directory
+from bot.names import Names, load_names
 from bot.workflows.incident import records
 from bot.workflows.incident.desk import IncidentDesk
 from rules.masking import mask_pii
@@ -24,7 +24,7 @@ from storage.repository import Repository
 class FullIncident:
     incident: records.IncidentRow
     steps: list[records.StepRow]
-    names: Directory
+    names: Names
 
 
 async def load_full(repo: Repository, settings: Settings, incident_id: int) -> FullIncident | None:
@@ -32,7 +32,7 @@ async def load_full(repo: Repository, settings: Settings, incident_id: int) -> F
     if incident is None:
         return None
     steps = await records.steps(repo, incident_id)
-    names = await load_directory(repo, settings, [(incident.platform, incident.chat_id)])
+    names = await load_names(repo, settings, [(incident.platform, incident.chat_id)])
     return FullIncident(incident, steps, names)
 
 
@@ -51,7 +51,7 @@ def _local(moment: datetime | None, settings: Settings) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip()
 
 
-def _actor(names: Directory, incident: records.IncidentRow, actor: str, masked: bool) -> str:
+def _actor(names: Names, incident: records.IncidentRow, actor: str, masked: bool) -> str:
     if actor == "bot":
         return "GroupGuard"
     if actor.startswith("cli:"):
@@ -63,7 +63,7 @@ def _actor(names: Directory, incident: records.IncidentRow, actor: str, masked: 
 
 
 def incident_line(
-    row: records.IncidentRow, names: Directory, settings: Settings, desk: IncidentDesk
+    row: records.IncidentRow, names: Names, settings: Settings, desk: IncidentDesk
 ) -> str:
     stage = desk.stage("closed" if row.closed_at else row.stage)
     major = " ⚠" + desk.text("supervision.col_major") if row.major else ""
@@ -73,12 +73,12 @@ def incident_line(
     )
 
 
-def incident_json(row: records.IncidentRow, names: Directory, settings: Settings) -> str:
+def incident_json(row: records.IncidentRow, names: Names, settings: Settings) -> str:
     return json.dumps(_incident_dict(row, names, settings, masked=False), ensure_ascii=False)
 
 
 def _incident_dict(
-    row: records.IncidentRow, names: Directory, settings: Settings, *, masked: bool
+    row: records.IncidentRow, names: Names, settings: Settings, *, masked: bool
 ) -> dict[str, Any]:
     nickname = names.nickname(row.platform, row.chat_id, row.user_id)
     return {

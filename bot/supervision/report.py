@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.directory import Directory, load_directory
+from bot.names import Names, load_names
 from rules.masking import mask_pii
 from storage import journal
 from storage.models import Escalation, EscalationResponse, Incident
@@ -214,7 +214,7 @@ async def gather(
 ) -> ReportData:
     """The figures of ``period``; groups no config entry names count under ``unknown_unit``."""
     zone = settings.zone
-    names = await load_directory(repo, settings)
+    names = await load_names(repo, settings)
     wanted_chats = set(chats)
 
     def in_scope(platform: str, chat_id: str) -> bool:
@@ -294,7 +294,7 @@ async def gather(
 class _Scope:
     """What the per-table passes share: the names, the filter, and where counts go."""
 
-    names: Directory
+    names: Names
     period: Period
     includes: Callable[[str, str], bool]
     counts_for: Callable[[str, str], list[Counts]]

@@ -33,6 +33,8 @@ class Request:
     chat_id: str
     who: Member
     callback_id: str | None = None
+    # Free text after the id for verbs that take one (``/reject 12 理由``).
+    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class Workflow:
     # Text commands for the verbs (``ack`` → ``/ack <id>``), for platforms without buttons.
     commands: Mapping[str, str] = field(default_factory=dict)
     timers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    # Verb commands that take free text after the id (``/reject 12 理由``).
+    commented: frozenset[str] = frozenset()
     # Catalogue key of the text verbs' usage line ("/{verb} <编号>"), which names the record.
     usage: str = "escalation.verb_usage"
 
@@ -84,6 +88,7 @@ class Kernel:
         self._workflows: dict[str, Workflow] = {}
         self._commands: dict[str, tuple[str, str]] = {}
         self._timers: dict[str, TimerHandler] = {}
+        self._commented: set[str] = set()
         for workflow in workflows:
             self.register(workflow)
 
@@ -93,6 +98,7 @@ class Kernel:
         self._workflows[workflow.name] = workflow
         for command, verb in workflow.commands.items():
             self._commands[command] = (workflow.name, verb)
+        self._commented.update(workflow.commented)
         for kind, handler in workflow.timers.items():
             self.add_timer(kind, handler)
 
@@ -126,12 +132,13 @@ class Kernel:
         self, command: str, args: tuple[str, ...], platform: str, chat_id: str, who: Member
     ) -> Request | None:
         route = self._commands.get(command)
-        if route is None or len(args) != 1:
+        if route is None or not args or (len(args) > 1 and command not in self._commented):
             return None
         arg = args[0]
         if not re.fullmatch(r"[1-9][0-9]{0,17}", arg, re.ASCII):
             return None
-        return Request(route[0], int(arg), route[1], platform, chat_id, who)
+        comment = " ".join(args[1:])
+        return Request(route[0], int(arg), route[1], platform, chat_id, who, comment=comment)
 
     async def handle(self, request: Request) -> Answer:
         return await self._workflows[request.workflow].verbs[request.verb](request)

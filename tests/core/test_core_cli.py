@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.i18n import Catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,15 +45,20 @@ def test_a_broken_config_names_the_key_and_the_line(tmp_path: Path) -> None:
     )
     result = run("config", "validate", str(broken))
     assert result.exit_code == 1
-    assert "line 4: policy.nickname.grace_period" in result.output
-    assert "line 8: escalation.tiers.1.0.chat_id" in result.output
+    # In the file's language (zh-CN): 第 4 行：… (issue 14); the key and line as before.
+    line = Catalogue().t
+    assert line("config_check.line", line=4) + "policy.nickname.grace_period" in result.output
+    assert line("config_check.line", line=8) + "escalation.tiers.1.0.chat_id" in result.output
+    assert line("config_phrase.missing") in result.output and "Field required" not in result.output
 
 
 def test_invalid_yaml_reports_its_line(tmp_path: Path) -> None:
     broken = tmp_path / "bad.yaml"
     broken.write_text("language: zh-CN\npolicy: [unclosed\n", encoding="utf-8")
     result = run("config", "validate", str(broken))
-    assert result.exit_code == 1 and "not valid YAML" in result.output and "line" in result.output
+    t = Catalogue().t
+    assert result.exit_code == 1 and t("config_phrase.not_yaml") in result.output
+    assert t("config_check.line", line=3) in result.output
 
 
 def test_secrets_come_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -143,4 +149,9 @@ def test_a_broken_group_policy_override_stops_start_up_with_its_line(tmp_path: P
     )
     result = run("config", "validate", str(broken))
     assert result.exit_code == 1
-    assert "line 6: groups.0.policy.nickname.grace_period: not a duration" in result.output
+    t = Catalogue().t
+    assert (
+        t("config_check.line", line=6)
+        + "groups.0.policy.nickname.grace_period: "
+        + t("config_phrase.not_duration")
+    ) in result.output

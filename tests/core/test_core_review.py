@@ -53,7 +53,8 @@ async def test_each_admin_is_asked_privately_with_buttons(h: Harness) -> None:
     assert all("待复核" in t and MEMBER in t and "/confirm" not in t for t in private.values())
     shown = [line for line in h.lines if "私信" in line]  # type: ignore[attr-defined]
     assert any(
-        "[确认违规](wf:review:1:confirm)" in s and "[误报](wf:review:1:dismiss)" in s for s in shown
+        "[确认违规](/press wf:review:1:confirm)" in s and "[误报](/press wf:review:1:dismiss)" in s
+        for s in shown
     )
     assert any("wf:review:2:confirm" in line for line in shown)
     assert not h.sent_to(GROUP)

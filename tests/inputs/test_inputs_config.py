@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.config import ConfigError, Settings, load_settings, parse_settings
+from bot.i18n import Catalogue
 
 
 def problems(text: str) -> list[str]:
@@ -254,7 +255,9 @@ def test_config_validate_fails_with_the_line_for_what_run_would_crash_on(tmp_pat
     )
     result = CliRunner().invoke(main, ["config", "validate", str(config)])
     assert result.exit_code == 1
-    assert "line 3: quiet_schedule.0.start: 'tomorrow' is not a date-time" in result.output
+    t = Catalogue().t  # the messages speak the file's language, zh-CN by default
+    where = t("config_check.line", line=3) + "quiet_schedule.0.start: 'tomorrow' "
+    assert where + t("config_phrase.not_datetime") in result.output
     assert "Traceback" not in result.output
 
 

@@ -52,7 +52,7 @@ def test_audit_shows_nicknames_the_registered_name_and_local_times(tmp_path: Pat
     config, _ = make_record(tmp_path)
     result = run("audit", "-c", str(config), "--category", "illegal")
     assert "党群工作部工作群" in result.output
-    assert "张三-党群工作部 (" in result.output
+    assert "张三-党群工作部（" in result.output
     assert " CST " in result.output  # Asia/Shanghai, the configured zone
 
 

@@ -496,6 +496,11 @@ class FakeBotApi:
     async def _m_answerCallbackQuery(self, params: JSON) -> bool:
         return True
 
+    async def _m_editMessageText(self, params: JSON) -> JSON:
+        return message(
+            chat_for(params["chat_id"]), self.bot, int(params["message_id"]), params["text"]
+        )
+
     async def _m_setMyCommands(self, params: JSON) -> bool:
         return True
 

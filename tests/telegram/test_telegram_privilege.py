@@ -190,3 +190,19 @@ async def test_rights_that_cannot_be_confirmed_refuse_the_command(api, bot):
     assert not api.calls_to("restrictChatMember")
     assert "暂时无法确认权限" in last_reply(api, CHAT_A)
     assert any(d.startswith("rights unknown") for d in await bot.refusals())
+
+
+async def test_a_group_filed_through_the_approval_chain_is_registered(api, bot):
+    from storage.directory import DirectoryRepository
+
+    await bot.post(ROGUE_CHAT, MEMBER, "你好")
+    chat_id = str(ROGUE_CHAT["id"])
+
+    async def file_it(r) -> None:  # type: ignore[no-untyped-def]
+        repo = DirectoryRepository(r.c)
+        await repo.add_seen_group("telegram", chat_id, "某人自建群", bot.runtime.app.clock.now())
+        await repo.update_group("telegram", chat_id, status="filed")
+
+    await bot.runtime.app.store.write(file_it)
+    await bot.post(ROGUE_CHAT, ROGUE, f"/ban {MEMBER['id']} 发布违法信息")
+    assert (chat_id, str(MEMBER["id"])) in bot.bans()

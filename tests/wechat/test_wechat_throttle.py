@@ -6,23 +6,10 @@ import asyncio
 from itertools import pairwise
 
 import pytest
+from wechat_fakes import FakeClock
 
 from adapters.wechat.throttle import OutgoingThrottle, ThrottleLimits
 from bot.ports import PlatformError
-
-
-class FakeClock:
-    """Time moves only when the throttle sleeps."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.t += max(seconds, 0.0)
-        await asyncio.sleep(0)
 
 
 def sender(clock: FakeClock, log: list[tuple[float, str, int]], chat: str, n: int):

@@ -192,3 +192,17 @@ def fake_puppet_factory(stub: FakeStub) -> Any:
             self.channel = None
 
     return FakeChannelPuppetService
+
+
+class FakeClock:
+    """Time moves only when the throttle sleeps."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.t += max(seconds, 0.0)
+        await asyncio.sleep(0)

@@ -77,12 +77,22 @@ async def blacklist(ctx: ActionContext) -> Outcome:
                 raise
             failures.append(f"{chat_id}: {exc.kind}")
     await mark_removed(ctx)
-    await services.messenger.send(
-        target.platform,
-        target.chat_id,
-        services.texts.t("notice.blacklisted", member=target.nickname, reason=reason),
-    )
     detail = f"banned in {len(chats) - len(failures)} group(s)"
+    messenger = services.messenger
+    if messenger.crowded(target.platform, target.chat_id, "blacklist"):
+        # A raid: the group is not flooded with one notice per account; the admins are
+        # told once per wave, and every blacklisting is in the journal.
+        detail += "; group notice withheld (raid)"
+        if not messenger.crowded(target.platform, target.chat_id, "raid", limit=1):
+            await messenger.notify_admins(
+                target.platform, target.chat_id, services.texts.t("words.raid_admin")
+            )
+    else:
+        await messenger.send(
+            target.platform,
+            target.chat_id,
+            services.texts.t("notice.blacklisted", member=target.nickname, reason=reason),
+        )
     if failures:
         detail += "; failed: " + ", ".join(failures)
     return Outcome("done", detail)

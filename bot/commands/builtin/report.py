@@ -18,8 +18,13 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
         member=replied.sender.nickname,
         excerpt=mask_pii(replied.text[:100]),
     )
+    # What the reporter typed (/report 他在群里约赌) is why they report: admins read it.
+    reason = mask_pii(" ".join(a for a in event.args if not a.startswith("@"))[:200])
+    if reason:
+        text += "\n" + tools.t("words.report_reason", reason=reason)
     told = await tools.executor.notify_admins(event.platform, event.chat_id, text)
-    await tools.record(event, spec, replied.sender, "done", "told: " + ",".join(told))
+    detail = "told: " + ",".join(told) + (f"; reason: {reason}" if reason else "")
+    await tools.record(event, spec, replied.sender, "done", detail)
     return [tools.t("notice.report_thanks")]
 
 

@@ -6,7 +6,6 @@ from bot.commands.spec import CommandSpec
 from bot.commands.tools import CommandTools
 from bot.events import CommandIssued
 from bot.ports import RIGHT_RESTRICT
-from rules.durations import format_duration
 
 
 async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> list[str]:
@@ -17,7 +16,7 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
     )
     await tools.record(event, spec, target, "done" if revoked else "skipped", "")
     if not revoked:
-        window = format_duration(tools.policy(event).window)
+        window = tools.catalogue.duration(tools.policy(event).window)
         return [tools.t("command.no_warns", member=target.nickname, window=window)]
     return [tools.t("command.unwarned", member=target.nickname)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.commands.spec import CommandSpec
 from bot.commands.tools import CommandTools
 from bot.events import CommandIssued
-from rules.durations import format_duration
 
 
 async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> list[str]:
@@ -16,15 +15,21 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
         lambda r: r.active_offences(event.platform, event.chat_id, target.user_id, since)
     )
     if not rows:
-        return [tools.t("command.no_warns", member=target.nickname, window=format_duration(window))]
+        return [
+            tools.t(
+                "command.no_warns", member=target.nickname, window=tools.catalogue.duration(window)
+            )
+        ]
+    texts = tools.executor.texts
     lines = "\n".join(
-        f"- {at:%Y-%m-%d %H:%M} {tools.t('category.' + c)} ({a})" for c, a, at in rows
+        f"- {texts.local(at)} {tools.t('category.' + c)}（{tools.catalogue.article(a)}）"
+        for c, a, at in rows
     )
     return [
         tools.t(
             "command.warns_list",
             member=target.nickname,
-            window=format_duration(window),
+            window=tools.catalogue.duration(window),
             count=len(rows),
             lines=lines,
         )

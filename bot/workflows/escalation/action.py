@@ -8,6 +8,7 @@ from bot.ports import PlatformError
 from bot.workflows.kernel import button
 from rules.actions import ActionKind
 from rules.masking import mask_pii
+from storage.directory import DirectoryRepository
 from storage.repository import Repository
 
 WORKFLOW = "esc"
@@ -65,7 +66,13 @@ async def escalate(ctx: ActionContext) -> Outcome:
         # After a crash: tell only the supervisors who were not told yet.
         rows = await services.store.read(lambda r: r.escalations_of(ctx.decision_id, tier))
         already = {(e.target_platform, e.target_chat_id) for e in rows if e.status == "sent"}
+    # The registered name and owning unit (G1) where the registry has them.
+    registered = await services.store.read(
+        lambda r: DirectoryRepository(r.c).group(target.platform, target.chat_id)
+    )
     group = target.chat_title or target.chat_id
+    if registered is not None and registered.name:
+        group = registered.name + (f"（{registered.unit}）" if registered.unit else "")
     told: list[str] = []
     failed: list[str] = []
     for supervisor in supervisors:
@@ -82,7 +89,7 @@ async def escalate(ctx: ActionContext) -> Outcome:
             group=group,
             member=f"{target.nickname} ({target.user_id})",
             category=t(f"category.{decision.category}"),
-            article=decision.article,
+            article=texts.catalogue.article(decision.article),
             evidence=evidence,
             actions=texts.done(ctx.earlier, with_status=True),
             decision_id=ctx.decision_id,

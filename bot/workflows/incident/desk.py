@@ -15,8 +15,8 @@ from typing import Any
 from bot.actions.spec import Target
 from bot.clock import Clock
 from bot.config import Settings
-from bot.directory import load_directory
 from bot.i18n import Catalogue
+from bot.names import load_names
 from bot.workflows.incident import records
 from bot.workflows.incident.records import CLOSED, STAGES, IncidentRow
 from bot.workflows.kernel import TimerDue
@@ -299,7 +299,7 @@ class IncidentDesk:
             )
             names = None
             if incident is not None:
-                names = await load_directory(
+                names = await load_names(
                     repo, self._settings, [(incident.platform, incident.chat_id)]
                 )
             return incident, step, names

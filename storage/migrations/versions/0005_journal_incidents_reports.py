@@ -1,11 +1,11 @@
 """hash-chained journal, public-opinion incidents, report runs
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-05 08:30:00
 
-The integrator relinks ``down_revision`` after the other branches' 0003/0004; nothing here
-depends on them.
+Written against 0002 and relinked after 0004 (governance) when main was merged; it depends on
+nothing of 0003/0004, so the integrator may relink it again (e.g. after a 0003).
 """
 
 from datetime import UTC, datetime
@@ -16,7 +16,7 @@ from alembic import op
 import storage.models
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

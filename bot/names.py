@@ -1,5 +1,5 @@
 """Who and what internal ids are, for people reading the record: members' nicknames and
-groups' registered names and units. Used by audit, reports and incident notices."""
+groups' registered names and units. Used by reports and incident notices."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from storage.repository import Repository
 
 
 @dataclass(frozen=True, slots=True)
-class Directory:
+class Names:
     """Who and what the internal ids are: members' nicknames and groups' registered names
     (config ``groups[].name``, the name filed for the group), with the owning unit."""
 
@@ -50,9 +50,9 @@ class Directory:
         return f"{name} ({user_id})" if name else user_id
 
 
-async def load_directory(
+async def load_names(
     repo: Repository, settings: Settings, chats: Iterable[tuple[str, str]] | None = None
-) -> Directory:
+) -> Names:
     """Names for the given chats (every chat when None)."""
     wanted = None if chats is None else set(chats)
     members = select(Member.platform, Member.chat_id, Member.user_id, Member.nickname)
@@ -63,4 +63,4 @@ async def load_directory(
         if wanted is None or (p, c) in wanted
     }
     titles = {(p, c): t for p, c, t in (await repo.c.execute(groups)).all() if t}
-    return Directory(settings, nicknames, titles)
+    return Names(settings, nicknames, titles)
