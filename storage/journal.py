@@ -41,6 +41,9 @@ from storage.models import (
     BlacklistEntry,
     Escalation,
     EscalationResponse,
+    Filing,
+    FilingStep,
+    Handover,
     Incident,
     IncidentStep,
     JournalEntry,
@@ -69,6 +72,9 @@ MIRRORED_TABLES: tuple[Table, ...] = tuple(
         Incident,
         IncidentStep,
         ReportRun,
+        Filing,
+        FilingStep,
+        Handover,
     )
 )
 

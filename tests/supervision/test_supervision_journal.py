@@ -323,3 +323,26 @@ async def test_two_writers_never_share_a_sequence_number(db_url: str) -> None:
     finally:
         await second.close()
         await first.close()
+
+
+async def test_filings_their_approval_steps_and_hand_overs_are_in_the_chain(db_url: str) -> None:
+    """The governance records (R2 Art.6-9: 备案 and its approval chain) are kept records too."""
+    from test_core_governance import FORM, _harness, command, press
+
+    h = await _harness(db_url)
+    try:
+        await command(h, "zhao", FORM)
+        for who in ("lee", "wang", "qian"):
+            await press(h, who, 1, "approve")
+        entries = await h.app.store.read(lambda r: journal.entries(r.c))
+        kinds = [e.kind for e in entries]
+        assert kinds.count("filing") == 1 and kinds.count("filing.step") == 3
+        assert kinds.count("filing.change") >= 3  # each step moves it; the last files it
+        assert await h.app.store.read(lambda r: journal.verify(r.c)) is None
+        await unguard(h.app.store, "filing_steps")
+        await run(h.app.store, "UPDATE filing_steps SET decision = 'rejected' WHERE step = 1")
+        found = await h.app.store.read(lambda r: journal.verify(r.c))
+        assert found is not None and found.reason == "row_altered"
+        assert found.row is not None and found.row.startswith("filing_steps #")
+    finally:
+        await h.close()
