@@ -22,6 +22,14 @@ async def h(sqlite_url: str):  # type: ignore[no-untyped-def]
     await harness.close()
 
 
+@pytest.fixture
+async def hdb(db_url: str):  # type: ignore[no-untyped-def]
+    """On SQLite and PostgreSQL."""
+    harness = await make_harness(db_url)
+    yield harness
+    await harness.close()
+
+
 async def incident(h: Harness, incident_id: int) -> records.IncidentRow:
     found = await h.app.store.read(lambda r: records.get(r, incident_id))
     assert found is not None
@@ -32,7 +40,8 @@ async def steps(h: Harness, incident_id: int) -> list[records.StepRow]:
     return await h.app.store.read(lambda r: records.steps(r, incident_id))
 
 
-async def test_an_incident_walks_every_stage_and_reaches_the_right_tiers(h: Harness) -> None:
+async def test_an_incident_walks_every_stage_and_reaches_the_right_tiers(hdb: Harness) -> None:
+    h = hdb
     await h.say("/admin 管理员-办公室")
     await h.record(
         {"type": "message", "user": "李明-财务科", "text": "这个月补贴又没发", "id": "m1"}
