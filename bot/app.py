@@ -8,6 +8,7 @@ in one event is logged and recorded; the bot keeps running.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -42,6 +43,8 @@ from bot.inbox import Inbox
 from bot.join_requests import JoinRequestHandler
 from bot.ports import Adapter, PlatformStartError
 from bot.scheduler import Scheduler
+from bot.supervision.delivery import DUE_TIMER as REPORT_TIMER
+from bot.supervision.delivery import ReportService
 from bot.timers import CoreTimers
 from bot.workflows.escalation.action import SPEC as ESCALATE
 from bot.workflows.escalation.responses import EscalationResponder
@@ -49,6 +52,9 @@ from bot.workflows.escalation.workflow import escalation_workflow
 from bot.workflows.governance.commands import GovernanceCommands
 from bot.workflows.governance.service import Governance
 from bot.workflows.governance.workflow import governance_workflow
+from bot.workflows.incident.commands import IncidentCommand
+from bot.workflows.incident.desk import IncidentDesk
+from bot.workflows.incident.workflow import incident_workflow
 from bot.workflows.kernel import Answer, Kernel
 from bot.workflows.members.service import Members
 from bot.workflows.members.workflow import members_workflows
@@ -62,6 +68,7 @@ from rules.detection.detector import Detector
 from rules.engine import Engine
 from rules.nickname import nickname_complies
 from rules.observation import GroupState, Kind, MemberRecord, Observation
+from rules.opinion import OpinionLexicon
 from storage.repository import MemberRow, Repository
 from storage.store import Store
 
@@ -91,6 +98,7 @@ class Application:
         clock: Clock | None = None,
         *,
         sleep: object = None,
+        opinion: OpinionLexicon | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -165,6 +173,33 @@ class Application:
         member_workflows, member_commands = members_workflows(self.members)
         for workflow in member_workflows:
             self.kernel.register(workflow)
+        self.incidents = IncidentDesk(
+            settings,
+            store,
+            self.clock,
+            self.catalogue,
+            send=self._send_text,
+            record=self.executor.record,
+        )
+        self.kernel.register(incident_workflow(self.incidents))
+        # Public-opinion risk signals (A3/A5): None when automatic incidents are off.
+        self.opinion = (
+            (opinion or OpinionLexicon.load()) if settings.supervision.incidents.auto_open else None
+        )
+        self.reports = ReportService(
+            settings,
+            store,
+            self.clock,
+            self.catalogue,
+            send_text=self._send_text,
+            adapter_for=self.executor.adapter_for,
+        )
+        self.kernel.add_timer(REPORT_TIMER, self.reports.on_timer)
+        # Commands answered before the registry's; None passes the command on (``/report``
+        # outside a supervisor's own chat is the members' alert to admins).
+        self.extra_commands: dict[str, Callable[[CommandIssued], Awaitable[list[str] | None]]] = {
+            "report": self.reports.on_command,
+        }
         CoreTimers(store, self.clock, self.executor, self.decide).register(self.kernel)
         self.commands = CommandHandler(
             CommandTools(
@@ -181,6 +216,7 @@ class Application:
                         *builtin_commands(),
                         *GovernanceCommands(self.governance, self.catalogue).specs(),
                         *member_commands,
+                        IncidentCommand(self.incidents).spec(),
                     ]
                 ),
             )
@@ -227,6 +263,10 @@ class Application:
                 # token) becomes one line naming the platform; the details go to the log.
                 log.debug("starting %s failed", name, exc_info=True)
                 raise PlatformStartError(name, _one_line(name, exc)) from exc
+        try:
+            await self.reports.ensure_armed()
+        except Exception:
+            log.exception("could not arm the report schedule")
         # After the adapters are up, so a re-applied delete or ban can reach the platform;
         # a failure here is recorded per action and never stops the bot.
         try:
@@ -295,7 +335,16 @@ class Application:
             if event.name in self.kernel.command_verbs():
                 replies: tuple[str, ...] = (await self._verb_command(event),)
             else:
-                replies = tuple(await self.commands.handle(event))
+                extra = self.extra_commands.get(event.name)
+                texts = await extra(event) if extra is not None else None
+                if texts is not None:
+                    for text in texts:
+                        await self.executor.messenger.send(
+                            event.platform, event.chat_id, text, reply_to=event.message_id
+                        )
+                    replies = tuple(texts)
+                else:
+                    replies = tuple(await self.commands.handle(event))
             await self._claim(event)
             return Handled(event, replies=replies)
         if isinstance(event, MessagePosted):  # includes MessageEdited
@@ -376,6 +425,20 @@ class Application:
         if not decisions:
             hot.queue_claim(event.platform, event.update_id, now)
             await hot.maybe_flush()
+        if self.opinion is not None and event.text:
+            signals = self.opinion.scan(event.text)
+            if signals:
+                await hot.flush()
+                await self.incidents.open(
+                    platform=event.platform,
+                    chat_id=event.chat_id,
+                    source="auto",
+                    by="bot",
+                    summary=event.text,
+                    user_id=member.user_id,
+                    message_id=event.message_id,
+                    signals=signals,
+                )
         return Handled(event, decisions=tuple(decisions))
 
     async def _member_event(
@@ -640,6 +703,12 @@ class Application:
             event.platform, event.chat_id, answer.text, reply_to=event.message_id
         )
         return answer.text
+
+    async def _send_text(self, platform: str, chat_id: str, text: str) -> bool:
+        if self.executor.adapter_for(platform) is None:
+            return False
+        await self.executor.messenger.send(platform, chat_id, text)
+        return True
 
     async def _journal_answer(
         self, event: AnyEvent, who: Member, kind: str, answer: Answer

@@ -1,12 +1,11 @@
-"""The ``groupguard`` command line: run, replay, check, audit, db upgrade, config validate,
-filing and registry (governance)."""
+"""The ``groupguard`` command line: run, replay, check, audit (and audit verify), db upgrade,
+config validate, filing and registry (governance), report and incident (supervision)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import re
 import sys
 import tempfile
 from datetime import UTC, datetime, tzinfo
@@ -19,74 +18,9 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.runtime import Runtime
 
-# Imports are lazy, per command: `check` loads only the detector (no pydantic config unless a
-# config file is used, no database or platform stack).
-DEFAULT_CONFIG = Path("config.yaml")
-
-
-def _settings(config: Path | None) -> Settings:
-    from bot.config import ConfigError, load_settings
-
-    if config is None and DEFAULT_CONFIG.exists():
-        config = DEFAULT_CONFIG
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        raise click.ClickException(_config_problems(exc, config)) from None
-
-
-_LINE = re.compile(r"^line (\S+): ")
-
-
-def _config_problems(exc: Exception, path: Path | None) -> str:
-    """A ConfigError in the language the file asks for (zh-CN unless it says ``en``): the
-    header, the line labels and pydantic's common messages come from the catalogue; our own
-    checks' details (key names, values, lists of choices) are shown as they are."""
-    from bot.i18n import Catalogue
-
-    language = "zh-CN"
-    try:
-        head = Path(path).read_text(encoding="utf-8", errors="replace") if path else ""
-    except OSError:
-        head = ""
-    if re.search(r"(?m)^language:\s*['\"]?en['\"]?\s*$", head):
-        language = "en"
-    catalogue = Catalogue(language)
-    t = catalogue.t
-    first, *problems = str(exc).split("\n")
-    lines = [t("config_check.invalid", file=first.removesuffix(": invalid configuration"))]
-    for problem in problems:
-        text = problem.strip()
-        text = _LINE.sub(lambda m: t("config_check.line", line=m.group(1)), text, count=1)
-        for english, key in _PHRASES:
-            text = text.replace(english, t(key))
-        lines.append("  " + text)
-    return "\n".join(lines)
-
-
-# pydantic's and our most common English phrases, and the catalogue key for each.
-_PHRASES = (
-    ("Extra inputs are not permitted", "config_phrase.extra"),
-    ("Field required", "config_phrase.missing"),
-    ("Input should be a valid string", "config_phrase.string"),
-    ("Input should be a valid integer", "config_phrase.integer"),
-    ("Input should be a valid boolean", "config_phrase.boolean"),
-    ("Input should be a valid dictionary", "config_phrase.mapping"),
-    ("Input should be a valid list", "config_phrase.list"),
-    ("not a duration:", "config_phrase.not_duration"),
-    ("(use e.g. 10m, 2h, 3d)", "config_phrase.duration_hint"),
-    ("is not a date-time", "config_phrase.not_datetime"),
-    ("unknown time zone", "config_phrase.unknown_zone"),
-    ("not valid YAML", "config_phrase.not_yaml"),
-)
-
-
-config_option = click.option(
-    "-c",
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="YAML config file (default: ./config.yaml if present, else built-in defaults).",
-)
+from bot.cli_config import DEFAULT_CONFIG, config_option
+from bot.cli_config import config_problems as _config_problems
+from bot.cli_config import settings_for as _settings
 
 
 @click.group()
@@ -229,7 +163,7 @@ def _known_category(category: str | None) -> str | None:
     return category
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @config_option
 @click.option("--group", "chat_id", help="Chat id.")
 @click.option("--platform", help="telegram, wechat or console.")
@@ -239,7 +173,9 @@ def _known_category(category: str | None) -> str | None:
 @click.option("--until", help="Before this date (YYYY-MM-DD, in the configured time zone).")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output.")
 @click.option("--limit", default=1000, show_default=True)
+@click.pass_context
 def audit(
+    ctx: click.Context,
     config: Path | None,
     chat_id: str | None,
     platform: str | None,
@@ -250,8 +186,11 @@ def audit(
     as_json: bool,
     limit: int,
 ) -> None:
-    """List recorded actions with their article, evidence and outcome."""
-    from storage.store import Store
+    """List recorded actions with their article, evidence and outcome; `audit verify` checks
+    that the record was not altered. Never creates a database."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.supervision.access import RecordUnavailable, open_existing
 
     settings = _settings(config)
     category = _known_category(category)
@@ -260,7 +199,10 @@ def audit(
     async def query() -> tuple[list[dict], dict[tuple[str, str, str], str], dict]:
         from storage.directory import DirectoryRepository
 
-        store = await Store.open(settings.database.resolved_url(), retry_for=5)
+        try:
+            store = await open_existing(settings)
+        except RecordUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
         try:
             # The registered name and unit of each group (G1), shown beside its id.
             groups = await store.read(lambda r: DirectoryRepository(r.c).groups())
@@ -348,6 +290,33 @@ async def _audit_rows(
     return rows[:limit], names
 
 
+@audit.command("verify")
+@config_option
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="A journal head printed in a report; the chain must still pass through it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def audit_verify(config: Path | None, anchors: tuple[str, ...], as_json: bool) -> None:
+    """Walk the hash chain and compare every kept record with it. Exit status 1 and the
+    first altered, removed, inserted or truncated entry when the record was rewritten."""
+    from bot.supervision.verify import parse_anchor, run_verify
+
+    parent = click.get_current_context().parent
+    settings = _settings(config or (parent.params.get("config") if parent else None))
+    try:
+        heads = [parse_anchor(a) for a in anchors]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--anchor") from None
+    ok, text = asyncio.run(run_verify(settings, heads, as_json=as_json))
+    click.echo(text)
+    if not ok:
+        sys.exit(1)
+
+
 @main.group()
 def db() -> None:
     """Database maintenance."""
@@ -409,6 +378,17 @@ def _workflow_commands() -> None:
 
 
 _workflow_commands()
+
+
+def _supervision_commands() -> None:
+    # The supervision commands live in their own module (bot/supervision/cli.py).
+    from bot.supervision.cli import incident, report
+
+    main.add_command(report)
+    main.add_command(incident)
+
+
+_supervision_commands()
 
 if __name__ == "__main__":
     main()

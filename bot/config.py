@@ -196,6 +196,38 @@ class EscalationSettings(_Section):
         return tiers
 
 
+class IncidentSettings(_Section):
+    """Public-opinion incidents (A5; R2 Art.18-20, R1 Art.10)."""
+
+    # Open an incident when a message carries a public-opinion risk signal (rules/opinion).
+    auto_open: bool = True
+    # The proposed handling (处置意见) goes to 分管主任 at once (R2 Art.19) ...
+    proposal_tier: int = Field(default=1, ge=1, le=MAX_TIER)
+    # ... and a 重大舆情风险 to the cyberspace office (R1 Art.10).
+    major_tier: int = Field(default=2, ge=1, le=MAX_TIER)
+    # Further signals in the same group within this time join the open incident.
+    merge_within: Duration = timedelta(hours=1)
+
+
+class ReportSchedule(_Section):
+    """One scheduled report: who gets it (a tier's supervisors), how often, for which unit."""
+
+    tier: int = Field(ge=1, le=MAX_TIER)
+    every: Literal["month", "quarter"] = "month"
+    unit: str | None = None  # only this unit's groups; None = every unit
+    format: Literal["xlsx", "html", "csv"] = "xlsx"
+
+
+class SupervisionSettings(_Section):
+    incidents: IncidentSettings = IncidentSettings()
+    # Sent on the first day of each period at ``report_time`` (configured zone), for the
+    # period just ended.
+    reports: tuple[ReportSchedule, ...] = (ReportSchedule(tier=1), ReportSchedule(tier=2))
+    report_time: str = Field(default="09:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    # Where report files are kept when the platform cannot send documents.
+    report_dir: Path = Path("reports")
+
+
 class DetectionSettings(_Section):
     """The statistical classifier and the detector's switches (docs/detection.md, round 4)."""
 
@@ -253,6 +285,7 @@ class Settings(_Section):
     policy: GroupPolicy = GroupPolicy()
     escalation: EscalationSettings = EscalationSettings()
     quiet_schedule: tuple[QuietWindow, ...] = ()
+    supervision: SupervisionSettings = SupervisionSettings()
     lexicon_dirs: tuple[Path, ...] = ()  # extend or replace the shipped lexicons
     builtin_lexicons: bool = True
     detection: DetectionSettings = DetectionSettings()

@@ -490,16 +490,18 @@ class Executor:
         params: dict[str, Any],
         outcome: str,
         detail: str,
+        notified: Sequence[str] = (),
         *,
         decision_id: str = "-",
     ) -> int:
-        """Journal something that needed no platform call (a refused command, a report). An
+        """Journal something that needed no platform call (a refused command, a report), or
+        a message sent outside an action (an incident notice: ``notified`` says to whom). An
         answer to an earlier decision (a review's) is journaled under that decision's id."""
         row = self._action_row(target, decision, decision_id, kind, params)
 
         async def write(repo: Repository) -> int:
             action_id = await repo.record_action(**row)
-            await repo.record_outcome(action_id, outcome, detail, self.clock.now())
+            await repo.record_outcome(action_id, outcome, detail, self.clock.now(), notified)
             return action_id
 
         return await self.store.write(write)

@@ -20,6 +20,19 @@ if ! have_pg || ! command -v runuser >/dev/null 2>&1; then
   fi
 fi
 
+# A CJK font and fontconfig: the report test checks that the HTML charts' font stack covers
+# every Chinese label (Debian's Noto CJK is what a Linux reader's browser would use).
+if ! fc-list ':lang=zh-cn' family 2>/dev/null | grep -q .; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing a CJK font (apt)…"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq fontconfig fonts-noto-cjk >/dev/null
+  else
+    echo "note: no CJK font and no root/apt; the chart font test will be skipped" >&2
+  fi
+fi
+
 if ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing node + npm (apt)…"

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import journal
 from storage.models import Handover, Person, PersonAccount, RegisteredGroup, Unit
 
 
@@ -260,7 +261,11 @@ class DirectoryRepository:
 
     # --- hand-overs ----------------------------------------------------------------------
     async def add_handover(self, **values: Any) -> None:
-        await self.c.execute(insert(Handover).values(**values))
+        result = await self.c.execute(insert(Handover).values(**values).returning(Handover.id))
+        # A change of responsible person or admin is a kept record (L1): in the chain.
+        await journal.mirror(
+            self.c, "handover", Handover.__table__, result.scalar_one(), at=values["at"]
+        )
 
     async def handovers(self, platform: str, chat_id: str) -> list[HandoverRow]:
         rows = await self.c.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import journal
 from storage.models import Filing, FilingStep
 
 
@@ -74,7 +75,12 @@ class FilingRepository:
 
     async def add(self, **values: Any) -> int:
         result = await self.c.execute(insert(Filing).values(**values).returning(Filing.id))
-        return int(result.scalar_one())
+        filing_id = int(result.scalar_one())
+        # Filings and their approval steps are kept records (L1): each write is in the chain.
+        await journal.mirror(
+            self.c, "filing", Filing.__table__, filing_id, at=values["submitted_at"]
+        )
+        return filing_id
 
     async def get(self, filing_id: int) -> FilingRow | None:
         row = (await self.c.execute(_FILING.where(Filing.id == filing_id))).first()
@@ -113,8 +119,15 @@ class FilingRepository:
         at once: the unique index lets only the first in)."""
         table = FilingStep.__table__
         stmt = (pg_insert if self.c.dialect.name == "postgresql" else sqlite_insert)(table)
-        result = await self.c.execute(stmt.values(**values).on_conflict_do_nothing())
-        return result.rowcount == 1
+        inserted = (
+            await self.c.execute(
+                stmt.values(**values).on_conflict_do_nothing().returning(table.c.id)
+            )
+        ).first()
+        if inserted is None:
+            return False
+        await journal.mirror(self.c, "filing.step", table, inserted[0], at=values["at"])
+        return True
 
     async def move(self, filing_id: int, from_step: int, **values: Any) -> bool:
         """Change a pending filing still at ``from_step``; False if it moved meanwhile."""
@@ -123,7 +136,11 @@ class FilingRepository:
             .where(Filing.id == filing_id, Filing.step == from_step, Filing.status == "pending")
             .values(**values)
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        at = values.get("decided_at") or values.get("step_requested_at") or datetime.now(UTC)
+        await journal.mirror(self.c, "filing.change", Filing.__table__, filing_id, at=at)
+        return True
 
     async def steps(self, filing_id: int) -> list[StepRow]:
         rows = await self.c.execute(

@@ -229,6 +229,86 @@ class QuietWindowApplied(Base):
     applied_at: Mapped[datetime]
 
 
+class JournalEntry(Base):
+    """The hash chain over every kept record (storage/journal.py). Append-only: triggers
+    refuse UPDATE, DELETE and (PostgreSQL) TRUNCATE; ``audit verify`` finds what they miss."""
+
+    __tablename__ = "journal"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(48))
+    ref_table: Mapped[str | None] = mapped_column(String(48))
+    ref_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_journal_ref", "ref_table", "ref_id"),)
+
+
+class JournalHead(Base):
+    """One row: the newest entry. Appending locks it (one writer hands out seq numbers); a
+    trigger lets it move forward by exactly one entry at a time."""
+
+    __tablename__ = "journal_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Incident(Base):
+    """A public-opinion incident (舆情, A5; R2 Art.18-20). Its stages are ``incident_steps``;
+    this row holds where it stands. Journaled on every change."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))  # whose message raised it
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # admin / auto / cli
+    opened_by: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)  # personal data masked
+    signals: Mapped[list] = mapped_column(JSON, default=list)  # the lexicon hits, explained
+    major: Mapped[bool] = mapped_column(default=False)  # 重大舆情风险 (R1 Art.10)
+    stage: Mapped[str] = mapped_column(String(16))
+    proposal: Mapped[str | None] = mapped_column(Text)  # 处置意见 (R2 Art.19)
+    opened_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_incidents_chat", "platform", "chat_id"),)
+
+
+class IncidentStep(Base):
+    """One stage reached (记录 → 分析研判 → 确认事实 → 妥善处理 → 报告): who, when, a note.
+    Append-only."""
+
+    __tablename__ = "incident_steps"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    told: Mapped[list] = mapped_column(JSON, default=list)  # tiers/chats informed at this step
+    at: Mapped[datetime]
+
+
+class ReportRun(Base):
+    """A report sent to a supervisor: its period and scope, and the journal head it carried
+    (so the head printed in the report can be checked later with ``audit verify --anchor``).
+    One per (period, scope, recipient): a schedule firing twice sends once."""
+
+    __tablename__ = "report_runs"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(96))
+    scope: Mapped[str] = mapped_column(String(128))
+    recipient: Mapped[str] = mapped_column(String(96))
+    head_seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # sent / failed / recorded
+    at: Mapped[datetime]
+    __table_args__ = (Index("ux_report_runs_once", "period", "scope", "recipient", unique=True),)
+
+
 # --- directory and governance (issue 9 item 4, issue 11) ------------------------------------
 
 

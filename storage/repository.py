@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import journal
 from storage.models import (
     ActionOutcome,
     ActionRecord,
@@ -32,9 +33,9 @@ from storage.models import (
 # Constant statements with parameters passed at execute time: compiled once and cached, where
 # ``insert(...).values(**kw)`` rebuilds and re-keys the statement on every call.
 _NICKNAME_INSERT = insert(NicknameChange.__table__)
-_OFFENCE_INSERT = insert(Offence.__table__)
+_OFFENCE_INSERT = insert(Offence.__table__).returning(Offence.__table__.c.id)
 _ACTION_INSERT = insert(ActionRecord.__table__).returning(ActionRecord.__table__.c.id)
-_OUTCOME_INSERT = insert(ActionOutcome.__table__)
+_OUTCOME_INSERT = insert(ActionOutcome.__table__).returning(ActionOutcome.__table__.c.id)
 
 
 # The columns of MemberRow, in its field order.
@@ -110,6 +111,10 @@ def _escalation_row(row: Any) -> EscalationRow:
 class Repository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.c = connection
+
+    async def _journal(self, kind: str, model: Any, row_id: int, at: datetime) -> None:
+        """Mirror the row just written into the hash chain, in this same transaction (L1)."""
+        await journal.mirror(self.c, kind, model.__table__, row_id, at=at)
 
     def _insert_ignore(self, table: Any) -> Any:
         dialect = self.c.dialect.name
@@ -402,11 +407,14 @@ class Repository:
     async def record_membership(
         self, platform: str, chat_id: str, user_id: str, kind: str, by: str | None, at: datetime
     ) -> None:
-        await self.c.execute(
-            insert(MembershipEvent).values(
+        result = await self.c.execute(
+            insert(MembershipEvent)
+            .values(
                 platform=platform, chat_id=chat_id, user_id=user_id, kind=kind, by_user_id=by, at=at
             )
+            .returning(MembershipEvent.id)
         )
+        await self._journal("membership", MembershipEvent, result.scalar_one(), at)
 
     # --- offences ------------------------------------------------------------------------
     async def offence_counts(
@@ -426,7 +434,8 @@ class Repository:
         return {category: count for category, count in rows.all()}
 
     async def add_offence(self, **values: Any) -> None:
-        await self.c.execute(_OFFENCE_INSERT, {"revoked_at": None, **values})
+        result = await self.c.execute(_OFFENCE_INSERT, {"revoked_at": None, **values})
+        await self._journal("offence", Offence, result.scalar_one(), values["at"])
 
     async def revoke_last_offence(
         self,
@@ -450,6 +459,7 @@ class Repository:
         if last is None:
             return False
         await self.c.execute(update(Offence).where(Offence.id == last).values(revoked_at=at))
+        await self._journal("offence.revoked", Offence, last, at)
         return True
 
     async def active_offences(
@@ -486,34 +496,48 @@ class Repository:
     ) -> bool:
         if await self.is_blacklisted(platform, user_id):
             return False
-        await self.c.execute(
-            insert(BlacklistEntry).values(
-                platform=platform, user_id=user_id, reason=reason, added_by=by, added_at=at
-            )
+        result = await self.c.execute(
+            insert(BlacklistEntry)
+            .values(platform=platform, user_id=user_id, reason=reason, added_by=by, added_at=at)
+            .returning(BlacklistEntry.id)
         )
+        await self._journal("blacklist.added", BlacklistEntry, result.scalar_one(), at)
         return True
 
     async def lift_blacklist(self, platform: str, user_id: str, by: str, at: datetime) -> bool:
-        result = await self.c.execute(
-            update(BlacklistEntry)
-            .where(
-                BlacklistEntry.platform == platform,
-                BlacklistEntry.user_id == user_id,
-                BlacklistEntry.lifted_at.is_(None),
+        lifted = (
+            (
+                await self.c.execute(
+                    select(BlacklistEntry.id).where(
+                        BlacklistEntry.platform == platform,
+                        BlacklistEntry.user_id == user_id,
+                        BlacklistEntry.lifted_at.is_(None),
+                    )
+                )
             )
-            .values(lifted_at=at, lifted_by=by)
+            .scalars()
+            .all()
         )
-        return result.rowcount > 0
+        for entry_id in lifted:
+            await self.c.execute(
+                update(BlacklistEntry)
+                .where(BlacklistEntry.id == entry_id)
+                .values(lifted_at=at, lifted_by=by)
+            )
+            await self._journal("blacklist.lifted", BlacklistEntry, entry_id, at)
+        return bool(lifted)
 
     # --- audit journal -------------------------------------------------------------------
     async def record_action(self, **values: Any) -> int:
         result = await self.c.execute(_ACTION_INSERT, values)
-        return int(result.scalar_one())
+        action_id = int(result.scalar_one())
+        await self._journal("action", ActionRecord, action_id, values["at"])
+        return action_id
 
     async def record_outcome(
         self, action_id: int, outcome: str, detail: str, at: datetime, notified: Sequence[str] = ()
     ) -> None:
-        await self.c.execute(
+        result = await self.c.execute(
             _OUTCOME_INSERT,
             {
                 "action_id": action_id,
@@ -523,6 +547,7 @@ class Repository:
                 "notified": list(notified),
             },
         )
+        await self._journal("outcome", ActionOutcome, result.scalar_one(), at)
 
     async def actions_without_outcome(self) -> list[dict[str, Any]]:
         done = select(ActionOutcome.action_id)
@@ -589,12 +614,18 @@ class Repository:
     # --- escalations ---------------------------------------------------------------------
     async def add_escalation(self, **values: Any) -> int:
         result = await self.c.execute(insert(Escalation).values(**values).returning(Escalation.id))
-        return int(result.scalar_one())
+        escalation_id = int(result.scalar_one())
+        await self._journal("escalation", Escalation, escalation_id, values["at"])
+        return escalation_id
 
-    async def set_escalation_status(self, escalation_id: int, status: str) -> None:
+    async def set_escalation_status(
+        self, escalation_id: int, status: str, at: datetime | None = None
+    ) -> None:
         await self.c.execute(
             update(Escalation).where(Escalation.id == escalation_id).values(status=status)
         )
+        # Callers without a clock at hand journal the change at the wall-clock time.
+        await self._journal("escalation.status", Escalation, escalation_id, at or datetime.now(UTC))
 
     async def escalation(self, escalation_id: int) -> EscalationRow | None:
         row = (
@@ -622,11 +653,12 @@ class Repository:
     async def add_escalation_response(
         self, escalation_id: int, responder: str, response: str, at: datetime
     ) -> None:
-        await self.c.execute(
-            insert(EscalationResponse).values(
-                escalation_id=escalation_id, responder=responder, response=response, at=at
-            )
+        result = await self.c.execute(
+            insert(EscalationResponse)
+            .values(escalation_id=escalation_id, responder=responder, response=response, at=at)
+            .returning(EscalationResponse.id)
         )
+        await self._journal("escalation.response", EscalationResponse, result.scalar_one(), at)
 
     async def responses_to_decision(
         self, decision_id: str, tier: int, *, lock: bool = False

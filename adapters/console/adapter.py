@@ -53,6 +53,8 @@ class ConsoleAdapter:
         self.chats: dict[str, ConsoleChat] = {}
         self.sent: list[tuple[str, str]] = []  # (chat or user, text), for tests and replay
         self.calls: list[tuple[str, ...]] = []
+        # Files sent (supervision reports): (chat, filename, bytes), for tests and the console.
+        self.documents: list[tuple[str, str, bytes]] = []
         self.edited: list[tuple[str, str, str]] = []  # (chat, message id, new text)
         # button data → (chat, message id, text) of the message carrying it (/press)
         self.buttons: dict[str, tuple[str, str, str]] = {}
@@ -68,6 +70,14 @@ class ConsoleAdapter:
 
     async def stop(self) -> None:
         self._sink = None
+
+    async def send_document(
+        self, chat_id: str, filename: str, data: bytes, caption: str = ""
+    ) -> str | None:
+        self._next_id += 1
+        self.documents.append((chat_id, filename, data))
+        self.output(f"🤖 [{chat_id}] 📎 {filename} ({len(data):,} bytes) {caption}".rstrip())
+        return str(self._next_id)
 
     async def send_message(
         self,

@@ -383,6 +383,19 @@ class TelegramAdapter:
             self._schedule_delete(chat_id, message_id, delete_after)
         return message_id
 
+    async def send_document(
+        self, chat_id: str, filename: str, data: bytes, caption: str = ""
+    ) -> str | None:
+        """A file for a chat (supervision reports). Captions are capped at 1,024 characters
+        by Telegram; the full summary goes as a message before the file."""
+        async with platform_errors():
+            sent = await self.application.bot.send_document(
+                chat_id=_chat(chat_id),
+                document=InputFile(data, filename=filename),
+                caption=caption[:1024] or None,
+            )
+        return str(sent.message_id)
+
     def _schedule_delete(self, chat_id: str, message_id: str, delay: float) -> None:
         """Reminders tidy themselves away. Kept in memory on purpose: a reminder left behind by
         a restart is untidy, not a broken rule, so it does not earn a database timer."""

@@ -63,6 +63,8 @@ async def make_harness(url: str, **settings: Any) -> Harness:
     data: dict[str, Any] = {
         "database": {"url": url, "retry_for": "5s"},
         "escalation": {"tiers": SUPERVISORS},
+        # No monthly report timer unless a test asks for the schedule (tests/supervision).
+        "supervision": {"reports": []},
     }
     data.update(settings)
     parsed = Settings.model_validate(data)

@@ -115,8 +115,9 @@ async def escalate(ctx: ActionContext) -> Outcome:
         except PlatformError as exc:
             status = "failed"
             failed.append(f"{supervisor.chat_id}: {exc.kind}")
+        told_at = services.clock.now()
         await services.store.write(
-            lambda r, e=escalation_id, s=status: r.set_escalation_status(e, s)
+            lambda r, e=escalation_id, s=status, at=told_at: r.set_escalation_status(e, s, at)
         )
     if failed and not told:
         return Outcome("failed", "; ".join(failed))
