@@ -30,7 +30,8 @@ SPLITS = {
     "heldout": "development since the second round",
     "heldout2": "development since the third round",
     "heldout3": "held out in round 3; development since round 4",
-    "heldout4": "held out (tests/detection/data/heldout4.jsonl, pass it with --eval)",
+    "heldout4": "held out in round 4 (tests/detection/data/heldout4.jsonl, pass it with --eval)",
+    "heldout5": "held out (tests/detection/data/heldout5.jsonl, pass it with --eval)",
 }
 
 
