@@ -22,11 +22,26 @@ MODEL_PATH = Path(__file__).resolve().parent / "model" / "cold_char_ngram.json.g
 FORMAT = "groupguard-char-ngram-lr/1"
 
 
+# Slice objects of the 2- to max_n-grams of a text of each length up to this: built once, so
+# cutting the n-grams of a message is one ``map`` in C instead of a comprehension per length.
+_SLICE_CACHE_MAX = 256
+_slices: dict[tuple[int, int], tuple[slice, ...]] = {}
+
+
+def _gram_slices(length: int, max_n: int) -> tuple[slice, ...]:
+    key = (length, max_n)
+    found = _slices.get(key)
+    if found is None:
+        found = tuple(slice(i, i + k) for k in range(2, max_n + 1) for i in range(length - k + 1))
+        if length <= _SLICE_CACHE_MAX:
+            _slices[key] = found
+    return found
+
+
 def ngrams(text: str, max_n: int = 3) -> set[str]:
     """The distinct character n-grams of ``text``, 1 to ``max_n`` characters long."""
     grams = set(text)
-    for k in range(2, max_n + 1):
-        grams.update([text[i : i + k] for i in range(len(text) - k + 1)])  # a list: faster
+    grams.update(map(text.__getitem__, _gram_slices(len(text), max_n)))
     return grams
 
 
@@ -36,10 +51,15 @@ class ModelScore:
     top: tuple[tuple[str, float], ...]  # the n-grams that pushed the score up most
 
 
-class TextModel:
-    """Loaded once per ``Detector.load``; immutable afterwards."""
+# Scores of recent texts: work chat repeats itself ("收到，谢谢", "好的，马上安排"). Bounded: the
+# memo is emptied when it reaches this size.
+MEMO_SIZE = 4096
 
-    __slots__ = ("_get", "_keys", "_weights", "bias", "max_n", "meta", "thresholds")
+
+class TextModel:
+    """Loaded once per ``Detector.load``; its weights are immutable afterwards."""
+
+    __slots__ = ("_get", "_keys", "_memo", "_weights", "bias", "max_n", "meta", "thresholds")
 
     def __init__(
         self,
@@ -53,6 +73,7 @@ class TextModel:
         self._weights = weights
         self._keys = weights.keys()
         self._get = weights.get
+        self._memo: dict[str, float] = {}
         self.bias = bias
         self.max_n = max_n
         self.thresholds = dict(thresholds or {})
@@ -84,11 +105,16 @@ class TextModel:
         return self.bias + total / math.sqrt(len(grams))
 
     def probability(self, text: str) -> float:
-        """P(offensive) for prepared text."""
-        z = self._logit(ngrams(text, self.max_n))
-        if z < -30:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        """P(offensive) for prepared text (remembered for the last few thousand texts)."""
+        memo = self._memo
+        p = memo.get(text)
+        if p is None:
+            z = self._logit(ngrams(text, self.max_n))
+            p = 0.0 if z < -30 else 1.0 / (1.0 + math.exp(-z))
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[text] = p
+        return p
 
     def explain(self, text: str, top: int = 3) -> ModelScore:
         """The probability and the ``top`` n-grams with the largest positive weights."""
