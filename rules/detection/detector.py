@@ -543,6 +543,8 @@ class Detector:
             info = self._model_info(prepared)
             if any(h.category == info.category for h in hits):
                 return None
+        if model.below(prepared, settings.review):
+            return None  # a cheap upper bound says it cannot reach the review threshold
         p = model.probability(prepared)
         if p < settings.review:
             return None
