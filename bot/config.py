@@ -235,7 +235,7 @@ class DetectionSettings(_Section):
     model: bool | Path = True
     # A model-only hit at or above ``model_high`` is acted on like a lexicon hit; between
     # ``model_review`` and ``model_high`` it goes to the group's admins for review and nothing
-    # is done to the member. Empty: the thresholds chosen on COLD dev (0.90 and 0.97).
+    # is done to the member. Empty: the thresholds chosen on COLD dev (0.90 and 0.96).
     model_review: float | None = Field(default=None, gt=0, lt=1)
     model_high: float | None = Field(default=None, gt=0, le=1)
     model_min_chars: int = Field(default=4, ge=1, le=1000)

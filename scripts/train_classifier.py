@@ -8,9 +8,11 @@ Data: COLD (Deng et al., "COLD: A Benchmark for Chinese Offensive Language Detec
 ``C`` and the two thresholds are chosen on ``dev.csv``:
 
 - ``high``: the lowest threshold at which the whole detector (lexicons + heuristics + PII + model
-  hits at or above it) flags at most ``--safe-target`` of dev's safe comments, or at which the
-  model's acted-on hits add at most ``--added-safe`` of them to what the other checks flag (the
-  other checks alone flag more than the target already);
+  hits at or above it, exactly as ``Detector.detect`` adds them: not beside a hit of the model
+  hit's category, not with an enforcement cue) flags at most ``--safe-target`` (3 %, issue 17's
+  aim) of dev's safe comments, or at which the model's acted-on hits add at most
+  ``--added-safe`` of them to what the other checks flag (when the other checks alone flag more
+  than the target already);
 - ``review``: the lowest threshold at which hits between ``review`` and ``high`` (sent to the
   admins, not acted on) add at most ``--review-budget`` of dev's safe comments on top, and not
   below ``--review-floor`` (0.9: ordinary work-chat messages of the development splits of
@@ -18,8 +20,11 @@ Data: COLD (Deng et al., "COLD: A Benchmark for Chinese Offensive Language Detec
 
 Reproducible: liblinear is deterministic, weights are stored as rounded integers and the gzip
 header carries no time stamp, so the same data and library versions re-create the file bit for
-bit. The script prints the SHA-256 of what it wrote and, with ``--check``, compares a fresh
-training run with the shipped file and prints the largest score difference (tolerance 1e-3).
+bit (on another machine liblinear's floating point may move a few weights by one unit of 1e-4:
+within the tolerance). The script prints the SHA-256 of what it wrote and, with ``--check``,
+compares a fresh training run with the shipped file and prints the largest score difference
+(tolerance 1e-3). ``--thresholds-only`` keeps the shipped weights and chooses the thresholds
+again, for a change of the lexicons (which the thresholds are chosen beside).
 """
 
 from __future__ import annotations
@@ -117,7 +122,14 @@ def choose_thresholds(
     """Thresholds on dev, with the rest of the detector switched on."""
     prepare = detector.prepare_for_model
     probs = np.array([model.probability(prepare(t)) for t in texts])
-    other = np.array([bool(detector.detect(t)) for t in texts])  # the detector without a model
+    cats = [{h.category for h in detector.detect(t)} for t in texts]  # the detector, no model
+    other = np.array([bool(c) for c in cats])
+    other_offence = np.array([bool(c & {"abuse", "harmful"}) for c in cats])
+    # Where Detector.detect would add a model hit at all (at the lowest grid threshold): not beside
+    # a lexicon/heuristic hit of its category, not in a sentence with an enforcement cue.
+    probe = Detector.load(model=model, model_review=0.5, model_high=0.5)
+    eligible = np.array([any(h.source == "model" for h in probe.detect(t)) for t in texts])
+    probs = np.where(eligible, probs, 0.0)
     safe = y == 0
     n_safe = int(safe.sum())
     grid = np.round(np.arange(0.50, 0.995, 0.005), 3)
@@ -141,8 +153,10 @@ def choose_thresholds(
     print(
         f"  thresholds: review {review}, high {high}; dev safe flagged (acted on) "
         f"{acted[safe].mean():.2%} (other checks alone {other[safe].mean():.2%}), "
-        f"offensive with a model hit ≥ high {(probs >= high)[off].mean():.2%}, "
-        f"≥ review {(probs >= review)[off].mean():.2%}"
+        f"offensive flagged abuse/harmful (acted on) "
+        f"{(other_offence | (probs >= high))[off].mean():.2%}; sent to review only: safe "
+        f"{((~acted) & (probs >= review))[safe].mean():.2%}, offensive "
+        f"{((~(other_offence | (probs >= high))) & (probs >= review))[off].mean():.2%}"
     )
     return {"review": review, "high": high}
 
@@ -151,7 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--safe-target", type=float, default=0.028)
+    parser.add_argument("--safe-target", type=float, default=0.03)
     parser.add_argument(
         "--added-safe",
         type=float,
@@ -169,10 +183,27 @@ def main() -> None:
     parser.add_argument(
         "--check", action="store_true", help="train, compare with --out, write nothing"
     )
+    parser.add_argument(
+        "--thresholds-only",
+        action="store_true",
+        help="keep --out's weights, choose its thresholds again (after a lexicon change)",
+    )
     args = parser.parse_args()
 
     detector = Detector.load(model=None)  # lexicons etc. only: thresholds are set beside them
     prepare = detector.prepare_for_model
+    if args.thresholds_only:
+        with gzip.open(args.out, "rt", encoding="utf-8") as fh:
+            payload = json.load(fh)
+        dev_texts, y_dev = read(args.data / "dev.csv")
+        print(f"{args.out.name}: thresholds were {payload.get('thresholds')}")
+        payload["thresholds"] = choose_thresholds(
+            TextModel.load(args.out), detector, dev_texts, y_dev, args
+        )
+        blob = serialise(payload)
+        args.out.write_bytes(blob)
+        print(f"wrote {args.out} (sha256 {hashlib.sha256(blob).hexdigest()})")
+        return
     train_texts, y_train = read(args.data / "train.csv")
     dev_texts, y_dev = read(args.data / "dev.csv")
     print(f"COLD train {len(train_texts):,}, dev {len(dev_texts):,} comments")

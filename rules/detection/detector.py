@@ -446,12 +446,6 @@ class Detector:
         text = text or ""
         normaliser = self._normaliser
         prepared, same_offsets = normaliser.prepare(text)
-        model = self._model
-        model_hit = (
-            self._model_hit(text, prepared)
-            if model is not None and len(prepared) >= model.min_chars
-            else None
-        )
         raw = self._find(prepared)
         collapsed = None
         if raw and max(raw)[0] >= self._first_marker:  # markers have the highest pattern ids
@@ -463,8 +457,10 @@ class Detector:
         )
         if not raw and not forwarded and not media_kind and not want_links:
             hits = self._pii_hits(text, []) if want_pii else []
-            if model_hit is not None:
-                hits.append(model_hit)
+            if self._model is not None:
+                model_hit = self._model_hit(prepared, ())
+                if model_hit is not None:
+                    hits.append(model_hit)
             return self._dedupe(hits) if hits else hits
         if collapsed is not None:
             folded = prepared if same_offsets else normaliser.fold(text)
@@ -527,34 +523,48 @@ class Detector:
             hits = self._override(hits, text)
         if want_pii:
             hits = self._pii_hits(text, hits)
-        if (
-            model_hit is not None
-            # Enforcement or publicity wording ("警惕…都是骗子") quotes what it warns of.
-            and not cues
-            and not any(h.category == model_hit.category for h in hits)
-        ):
-            hits.append(model_hit)  # a lexicon or heuristic hit of its category says it better
+        # Enforcement or publicity wording ("警惕…都是骗子") quotes what it warns of: no model hit.
+        if self._model is not None and not cues:
+            model_hit = self._model_hit(prepared, hits)
+            if model_hit is not None:
+                hits.append(model_hit)
         return self._dedupe(hits) if hits else hits
 
-    def _model_hit(self, text: str, prepared: str) -> Hit | None:
+    def _model_hit(self, prepared: str, hits: Sequence[Hit]) -> Hit | None:
+        """The classifier's hit, unless a lexicon or heuristic hit of its category (in ``hits``)
+        already says it better: then the text is not even scored."""
         settings = self._model
         assert settings is not None
+        if len(prepared) < settings.min_chars:
+            return None
         model = settings.model
+        info = None
+        if hits:
+            info = self._model_info(prepared)
+            if any(h.category == info.category for h in hits):
+                return None
+        if model.below(prepared, settings.review):
+            return None  # a cheap upper bound says it cannot reach the review threshold
         p = model.probability(prepared)
         if p < settings.review:
             return None
         explained = model.explain(prepared)
-        info = (
-            settings.discrimination
-            if any(g in prepared for g in settings.groups)
-            else settings.abuse
-        )
+        if info is None:
+            info = self._model_info(prepared)
         return Hit(
             info.category, info.kind, info.article, "", 0, 0, info.reason, "model",
             score=round(explained.probability, 4),
             features=tuple(g for g, _ in explained.top),
             needs_review=p < settings.high,
         )  # fmt: skip
+
+    def _model_info(self, prepared: str) -> _Info:
+        """What a model hit would be: discrimination when the text names a group, else abuse."""
+        settings = self._model
+        assert settings is not None
+        if any(g in prepared for g in settings.groups):
+            return settings.discrimination
+        return settings.abuse
 
     def _pii_hits(self, text: str, hits: list[Hit]) -> list[Hit]:
         cues = self._own_contact_cues

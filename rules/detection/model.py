@@ -15,6 +15,7 @@ import gzip
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 
@@ -22,11 +23,26 @@ MODEL_PATH = Path(__file__).resolve().parent / "model" / "cold_char_ngram.json.g
 FORMAT = "groupguard-char-ngram-lr/1"
 
 
+# Slice objects of the 2- to max_n-grams of a text of each length up to this: built once, so
+# cutting the n-grams of a message is one ``map`` in C instead of a comprehension per length.
+_SLICE_CACHE_MAX = 256
+_slices: dict[tuple[int, int], tuple[slice, ...]] = {}
+
+
+def _gram_slices(length: int, max_n: int) -> tuple[slice, ...]:
+    key = (length, max_n)
+    found = _slices.get(key)
+    if found is None:
+        found = tuple(slice(i, i + k) for k in range(2, max_n + 1) for i in range(length - k + 1))
+        if length <= _SLICE_CACHE_MAX:
+            _slices[key] = found
+    return found
+
+
 def ngrams(text: str, max_n: int = 3) -> set[str]:
     """The distinct character n-grams of ``text``, 1 to ``max_n`` characters long."""
     grams = set(text)
-    for k in range(2, max_n + 1):
-        grams.update([text[i : i + k] for i in range(len(text) - k + 1)])  # a list: faster
+    grams.update(map(text.__getitem__, _gram_slices(len(text), max_n)))
     return grams
 
 
@@ -36,10 +52,31 @@ class ModelScore:
     top: tuple[tuple[str, float], ...]  # the n-grams that pushed the score up most
 
 
-class TextModel:
-    """Loaded once per ``Detector.load``; immutable afterwards."""
+# Scores of recent texts: work chat repeats itself ("收到，谢谢", "好的，马上安排"). Bounded: the
+# memo is emptied when it reaches this size.
+MEMO_SIZE = 4096
 
-    __slots__ = ("_get", "_keys", "_weights", "bias", "max_n", "meta", "thresholds")
+
+@lru_cache(maxsize=16)
+def _logit_of(probability: float) -> float:
+    return math.log(probability / (1.0 - probability))
+
+
+class TextModel:
+    """Loaded once per ``Detector.load``; its weights are immutable afterwards."""
+
+    __slots__ = (
+        "_bigram_bound",
+        "_get",
+        "_keys",
+        "_memo",
+        "_unigram_bound",
+        "_weights",
+        "bias",
+        "max_n",
+        "meta",
+        "thresholds",
+    )
 
     def __init__(
         self,
@@ -53,6 +90,25 @@ class TextModel:
         self._weights = weights
         self._keys = weights.keys()
         self._get = weights.get
+        self._memo: dict[str, float] = {}
+        # For ``below``: each character's positive weight, and for each bigram its positive weight
+        # plus the largest positive weight of a trigram that starts with it.
+        self._unigram_bound = {g: w for g, w in weights.items() if len(g) == 1 and w > 0}
+        bigrams: dict[str, float] = {}
+        if max_n >= 2:
+            for g, w in weights.items():
+                if w <= 0:
+                    continue
+                if len(g) == 2:
+                    bigrams[g] = bigrams.get(g, 0.0) + w
+            if max_n >= 3:
+                longest: dict[str, float] = {}
+                for g, w in weights.items():
+                    if len(g) == 3 and w > longest.get(g[:2], 0.0):
+                        longest[g[:2]] = w
+                for b, w in longest.items():
+                    bigrams[b] = bigrams.get(b, 0.0) + w
+        self._bigram_bound = bigrams if max_n <= 3 else None  # the bound covers 1- to 3-grams
         self.bias = bias
         self.max_n = max_n
         self.thresholds = dict(thresholds or {})
@@ -83,12 +139,37 @@ class TextModel:
         total = sum(map(self._get, grams, repeat(0.0)))
         return self.bias + total / math.sqrt(len(grams))
 
+    def below(self, text: str, probability: float) -> bool:
+        """True when ``probability(text)`` is certainly below ``probability``, decided from an
+        upper bound on the score that costs a fraction of scoring: the sum of the positive weights
+        of the distinct characters, of the bigram at every position and of the heaviest trigram
+        that may follow it, divided by a lower bound on the number of distinct n-grams
+        (3 × distinct characters − 3: each distinct character but the first one or two ends a
+        distinct bigram and a distinct trigram). False means "score it"; never a wrong True."""
+        bigrams = self._bigram_bound
+        if bigrams is None or not 0.0 < probability < 1.0:
+            return False
+        limit = _logit_of(probability)
+        chars = set(text)
+        upper = sum(map(self._unigram_bound.get, chars, repeat(0.0)))
+        upper += sum(
+            map(bigrams.get, map(text.__getitem__, _gram_slices(len(text), 2)), repeat(0.0))
+        )
+        if upper <= 0.0:
+            return self.bias < limit
+        return self.bias + upper / math.sqrt(max(1, 3 * len(chars) - 3)) + 1e-9 < limit
+
     def probability(self, text: str) -> float:
-        """P(offensive) for prepared text."""
-        z = self._logit(ngrams(text, self.max_n))
-        if z < -30:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        """P(offensive) for prepared text (remembered for the last few thousand texts)."""
+        memo = self._memo
+        p = memo.get(text)
+        if p is None:
+            z = self._logit(ngrams(text, self.max_n))
+            p = 0.0 if z < -30 else 1.0 / (1.0 + math.exp(-z))
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[text] = p
+        return p
 
     def explain(self, text: str, top: int = 3) -> ModelScore:
         """The probability and the ``top`` n-grams with the largest positive weights."""
