@@ -1,54 +1,33 @@
-"""Queries and writes, one method each, on a connection inside the caller's transaction."""
+"""Queries and writes, one method each, on a connection inside the caller's transaction.
+
+The aggregates live in their own modules (``storage.members``, ``storage.offences``,
+``storage.blacklist``, ``storage.action_log``, ``storage.escalations``); ``Repository``
+combines them so a transaction callback reaches all of them through one object."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, insert, select, update
 
-from storage import journal
+from storage.action_log import ActionLogQueries
+from storage.blacklist import BlacklistQueries
+from storage.escalations import EscalationQueries, EscalationRow
+from storage.members import MemberQueries, MemberRow
 from storage.models import (
-    ActionOutcome,
-    ActionRecord,
-    BlacklistEntry,
-    Escalation,
-    EscalationResponse,
     Group,
     InboxUpdate,
-    Member,
-    MembershipEvent,
-    NicknameChange,
-    Offence,
     ProcessedUpdate,
     QuietWindowApplied,
     Timer,
 )
+from storage.offences import ActiveOffence, OffenceQueries
 
 # Constant statements with parameters passed at execute time: compiled once and cached, where
 # ``insert(...).values(**kw)`` rebuilds and re-keys the statement on every call.
-_NICKNAME_INSERT = insert(NicknameChange.__table__)
-_OFFENCE_INSERT = insert(Offence.__table__).returning(Offence.__table__.c.id)
-_ACTION_INSERT = insert(ActionRecord.__table__).returning(ActionRecord.__table__.c.id)
-_OUTCOME_INSERT = insert(ActionOutcome.__table__).returning(ActionOutcome.__table__.c.id)
-
-
-# The columns of MemberRow, in its field order.
-_MEMBER_SELECT = select(
-    Member.platform,
-    Member.chat_id,
-    Member.user_id,
-    Member.nickname,
-    Member.username,
-    Member.status,
-    Member.restricted_until,
-    Member.nickname_deadline,
-)
 
 
 # The columns of TimerRow, in its field order.
@@ -63,16 +42,12 @@ _TIMER_SELECT = select(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class MemberRow:
+class SeenGroup(NamedTuple):
+    """A group the bot has been in (platform, chat id, its title when last seen)."""
+
     platform: str
     chat_id: str
-    user_id: str
-    nickname: str
-    username: str | None
-    status: str
-    restricted_until: datetime | None
-    nickname_deadline: datetime | None
+    title: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,41 +61,12 @@ class TimerRow:
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class EscalationRow:
-    id: int
-    decision_id: str
-    tier: int
-    target_platform: str
-    target_chat_id: str
-    platform: str
-    chat_id: str
-    user_id: str | None
-    category: str
-    article: str
-    summary: str
-    status: str
-    at: datetime
-
-
-def _escalation_row(row: Any) -> EscalationRow:
-    m = row._mapping
-    return EscalationRow(**{f: m[f] for f in EscalationRow.__dataclass_fields__})
-
-
-class Repository:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.c = connection
-
-    async def _journal(self, kind: str, model: Any, row_id: int, at: datetime) -> None:
-        """Mirror the row just written into the hash chain, in this same transaction (L1)."""
-        await journal.mirror(self.c, kind, model.__table__, row_id, at=at)
-
-    def _insert_ignore(self, table: Any) -> Any:
-        dialect = self.c.dialect.name
-        if dialect == "postgresql":
-            return pg_insert(table)
-        return sqlite_insert(table)
+class Repository(
+    MemberQueries, OffenceQueries, BlacklistQueries, ActionLogQueries, EscalationQueries
+):
+    """Every aggregate's queries on one connection (the unit a transaction callback gets);
+    each aggregate's live in its own module: members, offences, blacklist, action_log,
+    escalations. What is left here: update claims and the inbox, groups, and timers."""
 
     # --- updates -------------------------------------------------------------------------
     async def claim_update(self, platform: str, update_id: str, at: datetime) -> bool:
@@ -258,450 +204,11 @@ class Repository:
             .values(quiet=quiet)
         )
 
-    async def groups(self, platform: str | None = None) -> list[tuple[str, str, str | None]]:
+    async def groups(self, platform: str | None = None) -> list[SeenGroup]:
         stmt = select(Group.platform, Group.chat_id, Group.title)
         if platform:
             stmt = stmt.where(Group.platform == platform)
-        return [tuple(r) for r in (await self.c.execute(stmt)).all()]
-
-    # --- members -------------------------------------------------------------------------
-    async def member(self, platform: str, chat_id: str, user_id: str) -> MemberRow | None:
-        row = (
-            await self.c.execute(
-                _MEMBER_SELECT.where(
-                    Member.platform == platform,
-                    Member.chat_id == chat_id,
-                    Member.user_id == user_id,
-                )
-            )
-        ).first()
-        return MemberRow(*row) if row else None
-
-    async def members_of(self, platform: str, chat_id: str) -> list[MemberRow]:
-        rows = await self.c.execute(
-            _MEMBER_SELECT.where(Member.platform == platform, Member.chat_id == chat_id)
-        )
-        return [MemberRow(*r) for r in rows.all()]
-
-    async def member_by_username(
-        self, platform: str, chat_id: str, username: str
-    ) -> MemberRow | None:
-        row = (
-            await self.c.execute(
-                _MEMBER_SELECT.where(
-                    Member.platform == platform,
-                    Member.chat_id == chat_id,
-                    func.lower(Member.username) == username.lower().lstrip("@"),
-                )
-            )
-        ).first()
-        return MemberRow(*row) if row else None
-
-    async def save_member(
-        self,
-        previous: MemberRow | None,
-        *,
-        platform: str,
-        chat_id: str,
-        user_id: str,
-        nickname: str,
-        username: str | None,
-        at: datetime,
-        status: str | None = None,
-    ) -> None:
-        """Insert or update the member, writing nickname history when the name changed."""
-        if previous is None:
-            await self.c.execute(
-                self._insert_ignore(Member)
-                .values(
-                    platform=platform,
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    nickname=nickname,
-                    username=username,
-                    status=status or "active",
-                    first_seen=at,
-                    last_seen=at,
-                )
-                .on_conflict_do_nothing()
-            )
-            await self._nickname_history(platform, chat_id, user_id, None, nickname, at)
-            return
-        values: dict[str, Any] = {"last_seen": at}
-        if nickname != previous.nickname:
-            values["nickname"] = nickname
-            await self._nickname_history(
-                platform, chat_id, user_id, previous.nickname, nickname, at
-            )
-        if username != previous.username:
-            values["username"] = username
-        if status and status != previous.status:
-            values["status"] = status
-        await self.c.execute(
-            update(Member)
-            .where(
-                Member.platform == platform, Member.chat_id == chat_id, Member.user_id == user_id
-            )
-            .values(**values)
-        )
-
-    async def _nickname_history(
-        self, platform: str, chat_id: str, user_id: str, old: str | None, new: str, at: datetime
-    ) -> None:
-        await self.c.execute(
-            _NICKNAME_INSERT,
-            {
-                "platform": platform,
-                "chat_id": chat_id,
-                "user_id": user_id,
-                "old_nickname": old,
-                "new_nickname": new,
-                "at": at,
-            },
-        )
-
-    async def ensure_member(
-        self, platform: str, chat_id: str, user_id: str, nickname: str, at: datetime
-    ) -> None:
-        """Create a bare member row when acting on someone never seen here (``/mute 12345``),
-        so the restriction or deadline written next has a row to live on."""
-        await self.c.execute(
-            self._insert_ignore(Member.__table__).on_conflict_do_nothing(),
-            {
-                "platform": platform,
-                "chat_id": chat_id,
-                "user_id": user_id,
-                "nickname": nickname,
-                "username": None,
-                "status": "active",
-                "restricted_until": None,
-                "nickname_deadline": None,
-                "first_seen": at,
-                "last_seen": at,
-            },
-        )
-
-    async def set_member_fields(
-        self, platform: str, chat_id: str, user_id: str, **values: Any
-    ) -> None:
-        await self.c.execute(
-            update(Member)
-            .where(
-                Member.platform == platform, Member.chat_id == chat_id, Member.user_id == user_id
-            )
-            .values(**values)
-        )
-
-    async def nickname_history(self, platform: str, chat_id: str, user_id: str) -> list[tuple]:
-        rows = await self.c.execute(
-            select(NicknameChange.old_nickname, NicknameChange.new_nickname, NicknameChange.at)
-            .where(
-                NicknameChange.platform == platform,
-                NicknameChange.chat_id == chat_id,
-                NicknameChange.user_id == user_id,
-            )
-            .order_by(NicknameChange.id)
-        )
-        return [tuple(r) for r in rows.all()]
-
-    async def record_membership(
-        self, platform: str, chat_id: str, user_id: str, kind: str, by: str | None, at: datetime
-    ) -> None:
-        result = await self.c.execute(
-            insert(MembershipEvent)
-            .values(
-                platform=platform, chat_id=chat_id, user_id=user_id, kind=kind, by_user_id=by, at=at
-            )
-            .returning(MembershipEvent.id)
-        )
-        await self._journal("membership", MembershipEvent, result.scalar_one(), at)
-
-    # --- offences ------------------------------------------------------------------------
-    async def offence_counts(
-        self, platform: str, chat_id: str, user_id: str, since: datetime
-    ) -> dict[str, int]:
-        rows = await self.c.execute(
-            select(Offence.category, func.count())
-            .where(
-                Offence.platform == platform,
-                Offence.chat_id == chat_id,
-                Offence.user_id == user_id,
-                Offence.at >= since,
-                Offence.revoked_at.is_(None),
-            )
-            .group_by(Offence.category)
-        )
-        return {category: count for category, count in rows.all()}
-
-    async def add_offence(self, **values: Any) -> None:
-        result = await self.c.execute(_OFFENCE_INSERT, {"revoked_at": None, **values})
-        await self._journal("offence", Offence, result.scalar_one(), values["at"])
-
-    async def revoke_last_offence(
-        self,
-        platform: str,
-        chat_id: str,
-        user_id: str,
-        at: datetime,
-        decision_id: str | None = None,
-    ) -> bool:
-        conditions = [
-            Offence.platform == platform,
-            Offence.chat_id == chat_id,
-            Offence.user_id == user_id,
-            Offence.revoked_at.is_(None),
-        ]
-        if decision_id:
-            conditions.append(Offence.decision_id == decision_id)
-        last = (
-            await self.c.execute(select(func.max(Offence.id)).where(and_(*conditions)))
-        ).scalar()
-        if last is None:
-            return False
-        await self.c.execute(update(Offence).where(Offence.id == last).values(revoked_at=at))
-        await self._journal("offence.revoked", Offence, last, at)
-        return True
-
-    async def active_offences(
-        self, platform: str, chat_id: str, user_id: str, since: datetime
-    ) -> list[tuple]:
-        rows = await self.c.execute(
-            select(Offence.category, Offence.article, Offence.at)
-            .where(
-                Offence.platform == platform,
-                Offence.chat_id == chat_id,
-                Offence.user_id == user_id,
-                Offence.at >= since,
-                Offence.revoked_at.is_(None),
-            )
-            .order_by(Offence.at)
-        )
-        return [tuple(r) for r in rows.all()]
-
-    # --- blacklist -----------------------------------------------------------------------
-    async def is_blacklisted(self, platform: str, user_id: str) -> bool:
-        found = await self.c.execute(
-            select(BlacklistEntry.id)
-            .where(
-                BlacklistEntry.platform == platform,
-                BlacklistEntry.user_id == user_id,
-                BlacklistEntry.lifted_at.is_(None),
-            )
-            .limit(1)
-        )
-        return found.first() is not None
-
-    async def add_blacklist(
-        self, platform: str, user_id: str, reason: str, by: str, at: datetime
-    ) -> bool:
-        if await self.is_blacklisted(platform, user_id):
-            return False
-        result = await self.c.execute(
-            insert(BlacklistEntry)
-            .values(platform=platform, user_id=user_id, reason=reason, added_by=by, added_at=at)
-            .returning(BlacklistEntry.id)
-        )
-        await self._journal("blacklist.added", BlacklistEntry, result.scalar_one(), at)
-        return True
-
-    async def lift_blacklist(self, platform: str, user_id: str, by: str, at: datetime) -> bool:
-        lifted = (
-            (
-                await self.c.execute(
-                    select(BlacklistEntry.id).where(
-                        BlacklistEntry.platform == platform,
-                        BlacklistEntry.user_id == user_id,
-                        BlacklistEntry.lifted_at.is_(None),
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        for entry_id in lifted:
-            await self.c.execute(
-                update(BlacklistEntry)
-                .where(BlacklistEntry.id == entry_id)
-                .values(lifted_at=at, lifted_by=by)
-            )
-            await self._journal("blacklist.lifted", BlacklistEntry, entry_id, at)
-        return bool(lifted)
-
-    # --- audit journal -------------------------------------------------------------------
-    async def record_action(self, **values: Any) -> int:
-        result = await self.c.execute(_ACTION_INSERT, values)
-        action_id = int(result.scalar_one())
-        await self._journal("action", ActionRecord, action_id, values["at"])
-        return action_id
-
-    async def record_outcome(
-        self, action_id: int, outcome: str, detail: str, at: datetime, notified: Sequence[str] = ()
-    ) -> None:
-        result = await self.c.execute(
-            _OUTCOME_INSERT,
-            {
-                "action_id": action_id,
-                "outcome": outcome,
-                "detail": detail,
-                "at": at,
-                "notified": list(notified),
-            },
-        )
-        await self._journal("outcome", ActionOutcome, result.scalar_one(), at)
-
-    async def actions_without_outcome(self) -> list[dict[str, Any]]:
-        done = select(ActionOutcome.action_id)
-        rows = await self.c.execute(
-            select(ActionRecord).where(ActionRecord.id.not_in(done)).order_by(ActionRecord.id)
-        )
-        return [dict(r._mapping) for r in rows.all()]
-
-    async def decision_actions(self, decision_id: str) -> list[dict[str, Any]]:
-        """A decision's intents, each with its latest outcome (None where there is none)."""
-        latest = (
-            select(ActionOutcome.action_id, func.max(ActionOutcome.id).label("oid"))
-            .group_by(ActionOutcome.action_id)
-            .subquery()
-        )
-        rows = await self.c.execute(
-            select(ActionRecord, ActionOutcome.outcome, ActionOutcome.detail)
-            .where(ActionRecord.decision_id == decision_id)
-            .outerjoin(latest, latest.c.action_id == ActionRecord.id)
-            .outerjoin(ActionOutcome, ActionOutcome.id == latest.c.oid)
-            .order_by(ActionRecord.id)
-        )
-        return [dict(r._mapping) for r in rows.all()]
-
-    async def audit(
-        self,
-        *,
-        platform: str | None = None,
-        chat_id: str | None = None,
-        user_id: str | None = None,
-        category: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 1000,
-    ) -> list[dict[str, Any]]:
-        latest = (
-            select(ActionOutcome.action_id, func.max(ActionOutcome.id).label("oid"))
-            .group_by(ActionOutcome.action_id)
-            .subquery()
-        )
-        stmt = (
-            select(
-                ActionRecord, ActionOutcome.outcome, ActionOutcome.detail, ActionOutcome.notified
-            )
-            .outerjoin(latest, latest.c.action_id == ActionRecord.id)
-            .outerjoin(ActionOutcome, ActionOutcome.id == latest.c.oid)
-            .order_by(ActionRecord.id)
-            .limit(limit)
-        )
-        for column, value in (
-            (ActionRecord.platform, platform),
-            (ActionRecord.chat_id, chat_id),
-            (ActionRecord.user_id, user_id),
-            (ActionRecord.category, category),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        if since is not None:
-            stmt = stmt.where(ActionRecord.at >= since)
-        if until is not None:
-            stmt = stmt.where(ActionRecord.at < until)
-        return [dict(r._mapping) for r in (await self.c.execute(stmt)).all()]
-
-    # --- escalations ---------------------------------------------------------------------
-    async def add_escalation(self, **values: Any) -> int:
-        result = await self.c.execute(insert(Escalation).values(**values).returning(Escalation.id))
-        escalation_id = int(result.scalar_one())
-        await self._journal("escalation", Escalation, escalation_id, values["at"])
-        return escalation_id
-
-    async def set_escalation_status(
-        self, escalation_id: int, status: str, at: datetime | None = None
-    ) -> None:
-        await self.c.execute(
-            update(Escalation).where(Escalation.id == escalation_id).values(status=status)
-        )
-        # Callers without a clock at hand journal the change at the wall-clock time.
-        await self._journal("escalation.status", Escalation, escalation_id, at or datetime.now(UTC))
-
-    async def escalation(self, escalation_id: int) -> EscalationRow | None:
-        row = (
-            await self.c.execute(select(Escalation).where(Escalation.id == escalation_id))
-        ).first()
-        return _escalation_row(row) if row else None
-
-    async def escalations_of(self, decision_id: str, tier: int) -> list[EscalationRow]:
-        rows = await self.c.execute(
-            select(Escalation)
-            .where(Escalation.decision_id == decision_id, Escalation.tier == tier)
-            .order_by(Escalation.id)
-        )
-        return [_escalation_row(r) for r in rows.all()]
-
-    async def escalation_responses(self, escalation_id: int) -> list[tuple[str, str]]:
-        """(responder, response) in the order given; the first one decided."""
-        rows = await self.c.execute(
-            select(EscalationResponse.responder, EscalationResponse.response)
-            .where(EscalationResponse.escalation_id == escalation_id)
-            .order_by(EscalationResponse.id)
-        )
-        return [(r[0], r[1]) for r in rows.all()]
-
-    async def add_escalation_response(
-        self, escalation_id: int, responder: str, response: str, at: datetime
-    ) -> None:
-        result = await self.c.execute(
-            insert(EscalationResponse)
-            .values(escalation_id=escalation_id, responder=responder, response=response, at=at)
-            .returning(EscalationResponse.id)
-        )
-        await self._journal("escalation.response", EscalationResponse, result.scalar_one(), at)
-
-    async def responses_to_decision(
-        self, decision_id: str, tier: int, *, lock: bool = False
-    ) -> list[tuple[str, str]]:
-        """(responder, response) to any record of one decision's tier, first first: a review
-        goes to several admins as one record each, and whoever answers first decides for all.
-        ``lock`` holds the records until commit so two answers at once cannot both decide
-        (PostgreSQL; SQLite serialises writers anyway)."""
-        if lock:
-            await self.c.execute(
-                select(Escalation.id)
-                .where(Escalation.decision_id == decision_id, Escalation.tier == tier)
-                .order_by(Escalation.id)
-                .with_for_update()
-            )
-        rows = await self.c.execute(
-            select(EscalationResponse.responder, EscalationResponse.response)
-            .join(Escalation, Escalation.id == EscalationResponse.escalation_id)
-            .where(Escalation.decision_id == decision_id, Escalation.tier == tier)
-            .order_by(EscalationResponse.id)
-        )
-        return [(r[0], r[1]) for r in rows.all()]
-
-    async def action_params(self, decision_id: str, kind: str) -> list[dict[str, Any]]:
-        """The params of a decision's journal rows of one kind, oldest first."""
-        rows = await self.c.execute(
-            select(ActionRecord.params)
-            .where(ActionRecord.decision_id == decision_id, ActionRecord.kind == kind)
-            .order_by(ActionRecord.id)
-        )
-        return [dict(r[0] or {}) for r in rows.all()]
-
-    async def decision_message_id(self, decision_id: str) -> str | None:
-        """The message a journaled decision was about (to delete it once a review confirms)."""
-        row = (
-            await self.c.execute(
-                select(ActionRecord.message_id)
-                .where(ActionRecord.decision_id == decision_id)
-                .order_by(ActionRecord.id)
-                .limit(1)
-            )
-        ).first()
-        return row[0] if row else None
+        return [SeenGroup(*r) for r in (await self.c.execute(stmt)).all()]
 
     # --- timers --------------------------------------------------------------------------
     async def arm_timer(
@@ -783,43 +290,6 @@ class BulkRepository(Repository):
             stmt = self._insert_ignore(ProcessedUpdate).on_conflict_do_nothing()
             await self.c.execute(stmt, list(rows))
 
-    async def insert_members_bulk(self, rows: Sequence[dict[str, Any]]) -> None:
-        """New members and their first nickname-history rows, one executemany each."""
-        if not rows:
-            return
-        members = [
-            {
-                "platform": r["platform"],
-                "chat_id": r["chat_id"],
-                "user_id": r["user_id"],
-                "nickname": r["nickname"],
-                "username": r["username"],
-                "status": "active",
-                "restricted_until": None,
-                "nickname_deadline": None,
-                "first_seen": r["at"],
-                "last_seen": r["at"],
-            }
-            for r in rows
-        ]
-        await self.c.execute(
-            self._insert_ignore(Member.__table__).on_conflict_do_nothing(), members
-        )
-        await self.c.execute(
-            _NICKNAME_INSERT,
-            [
-                {
-                    "platform": r["platform"],
-                    "chat_id": r["chat_id"],
-                    "user_id": r["user_id"],
-                    "old_nickname": None,
-                    "new_nickname": r["nickname"],
-                    "at": r["at"],
-                }
-                for r in rows
-            ],
-        )
-
     async def recent_update_ids(self, limit: int) -> list[tuple[str, str]]:
         rows = await self.c.execute(
             select(ProcessedUpdate.platform, ProcessedUpdate.update_id)
@@ -828,10 +298,13 @@ class BulkRepository(Repository):
         )
         return [tuple(r) for r in rows.all()]
 
-    async def active_blacklist(self) -> set[tuple[str, str]]:
-        rows = await self.c.execute(
-            select(BlacklistEntry.platform, BlacklistEntry.user_id).where(
-                BlacklistEntry.lifted_at.is_(None)
-            )
-        )
-        return {(p, u) for p, u in rows.all()}
+
+__all__ = [
+    "ActiveOffence",
+    "BulkRepository",
+    "EscalationRow",
+    "MemberRow",
+    "Repository",
+    "SeenGroup",
+    "TimerRow",
+]
