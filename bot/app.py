@@ -221,7 +221,13 @@ class Application:
                 ),
             )
         )
-        self.join_requests = JoinRequestHandler(store, self.executor, self.catalogue)
+        self.join_requests = JoinRequestHandler(
+            store,
+            self.executor,
+            self.catalogue,
+            on_roster=self.members.requester_on_roster,
+            strangers=settings.members.join_requests,
+        )
         self.card_proposals = CardProposals(settings, self.executor, self.catalogue)
         self.listeners: list = []  # callables receiving each Handled (console, replay)
         for platform, adapter in adapters.items():

@@ -80,6 +80,10 @@ class MembersSettings(_Section):
     audit_time: time = time(9, 0)
     # A member who has not spoken this long is listed as inactive in the audit.
     inactive_after: Duration = timedelta(days=30)
+    # A join request (QQ's 加群申请) from someone not on the roster, once a roster exists:
+    # leave it to the admins (ignore), tell the admins and leave it pending (hold), or refuse
+    # it with a reason (refuse). The blacklisted are always refused.
+    join_requests: Literal["ignore", "hold", "refuse"] = "hold"
     # Tasks (交办事项): assignees are reminded this long before the due time.
     task_remind_before: Duration = timedelta(hours=2)
     groups: tuple[GroupMembersSettings, ...] = ()

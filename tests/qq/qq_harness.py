@@ -101,8 +101,9 @@ def _kind(row: dict[str, Any]) -> str:
     return next(v for v in row.values() if hasattr(v, "kind")).kind
 
 
-def app_settings(db: Path) -> Settings:
+def app_settings(db: Path, **more: Any) -> Settings:
     return Settings(
+        **more,
         database=DatabaseSettings(url=f"sqlite+aiosqlite:///{db}"),
         escalation=EscalationSettings(
             tiers={
@@ -117,9 +118,15 @@ def app_settings(db: Path) -> Settings:
     )
 
 
-async def start_bot(fake: FakeOneBot, db: Path, clock: ManualClock, **overrides: Any) -> Bot:
+async def start_bot(
+    fake: FakeOneBot,
+    db: Path,
+    clock: ManualClock,
+    app: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Bot:
     adapter = QQAdapter(settings_for(fake, **overrides), now=clock.now)
-    runtime = await build(app_settings(db), {"qq": adapter}, clock=clock)
+    runtime = await build(app_settings(db, **(app or {})), {"qq": adapter}, clock=clock)
     # Retries (risk control, reconnects) without real pauses; reconnects are awaited anyway.
     runtime.app.executor._sleep = _no_sleep
     handled = HandledRecorder()

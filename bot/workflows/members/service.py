@@ -23,6 +23,7 @@ from bot.directory.service import Directory
 from bot.events import (
     AnyEvent,
     CommandIssued,
+    JoinRequested,
     Member,
     MemberJoined,
     MemberLeft,
@@ -259,6 +260,15 @@ class Members:
             return None
 
         return await self.store.read(work)
+
+    async def requester_on_roster(self, event: JoinRequested) -> bool | None:
+        """Whether someone asking to join is on the roster (by account, then by the name and
+        unit in their nickname); None when no roster has been imported yet."""
+        if not await self.store.read(lambda r: RosterRepository(r.c).has_entries()):
+            return None
+        member = event.member
+        found = await self.identify(event.platform, member.user_id, member.nickname)
+        return found is not None and found.status == ACTIVE
 
     async def owner_or_admin(self, event: CommandIssued) -> bool:
         """The group's owner (responsible person on record) or an admin."""
