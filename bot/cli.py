@@ -390,5 +390,14 @@ def _supervision_commands() -> None:
 
 _supervision_commands()
 
+
+def _web_command() -> None:
+    from bot.web.cli import command
+
+    main.add_command(command(_settings, _build_offline))
+
+
+_web_command()
+
 if __name__ == "__main__":
     main()

@@ -33,6 +33,19 @@ if ! fc-list ':lang=zh-cn' family 2>/dev/null | grep -q .; then
   fi
 fi
 
+# A headless browser for the web console tests (selenium drives the system chromium; nothing
+# is downloaded at run time).
+if [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium + chromium-driver (apt)…"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "note: no chromium and no root/apt; the web console browser tests will be skipped" >&2
+  fi
+fi
+
 if ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing node + npm (apt)…"

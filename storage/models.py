@@ -551,3 +551,15 @@ class LostAccount(Base):
     found_by: Mapped[str | None] = mapped_column(String(64))
     found_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_lost_accounts_user", "platform", "user_id"),)
+
+
+class WebLogin(Base):
+    """A person's web-console password (argon2 hash, never the password) and the failed
+    attempts that lock it (``groupguard web``). Keyed by the directory's real name."""
+
+    __tablename__ = "web_logins"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,70 @@
+"""The console over plain HTTP: CSRF, login, lockout, and the 403 a supervisor of another unit
+gets (journaled)."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+import pytest
+from web_harness import PASSWORD, Console
+
+from storage.filings import FilingRepository
+
+
+async def _login(session: aiohttp.ClientSession, url: str, name: str, password: str) -> int:
+    page = await (await session.get(f"{url}/login")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token
+    response = await session.post(
+        f"{url}/login",
+        data={"csrf": token[1], "name": name, "password": password},
+        allow_redirects=False,
+    )
+    return response.status
+
+
+def test_csrf_less_post_is_refused_and_recorded(console: Console) -> None:
+    async def go() -> tuple[int, int, int]:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            assert await _login(s, console.url, "李副主任", PASSWORD) == 303
+            bare = await s.post(f"{console.url}/inbox/1", data={"decision": "approve"})
+            wrong = await s.post(
+                f"{console.url}/inbox/1", data={"decision": "approve", "csrf": "forged"}
+            )
+            login = await s.post(f"{console.url}/login", data={"name": "x", "password": "y"})
+            return bare.status, wrong.status, login.status
+
+    assert console.run(go()) == (403, 403, 403)
+    refused = console.run(console.refusals())
+    assert [r["kind"] for r in refused] == ["web:csrf"] * 3
+    filing = console.run(console.runtime.app.store.read(lambda r: FilingRepository(r.c).get(1)))
+    assert filing.step == 0  # nothing was decided
+
+
+def test_lockout_after_five_failures(console: Console) -> None:
+    async def go() -> list[int]:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            codes = [await _login(s, console.url, "王主任", "wrong-password") for _ in range(5)]
+            codes.append(await _login(s, console.url, "王主任", PASSWORD))
+            return codes
+
+    assert console.run(go()) == [401, 401, 401, 401, 429, 429]
+
+
+@pytest.mark.parametrize("path", ["/groups/console/dq", "/record?group=console:dq"])
+def test_a_supervisor_of_another_unit_gets_403_recorded(console: Console, path: str) -> None:
+    async def go() -> tuple[int, str]:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            assert await _login(s, console.url, "周副主任", PASSWORD) == 303
+            own = await s.get(f"{console.url}/groups/console/cw")
+            assert own.status == 200
+            other = await s.get(f"{console.url}{path}")
+            return other.status, await (await s.get(f"{console.url}/groups")).text()
+
+    status, listing = console.run(go())
+    assert status == 403
+    assert "财务科工作群" in listing and "党群工作部工作群" not in listing
+    refused = console.run(console.refusals())
+    assert len(refused) == 1 and refused[0]["chat_id"] == "dq"
+    assert refused[0]["actor"] == "web:周副主任"
