@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 
 class Clock:
@@ -39,3 +39,8 @@ class OffsetClock(Clock):
     def advance(self, delta: timedelta) -> datetime:
         self.offset += delta
         return self.now()
+
+
+def local_minute(moment: datetime, zone: tzinfo) -> str:
+    """A moment as people in the configured zone read it in a workflow's text: 2026-12-05 17:30."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.actions.messenger import Messenger
 from bot.actions.spec import Target
-from bot.clock import Clock
+from bot.clock import Clock, local_minute
 from bot.config import Settings
 from bot.directory.service import Directory, RoleHolder
 from bot.events import AnyEvent, CommandIssued, MemberJoined, MessagePosted, NicknameChanged
@@ -89,7 +89,7 @@ class Governance:
 
     # ------------------------------------------------------------------ helpers
     def local(self, moment: datetime) -> str:
-        return moment.astimezone(self._settings.zone).strftime("%Y-%m-%d %H:%M")
+        return local_minute(moment, self._settings.zone)
 
     def today(self) -> date:
         return self._clock.now().astimezone(self._settings.zone).date()

@@ -17,7 +17,7 @@ from typing import Any
 from bot.actions.messenger import Messenger
 from bot.actions.spec import Target
 from bot.admins import AdminDirectory
-from bot.clock import Clock
+from bot.clock import Clock, local_minute
 from bot.config import Settings
 from bot.directory.service import Directory
 from bot.events import (
@@ -132,7 +132,7 @@ class Members:
 
     # ------------------------------------------------------------------ helpers
     def local(self, moment: datetime) -> str:
-        return moment.astimezone(self.settings.zone).strftime("%Y-%m-%d %H:%M")
+        return local_minute(moment, self.settings.zone)
 
     async def journal(
         self,
