@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -49,8 +49,20 @@ def alembic_config(url: str | None = None) -> AlembicConfig:
     return cfg
 
 
+# Any fixed 64-bit number names the lock; this one spells "GGMIGRAT" in ASCII so that it is
+# recognisable in pg_locks and unlikely to collide with another application's key.
+MIGRATION_LOCK_KEY = 0x47474D4947524154
+
+
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent).
+
+    On PostgreSQL several instances may start at once against a fresh database: without a lock
+    both would run the same CREATE TABLEs and one would fail on a duplicate. A transaction-level
+    advisory lock serialises them; the second then finds alembic_version at head and does
+    nothing. The lock is released with the migration's own transaction, so a crash mid-way
+    releases it too. SQLite has a single writer already (the file lock).
+    """
 
     def _upgrade(connection) -> None:  # type: ignore[no-untyped-def]
         cfg = alembic_config()
@@ -58,6 +70,10 @@ async def upgrade(engine: AsyncEngine) -> None:
         command.upgrade(cfg, "head")
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         await connection.run_sync(_upgrade)
 
 
