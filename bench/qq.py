@@ -39,6 +39,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "qq")]
 
 import psutil  # noqa: E402
+from event_support import HandledCounter  # noqa: E402
 from fake_onebot import FakeOneBot, Person  # noqa: E402
 from qq_harness import settings_for  # noqa: E402
 
@@ -86,30 +87,6 @@ def populate(fake: FakeOneBot, groups: int) -> None:
         fake.add_group(500_000 + g, f"工作群{g}", *people)
 
 
-class Counter:
-    def __init__(self) -> None:
-        self.handled = 0
-        self.changed = asyncio.Event()
-
-    def tick(self) -> None:
-        self.handled += 1
-        self.changed.set()
-
-    async def reach(self, target: int, within: float = 300.0) -> None:
-        deadline = time.monotonic() + within
-        while self.handled < target:
-            self.changed.clear()
-            if self.handled >= target:
-                return
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"only {self.handled}/{target} messages handled")
-            try:
-                await asyncio.wait_for(self.changed.wait(), remaining)
-            except TimeoutError:
-                continue
-
-
 async def push(fake: FakeOneBot, texts: list[str], groups: int, offset: int) -> None:
     for index, text in enumerate(texts):
         member = (offset + index) % MEMBERS
@@ -117,7 +94,7 @@ async def push(fake: FakeOneBot, texts: list[str], groups: int, offset: int) -> 
 
 
 async def measure(
-    name: str, fake: FakeOneBot, counter: Counter, texts: list[str], paced: int, groups: int
+    name: str, fake: FakeOneBot, counter: HandledCounter, texts: list[str], paced: int, groups: int
 ) -> Result:
     rss_before = psutil.Process().memory_info().rss / 2**20
     base = counter.handled
@@ -139,7 +116,7 @@ async def measure(
 
 
 async def do_nothing(texts: list[str], paced: int, groups: int) -> Result:
-    counter = Counter()
+    counter = HandledCounter()
     async with FakeOneBot() as fake:
         populate(fake, groups)
         adapter = QQAdapter(settings_for(fake))
@@ -160,7 +137,7 @@ async def full_application(texts: list[str], paced: int, groups: int) -> Result:
     from bot.config import DatabaseSettings, Settings
     from bot.runtime import build
 
-    counter = Counter()
+    counter = HandledCounter()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp}/bench.db"))
         async with FakeOneBot() as fake:

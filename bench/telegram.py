@@ -33,8 +33,9 @@ ROOT = HERE.parent
 # Run as a script, this file's folder comes first on sys.path, and this file's name would then
 # shadow python-telegram-bot's ``telegram`` package: drop the folder before importing it.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "telegram")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "telegram")]
 
+from event_support import HandledCounter  # noqa: E402
 from fake_bot_api import FakeBotApi, group, user  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler  # noqa: E402
@@ -75,32 +76,6 @@ def make_texts(count: int, seed: int = 7) -> list[str]:
     ]
 
 
-class Counter:
-    """Counts handled updates and wakes waiters; the sink of both halves."""
-
-    def __init__(self) -> None:
-        self.handled = 0
-        self.changed = asyncio.Event()
-
-    def tick(self) -> None:
-        self.handled += 1
-        self.changed.set()
-
-    async def reach(self, target: int, within: float = 120.0) -> None:
-        deadline = time.monotonic() + within
-        while self.handled < target:
-            self.changed.clear()
-            if self.handled >= target:
-                return
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"only {self.handled}/{target} updates handled")
-            try:
-                await asyncio.wait_for(self.changed.wait(), remaining)
-            except TimeoutError:
-                continue
-
-
 async def push_messages(api: FakeBotApi, texts: list[str], groups: int, offset: int) -> None:
     for index, text in enumerate(texts):
         chat = group(-1001000000000 - (index % groups), f"工作群{index % groups}")
@@ -110,13 +85,13 @@ async def push_messages(api: FakeBotApi, texts: list[str], groups: int, offset: 
 
 
 async def measure(
-    name: str, api: FakeBotApi, counter: Counter, texts: list[str], paced: int, groups: int
+    name: str, api: FakeBotApi, counter: HandledCounter, texts: list[str], paced: int, groups: int
 ) -> Result:
     # Burst: everything queued, then timed from the first fetch to the last handled.
     base = counter.handled
     await push_messages(api, texts, groups, 0)
     started = time.perf_counter()
-    await counter.reach(base + len(texts))
+    await counter.reach(base + len(texts), within=120.0)
     burst_rate = len(texts) / (time.perf_counter() - started)
     # Paced: one at a time, injection to handled.
     latencies = []
@@ -124,7 +99,7 @@ async def measure(
         target = counter.handled + 1
         t0 = time.perf_counter()
         await push_messages(api, [text], groups, 10_000 + index)
-        await counter.reach(target)
+        await counter.reach(target, within=120.0)
         latencies.append((time.perf_counter() - t0) * 1000)
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
@@ -132,7 +107,7 @@ async def measure(
 
 
 async def ptb_do_nothing(texts: list[str], paced: int, groups: int) -> Result:
-    counter = Counter()
+    counter = HandledCounter()
     async with FakeBotApi() as api:
         application: Application = (
             ApplicationBuilder()
@@ -163,7 +138,7 @@ async def full_application(texts: list[str], paced: int, groups: int) -> Result:
     from bot.config import DatabaseSettings, Settings
     from bot.runtime import build
 
-    counter = Counter()
+    counter = HandledCounter()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp}/bench.db"),

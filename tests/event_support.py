@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 
 from bot.events import AnyEvent
 
@@ -60,3 +61,30 @@ class HandledRecorder:
         except TimeoutError:
             raise AssertionError(f"{len(self.handled)}/{count} events handled") from None
         return self.handled
+
+
+class HandledCounter:
+    """Counts handled updates and wakes waiters, keeping nothing else: the benchmarks' sink,
+    where holding every result would skew the memory figures."""
+
+    def __init__(self) -> None:
+        self.handled = 0
+        self.changed = asyncio.Event()
+
+    def tick(self) -> None:
+        self.handled += 1
+        self.changed.set()
+
+    async def reach(self, target: int, within: float = 300.0) -> None:
+        deadline = time.monotonic() + within
+        while self.handled < target:
+            self.changed.clear()
+            if self.handled >= target:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"only {self.handled}/{target} updates handled")
+            try:
+                await asyncio.wait_for(self.changed.wait(), remaining)
+            except TimeoutError:
+                continue
