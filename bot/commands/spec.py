@@ -27,6 +27,8 @@ class CommandSpec:
     run: Run
     right: str | None = None  # the platform right an admin needs
     article: str = "R1 Art.10"  # what the journal cites for it
+    protects_admins: bool = False  # acting on a member: never on an admin of the group
+    cross_group: bool = False  # its effect reaches every managed group (see CommandTools)
 
 
 class CommandRegistry:

@@ -22,11 +22,6 @@ from rules.masking import mask_pii
 from rules.policy import GroupPolicy
 from storage.store import Store
 
-# Commands that act on a member and may not touch an admin.
-_NOT_ON_ADMINS = frozenset({"warn", "mute", "kick", "ban"})
-# Commands whose effect reaches every managed group.
-_CROSS_GROUP = frozenset({"ban", "unban"})
-
 
 def canonical_id(arg: str) -> str | None:
     """A numeric platform id in ASCII digits, or None. Any script's decimal digits count
@@ -141,11 +136,11 @@ class CommandTools:
             raise CommandRefused(
                 self.t("command.target_service"), "target is a service account", target
             )
-        if spec.name in _NOT_ON_ADMINS and await self.admins.is_admin(
+        if spec.protects_admins and await self.admins.is_admin(
             event.platform, event.chat_id, target
         ):
             raise CommandRefused(self.t("command.target_admin"), "target is an admin", target)
-        if spec.name in _CROSS_GROUP:
+        if spec.cross_group:
             await self._check_cross_group(event, spec, target)
         return target, args
 

@@ -15,4 +15,13 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
     return []
 
 
-COMMAND = CommandSpec("ban", "/ban [原因/reason]", True, run, RIGHT_RESTRICT, "R1 Art.8")
+COMMAND = CommandSpec(
+    "ban",
+    "/ban [原因/reason]",
+    True,
+    run,
+    RIGHT_RESTRICT,
+    "R1 Art.8",
+    protects_admins=True,
+    cross_group=True,
+)

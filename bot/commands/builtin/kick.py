@@ -15,4 +15,6 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
     return []
 
 
-COMMAND = CommandSpec("kick", "/kick [原因/reason]", True, run, RIGHT_RESTRICT)
+COMMAND = CommandSpec(
+    "kick", "/kick [原因/reason]", True, run, RIGHT_RESTRICT, protects_admins=True
+)

@@ -28,4 +28,6 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
     return []
 
 
-COMMAND = CommandSpec("mute", "/mute <10m|2h|3d> [原因/reason]", True, run, RIGHT_RESTRICT)
+COMMAND = CommandSpec(
+    "mute", "/mute <10m|2h|3d> [原因/reason]", True, run, RIGHT_RESTRICT, protects_admins=True
+)

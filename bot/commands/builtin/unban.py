@@ -15,4 +15,4 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
     return [tools.t("notice.unblacklisted", member=target.nickname)]
 
 
-COMMAND = CommandSpec("unban", "/unban", True, run, RIGHT_RESTRICT, "R1 Art.8")
+COMMAND = CommandSpec("unban", "/unban", True, run, RIGHT_RESTRICT, "R1 Art.8", cross_group=True)

@@ -17,4 +17,6 @@ async def run(tools: CommandTools, event: CommandIssued, spec: CommandSpec) -> l
     return []
 
 
-COMMAND = CommandSpec("warn", "/warn [原因/reason]", True, run, RIGHT_RESTRICT)
+COMMAND = CommandSpec(
+    "warn", "/warn [原因/reason]", True, run, RIGHT_RESTRICT, protects_admins=True
+)
