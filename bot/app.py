@@ -40,6 +40,7 @@ from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from bot.inbox import Inbox
+from bot.instances import InstanceLease, instance_id
 from bot.join_requests import JoinRequestHandler
 from bot.ports import Adapter, PlatformStartError
 from bot.scheduler import Scheduler
@@ -112,6 +113,13 @@ class Application:
             group = await self.directory.group(platform, chat_id)
             return group is not None and group.status == "filed"
 
+        self.lease = InstanceLease(
+            store,
+            self.clock,
+            instance_id(settings.instance.id),
+            settings.instance.lease,
+            shared=store.shared,
+        )
         self.admins = AdminDirectory(
             settings, adapters, self.clock, settings.admin_cache_ttl, filed=filed
         )
@@ -125,10 +133,14 @@ class Application:
             self.clock,
             self.registry,
             sleep=sleep,
+            instance_id=self.lease.id,
         )
-        self.hot = HotPath(store)
+        self.hot = HotPath(store, changes_poll=settings.instance.changes_poll.total_seconds())
         self.flood = FloodCounter()
-        self.inbox = Inbox(store, self.clock)
+        self.inbox = Inbox(
+            store, self.clock, self.lease, keep_ids=settings.instance.keep_update_ids
+        )
+        self.lease.on_lapsed.append(self._finish_lapsed_decisions)
         self.executor.on_applied = self.hot.invalidate
         self.kernel = Kernel()
         responder = EscalationResponder(
@@ -255,6 +267,7 @@ class Application:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
+        await self.lease.start()
         await self.hot.start()
         await self.governance.start()  # the directory and registry, seeded from config
         await self.members.start()  # the member audit of every known group is armed
@@ -276,17 +289,35 @@ class Application:
         # After the adapters are up, so a re-applied delete or ban can reach the platform;
         # a failure here is recorded per action and never stops the bot.
         try:
-            interrupted = await self.executor.reconcile()
+            interrupted = await self._finish_lapsed_decisions(own=True)
         except Exception:
             log.exception("could not finish the actions interrupted by the last stop")
         else:
             if interrupted:
                 log.warning("reconciled %d action(s) interrupted by the last stop", interrupted)
 
+    async def _finish_lapsed_decisions(self, own: bool = False) -> int:
+        """Adopt and finish the intents of decisions whose owner's lease lapsed (at start,
+        ``own``: also this instance's from before a restart under the same id)."""
+        keep = await self.lease.live()
+        if own:
+            keep.discard(self.lease.id)
+        now = self.clock.now()
+        adopted = await self.store.write(lambda r: r.adopt_decisions(self.lease.id, keep, now))
+        return await self.executor.reconcile(adopted) if adopted else 0
+
     def scheduler(self, poll_seconds: float | None = None) -> Scheduler:
         poll = self.settings.timer_poll.total_seconds() if poll_seconds is None else poll_seconds
         return Scheduler(
-            self.store, self.clock, self.kernel, self.executor, self.settings.quiet_schedule, poll
+            self.store,
+            self.clock,
+            self.kernel,
+            self.executor,
+            self.settings.quiet_schedule,
+            poll,
+            instance_id=self.lease.id,
+            timer_lease=self.settings.instance.timer_lease,
+            shared=self.store.shared,
         )
 
     async def stop(self) -> None:
@@ -297,6 +328,7 @@ class Application:
         await self.executor.settle(grace=STOP_GRACE)
         await self.inbox.stop()
         await self.hot.stop()
+        await self.lease.stop()
 
     # ------------------------------------------------------------------ events
     async def handle(self, event: AnyEvent) -> Handled:

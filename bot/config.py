@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from bot.governance_settings import DirectorySettings, GovernanceSettings
+from bot.instance_settings import InstanceSettings
 from bot.members_settings import MembersSettings
 from rules.policy import Duration, EscalationTarget, GroupPolicy, _identifier, _identifiers
 
@@ -282,6 +283,7 @@ class Settings(_Section):
     directory: DirectorySettings = DirectorySettings()
     governance: GovernanceSettings = GovernanceSettings()
     members: MembersSettings = MembersSettings()
+    instance: InstanceSettings = InstanceSettings()
     policy: GroupPolicy = GroupPolicy()
     escalation: EscalationSettings = EscalationSettings()
     quiet_schedule: tuple[QuietWindow, ...] = ()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -68,8 +68,12 @@ class Executor:
         clock: Clock,
         registry: ActionRegistry,
         sleep: Any = None,
+        instance_id: str = "local",
     ) -> None:
         self.settings = settings
+        # Written with each decision's intents: reconcile() on another instance leaves them
+        # alone while this one's lease holds.
+        self.instance_id = instance_id
         self.store = store
         self.clock = clock
         self.registry = registry
@@ -172,7 +176,13 @@ class Executor:
         async def write_intents(repo: Repository) -> list[list[int]] | None:
             if claim is not None and not await repo.claim_update(claim[0], claim[1], now):
                 return None
-            return [await self._write_intents(repo, target, *entry, now) for entry in entries]
+            ids = [await self._write_intents(repo, target, *entry, now) for entry in entries]
+            await repo.own_decisions(
+                self.instance_id,
+                [d for (_, d, planned) in entries if planned],
+                now,
+            )
+            return ids
 
         ids = await self.store.write(write_intents)
         if ids is None:
@@ -232,8 +242,13 @@ class Executor:
             )
             bucket.append(str(action.kind))
         if outcomes:
-            await self._write_outcomes(zip(action_ids, outcomes, strict=True))
-            await self._invalidate(target, [a for a, _ in planned])
+            touched = self._touched([a for a, _ in planned])
+            await self._write_outcomes(
+                zip(action_ids, outcomes, strict=True),
+                done=decision_id,
+                changes=self._changes(target, touched),
+            )
+            await self._tell_applied(target, touched)
         return applied
 
     async def _run_phases(
@@ -279,8 +294,17 @@ class Executor:
         spec = self.registry.get(str(kind))
         return spec.phase if spec is not None else 1
 
-    async def _write_outcomes(self, rows: Any) -> None:
+    async def _write_outcomes(
+        self,
+        rows: Any,
+        *,
+        done: str | None = None,
+        changes: Sequence[tuple[str, str, str | None, str | None]] = (),
+    ) -> None:
+        """One transaction: the outcomes, the end of this instance's ownership of the
+        decision ``done``, and the cached-state ``changes`` other instances read."""
         rows = list(rows)
+        now = self.clock.now()
 
         async def write(repo: Repository) -> None:
             for action_id, outcome in rows:
@@ -293,21 +317,38 @@ class Executor:
                     self.clock.now(),
                     outcome.notified,
                 )
+            if done is not None:
+                await repo.decisions_done([done])
+            await repo.record_changes(changes, now)
 
         await self.store.write(write)
 
-    async def _invalidate(self, target: Target, actions: Sequence[Action]) -> None:
+    def _touched(self, actions: Sequence[Action]) -> frozenset[str]:
         touched: set[str] = set()
         for action in actions:
             spec = self.registry.get(str(action.kind))
             if spec is not None:
                 touched |= spec.invalidates
-        if touched:
-            await self.changed(target.platform, target.chat_id, target.user_id, frozenset(touched))
+        return frozenset(touched)
+
+    @staticmethod
+    def _changes(
+        target: Target, scopes: frozenset[str]
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        return [(scope, target.platform, target.chat_id, target.user_id) for scope in scopes]
+
+    async def _tell_applied(self, target: Target, scopes: frozenset[str]) -> None:
+        if scopes and self.on_applied is not None:
+            await self.on_applied(target.platform, target.chat_id, target.user_id, scopes)
 
     async def changed(
         self, platform: str, chat_id: str, user_id: str | None, scopes: frozenset[str]
     ) -> None:
+        """State changed outside a decision's outcomes (a background ban): recorded for the
+        other instances, and this one's cache told."""
+        now = self.clock.now()
+        rows = [(scope, platform, chat_id, user_id) for scope in scopes]
+        await self.store.write(lambda r: r.record_changes(rows, now))
         if self.on_applied is not None:
             await self.on_applied(platform, chat_id, user_id, scopes)
 
@@ -337,7 +378,7 @@ class Executor:
         )
 
     # ------------------------------------------------------------------ restart
-    async def reconcile(self) -> int:
+    async def reconcile(self, decision_ids: Collection[str] | None = None) -> int:
         """Finish what a crash interrupted: re-run each intent with no outcome through its
         spec, as a first run would (a mute writes its restriction and expiry timer, a
         blacklist its row and its bans, warnings and escalations are sent), or mark it
@@ -345,7 +386,7 @@ class Executor:
         phase by phase, and its texts see what its other actions really did (those finished
         before the crash too). Call after the adapters are started; no re-run error stops
         the bot."""
-        pending = await self.store.read(lambda r: r.actions_without_outcome())
+        pending = await self.store.read(lambda r: r.actions_without_outcome(decision_ids))
         by_decision: dict[str, list[dict[str, Any]]] = {}
         for row in pending:
             by_decision.setdefault(row["decision_id"], []).append(row)
@@ -354,9 +395,11 @@ class Executor:
                 outcomes = await self._reapply_decision(decision_id, rows)
             except Exception as exc:
                 log.exception("re-applying decision %s failed", decision_id)
-                outcomes = [Outcome("failed", f"re-apply after restart: {exc!r}") for _ in rows]
+                outcomes = [
+                    Outcome("failed", f"re-apply after its run stopped: {exc!r}") for _ in rows
+                ]
             await self._write_outcomes(
-                (row["id"], o) for row, o in zip(rows, outcomes, strict=True)
+                ((row["id"], o) for row, o in zip(rows, outcomes, strict=True)), done=decision_id
             )
         return len(pending)
 
@@ -420,14 +463,18 @@ class Executor:
             reapply=True,
             earlier=earlier,
         )
-        await self._invalidate(target, [planned[i][0] for i in safe])
+        touched = self._touched([planned[i][0] for i in safe])
+        if touched:
+            await self.changed(platform, chat_id, user_id, touched)
         outcomes = [
             Outcome("interrupted", "process stopped before the outcome was recorded")
             for _ in planned
         ]
         for i, outcome in zip(safe, ran, strict=True):
             prefix = (
-                "re-applied after restart " if outcome.succeeded else "re-apply after restart: "
+                "re-applied after its run stopped "
+                if outcome.succeeded
+                else "re-apply after its run stopped: "
             )
             outcomes[i] = Outcome(outcome.status, prefix + outcome.detail, outcome.notified)
         return outcomes

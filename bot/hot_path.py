@@ -11,10 +11,12 @@ on is committed first. A crash can lose at most ``max_delay`` of update ids of m
 needed no action; handling such a message again is harmless. Repeats are detected in memory
 against the most recent ``recent_ids`` update ids, preloaded from the database on start.
 
-Several instances (PostgreSQL): each caches what it has seen; changes made by another
-instance reach this one when the entry is invalidated or the blacklist is refreshed
-(``refresh_every``). Serve each group from one instance (one webhook route per group or
-one polling bot), which Telegram's single getUpdates consumer per token implies anyway.
+Several instances (PostgreSQL): each caches what it has seen. Every change to cached state
+(a quiet flag, a blacklisting, a member's mute or removal) is written with its action's
+outcome as a row of ``state_changes``; each instance reads the rows after the last it saw
+every ``changes_poll`` seconds (one indexed query) and drops or re-reads what they name, so a
+change made through one instance holds in the others within that time. The whole blacklist
+is still re-read every ``refresh_every`` seconds, in case a row was written some other way.
 """
 
 from __future__ import annotations
@@ -52,12 +54,15 @@ class HotPath:
         max_delay: float = 0.05,
         recent_ids: int = 100_000,
         refresh_every: float = 60.0,
+        changes_poll: float = 0.5,
     ) -> None:
         self.store = store
         self.max_batch = max_batch
         self.max_delay = max_delay
         self.recent_capacity = recent_ids
         self.refresh_every = refresh_every
+        self.changes_poll = changes_poll
+        self._last_change = 0
         self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._members: dict[tuple[str, str, str], MemberRow] = {}
         self._groups: dict[tuple[str, str], bool] = {}
@@ -72,15 +77,19 @@ class HotPath:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        ids, blacklist = await self.store.read(self._preload)
+        ids, blacklist, self._last_change = await self.store.read(self._preload)
         for key in reversed(ids):
             self._recent[key] = None
         self._blacklist = blacklist
         self._task = asyncio.create_task(self._flusher())
 
-    async def _preload(self, repo: Repository) -> tuple[list[tuple[str, str]], set]:
+    async def _preload(self, repo: Repository) -> tuple[list[tuple[str, str]], set, int]:
         bulk = BulkRepository(repo.c)
-        return await bulk.recent_update_ids(self.recent_capacity), await bulk.active_blacklist()
+        return (
+            await bulk.recent_update_ids(self.recent_capacity),
+            await bulk.active_blacklist(),
+            await bulk.last_change(),
+        )
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -89,11 +98,14 @@ class HotPath:
         await self.flush()
 
     async def _flusher(self) -> None:
-        last_refresh = time.monotonic()
+        last_refresh = last_changes = time.monotonic()
         while True:
             await asyncio.sleep(self.max_delay)
             try:
                 await self.flush()
+                if time.monotonic() - last_changes >= self.changes_poll:
+                    last_changes = time.monotonic()
+                    await self.follow_changes()
                 if time.monotonic() - last_refresh > self.refresh_every:
                     self._blacklist = await self.store.read(
                         lambda r: BulkRepository(r.c).active_blacklist()
@@ -101,6 +113,21 @@ class HotPath:
                     last_refresh = time.monotonic()
             except Exception:
                 log.exception("background flush failed; will retry")
+
+    async def follow_changes(self) -> int:
+        """Apply the changes recorded since the last seen (by any instance); returns how
+        many were read."""
+        changes = await self.store.read(lambda r: r.changes_since(self._last_change))
+        seen: set[tuple[str, str, str | None, str | None]] = set()
+        for change in changes:
+            key = (change.scope, change.platform, change.chat_id, change.user_id)
+            if key not in seen:
+                seen.add(key)
+                await self.invalidate(
+                    change.platform, change.chat_id or "", change.user_id, {change.scope}
+                )
+            self._last_change = change.id
+        return len(changes)
 
     # ------------------------------------------------------------------ updates
     def claim(self, platform: str, update_id: str, at: datetime) -> bool:

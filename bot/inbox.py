@@ -7,6 +7,11 @@ each batch here first (one transaction), acknowledges after, and marks each upda
 once the application is done with it. On start the adapter handles the rows not yet marked
 before anything new.
 
+Several instances: the row is inserted only if its update id is new, and only the instance
+whose insert took it handles it (a load balancer that sends one update to two instances gets it
+handled once). Each row is owned by the instance that recorded it; a lapsed owner's unhandled
+rows are adopted by a live instance (``bot.instances``) and handled there.
+
 Exactly once: a mark is written lazily (a crash may replay updates handled in the last
 ``mark_delay`` seconds); a replayed update is dropped by the application's update-id claim,
 which for an update that led to actions is committed in the same transaction as the
@@ -18,11 +23,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.instances import InstanceLease
 from storage.repository import Repository
 from storage.store import Store
 
@@ -34,9 +40,12 @@ class Inbox:
         self,
         store: Store,
         clock: Clock,
+        lease: InstanceLease,
         *,
         mark_delay: float = 0.2,
         keep: timedelta = timedelta(days=2),
+        keep_ids: timedelta = timedelta(days=7),
+        prune_every: timedelta = timedelta(hours=1),
     ) -> None:
         self.store = store
         self.clock = clock
@@ -44,15 +53,33 @@ class Inbox:
         # Telegram keeps an unacknowledged update for 24 h: a handled row is kept longer, so a
         # repeated delivery is still recognised as one.
         self.keep = keep
+        # The update ids claimed by handling (``processed_updates``) are kept longer than any
+        # repeat, then forgotten: without this the table only grows and the start-up preload
+        # of recent ids slows with it.
+        self.keep_ids = keep_ids
+        self.prune_every = prune_every
+        self.lease = lease
         self._marks: dict[str, list[str]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._followers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
+        lease.on_lapsed.append(self._adopt_lapsed)
 
     async def start(self) -> None:
-        cutoff = self.clock.now() - self.keep
-        pruned = await self.store.write(lambda r: r.inbox_prune(cutoff))
-        if pruned:
-            log.info("inbox: forgot %d handled update(s) older than %s", pruned, self.keep)
+        await self.prune()
         self._task = asyncio.create_task(self._marker())
+
+    async def prune(self) -> None:
+        now = self.clock.now()
+        inbox_cutoff, ids_cutoff = now - self.keep, now - self.keep_ids
+
+        async def prune(repo: Repository) -> tuple[int, int]:
+            changes_cutoff = now - timedelta(hours=1)  # read within a second by every instance
+            await repo.prune_changes(changes_cutoff)
+            return await repo.inbox_prune(inbox_cutoff), await repo.prune_update_ids(ids_cutoff)
+
+        rows, ids = await self.store.write(prune)
+        if rows or ids:
+            log.info("inbox: forgot %d handled update(s) and %d update id(s)", rows, ids)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -71,7 +98,35 @@ class Inbox:
             for update_id, payload in updates
         ]
         now = self.clock.now()
-        return await self.store.write(lambda r: r.inbox_put(platform, rows, now))
+        owner = self.lease.id
+        return await self.store.write(lambda r: r.inbox_put(platform, rows, now, owner))
+
+    async def adopt(
+        self, platform: str, *, own: bool = True
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        """Take the unhandled rows of instances that are not live, oldest first, to be
+        handled now; ``own`` (at start) also this instance's from before a restart under the
+        same id — never later, when its own unhandled rows are the ones in its lanes."""
+        await self.flush()
+        keep = await self.lease.live()
+        if own:
+            keep.discard(self.lease.id)
+        rows = await self.store.write(lambda r: r.adopt_inbox(self.lease.id, keep, platform))
+        return [(row, update_id, json.loads(payload)) for row, update_id, payload in rows]
+
+    def follow(self, platform: str, replay: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        """Hand each row adopted later from a lapsed instance to ``replay``."""
+        self._followers[platform] = replay
+
+    async def _adopt_lapsed(self) -> None:
+        for platform, replay in list(self._followers.items()):
+            adopted = await self.adopt(platform, own=False)
+            if adopted:
+                log.warning(
+                    "%s: handling %d update(s) of a lapsed instance", platform, len(adopted)
+                )
+            for _, _, payload in adopted:
+                await replay(payload)
 
     async def pending(
         self, platform: str, limit: int = 1_000, after: int = 0
@@ -104,9 +159,13 @@ class Inbox:
             raise
 
     async def _marker(self) -> None:
+        last_prune = self.clock.now()
         while True:
             await asyncio.sleep(self.mark_delay)
             try:
                 await self.flush()
+                if self.clock.now() - last_prune >= self.prune_every:
+                    last_prune = self.clock.now()
+                    await self.prune()
             except Exception:
                 log.exception("inbox: could not mark handled updates; will retry")

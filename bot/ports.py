@@ -161,11 +161,13 @@ class UpdateInbox(Protocol):
     ) -> list[str]:
         """Commit the batch; returns the update ids not recorded before (to be handled)."""
 
-    async def pending(
-        self, platform: str, limit: int = ..., after: int = ...
-    ) -> list[tuple[int, str, dict[str, Any]]]:
-        """Recorded but not yet handled (a crash came first), oldest first: (row id, update
-        id, payload) after row ``after``."""
+    async def adopt(self, platform: str) -> list[tuple[int, str, dict[str, Any]]]:
+        """Recorded but not yet handled — by this instance before a restart, or by an
+        instance whose lease lapsed — now this instance's to handle, oldest first: (row id,
+        update id, payload)."""
+
+    def follow(self, platform: str, replay: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        """Hand rows adopted later (from an instance that lapsed meanwhile) to ``replay``."""
 
     def handled(self, platform: str, update_id: str) -> None: ...
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.actions.spec import Target
 from bot.clock import Clock
@@ -31,6 +31,10 @@ class Scheduler:
         executor: Executor,
         quiet_schedule: Sequence[QuietWindow] = (),
         poll_seconds: float = 1.0,
+        *,
+        instance_id: str = "local",
+        timer_lease: timedelta = timedelta(minutes=2),
+        shared: bool = False,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -38,18 +42,36 @@ class Scheduler:
         self._executor = executor
         self._quiet_schedule = tuple(quiet_schedule)
         self.poll_seconds = poll_seconds
+        self.instance_id = instance_id
+        self.timer_lease = timer_lease
+        # False on an embedded database: a claim not finished is from a crashed run.
+        self.shared = shared
+        # Before the first tick nothing of this process is in flight: a claim under its
+        # id is from a run that stopped before finishing it.
+        self._started = False
         # In front of the database's record, so a tick does not write once per second.
         self._windows_applied: set[tuple[str, str, str]] = set()
 
     async def tick(self) -> int:
-        """Fire everything due now; returns how many timers fired."""
+        """Fire everything due now; returns how many timers fired.
+
+        A timer is claimed (with a lease) before it fires and finished after: a crash in
+        between leaves it claimed, and once the lease runs out another instance — or this
+        one after its restart — fires it. Firing twice is the price of never losing one;
+        what timers do (lift a mute, remind, ban elsewhere) is safe to repeat."""
         now = self._clock.now()
-        due = await self._store.read(lambda r: r.armed_timers(due_before=now))
+        first, self._started = not self._started, True
+        due = await self._store.write(
+            lambda r: r.claim_due_timers(
+                self.instance_id,
+                now,
+                now + self.timer_lease,
+                any_claimer=not self.shared,
+                own_claims=first,
+            )
+        )
         fired = 0
         for timer in due:
-            claimed = await self._store.write(lambda r, t=timer.id: r.finish_timer(t))
-            if not claimed:
-                continue
             try:
                 handled = await self._kernel.fire(
                     TimerDue(
@@ -58,10 +80,12 @@ class Scheduler:
                 )
                 if not handled:
                     log.warning("timer %s has unknown kind %s", timer.id, timer.kind)
-                    continue
-                fired += 1
+                else:
+                    fired += 1
             except Exception:
+                # Finished all the same: a timer that fails every time must not fire for ever.
                 log.exception("timer %s (%s) failed", timer.id, timer.kind)
+            await self._store.write(lambda r, t=timer.id: r.finish_timer(t))
         await self._quiet_windows(now)
         return fired
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,11 +41,15 @@ class ActionLogQueries(Queries):
         )
         await self._journal("outcome", ActionOutcome, result.scalar_one(), at)
 
-    async def actions_without_outcome(self) -> list[dict[str, Any]]:
+    async def actions_without_outcome(
+        self, decision_ids: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Intents with no outcome (all of them, or those of ``decision_ids``)."""
         done = select(ActionOutcome.action_id)
-        rows = await self.c.execute(
-            select(ActionRecord).where(ActionRecord.id.not_in(done)).order_by(ActionRecord.id)
-        )
+        stmt = select(ActionRecord).where(ActionRecord.id.not_in(done))
+        if decision_ids is not None:
+            stmt = stmt.where(ActionRecord.decision_id.in_(list(decision_ids)))
+        rows = await self.c.execute(stmt.order_by(ActionRecord.id))
         return [dict(r._mapping) for r in rows.all()]
 
     async def decision_actions(self, decision_id: str) -> list[dict[str, Any]]:

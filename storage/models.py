@@ -190,9 +190,12 @@ class Timer(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str | None] = mapped_column(String(64))
     due_at: Mapped[datetime] = mapped_column(index=True)
-    status: Mapped[str] = mapped_column(String(16), default="armed")  # armed/fired/cancelled
+    # armed / firing (claimed by ``owner`` until ``lease_until``) / fired / cancelled
+    status: Mapped[str] = mapped_column(String(16), default="armed")
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
     __table_args__ = (
         Index("ix_timers_member", "platform", "chat_id", "user_id", "kind", "status"),
     )
@@ -215,7 +218,7 @@ class ProcessedUpdate(Base):
     __tablename__ = "processed_updates"
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)  # pruned by age
 
 
 class QuietWindowApplied(Base):
@@ -439,6 +442,8 @@ class InboxUpdate(Base):
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
+    # The instance that recorded the row handles it; a lapsed owner's rows are adopted.
+    owner: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("ux_inbox_update", "platform", "update_id", unique=True),
         Index("ix_inbox_pending", "platform", "handled_at"),
@@ -563,3 +568,40 @@ class WebLogin(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+# --- several instances on one database (issue 16) ---------------------------------------------
+
+
+class Instance(Base):
+    """A running bot process and its lease: while ``heartbeat_at`` is recent it owns its inbox
+    rows and its decisions' intents; once it lapses, another instance adopts them."""
+
+    __tablename__ = "instances"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+
+
+class DecisionOwner(Base):
+    """Which instance is carrying out a decision's intents (written with them): reconcile
+    touches only decisions whose owner's lease has lapsed."""
+
+    __tablename__ = "decision_owners"
+    decision_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime]
+
+
+class StateChange(Base):
+    """A change to state every instance caches (quiet flag, blacklist, a member's standing),
+    read by the others to drop their copy: one row per change, read by id."""
+
+    __tablename__ = "state_changes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16))  # group / member / listing
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, true, update
 
 from storage.action_log import ActionLogQueries
 from storage.blacklist import BlacklistQueries
 from storage.escalations import EscalationQueries, EscalationRow
+from storage.instances import InstanceQueries
 from storage.members import MemberQueries, MemberRow
 from storage.models import (
     Group,
@@ -62,7 +63,12 @@ class TimerRow:
 
 
 class Repository(
-    MemberQueries, OffenceQueries, BlacklistQueries, ActionLogQueries, EscalationQueries
+    MemberQueries,
+    OffenceQueries,
+    BlacklistQueries,
+    ActionLogQueries,
+    EscalationQueries,
+    InstanceQueries,
 ):
     """Every aggregate's queries on one connection (the unit a transaction callback gets);
     each aggregate's live in its own module: members, offences, blacklist, action_log,
@@ -90,34 +96,34 @@ class Repository(
 
     # --- inbox ---------------------------------------------------------------------------
     async def inbox_put(
-        self, platform: str, rows: Sequence[tuple[str, str]], at: datetime
+        self, platform: str, rows: Sequence[tuple[str, str]], at: datetime, owner: str | None = None
     ) -> list[str]:
-        """Record received updates (update id, JSON payload); returns the ids not seen before
-        (a delivery the platform repeats is recorded once and handled once)."""
-        if not rows:
-            return []
-        known = await self.c.execute(
-            select(InboxUpdate.update_id).where(
-                InboxUpdate.platform == platform,
-                InboxUpdate.update_id.in_([u for u, _ in rows]),
-            )
-        )
-        seen = {u for (u,) in known.all()}
-        values = []
+        """Record received updates (update id, JSON payload) owned by ``owner``; returns the
+        ids this insert took. An id already recorded — a delivery the platform repeats, or the
+        same update sent to two instances — is taken by one insert only, so it is handled
+        once across instances (the unique key decides, not a read before the write)."""
+        values: dict[str, dict[str, Any]] = {}
         for update_id, payload in rows:
-            if update_id not in seen:
-                seen.add(update_id)
-                values.append(
-                    {
-                        "platform": platform,
-                        "update_id": update_id,
-                        "payload": payload,
-                        "received_at": at,
-                    }
-                )
-        if values:
-            await self.c.execute(self._insert_ignore(InboxUpdate).on_conflict_do_nothing(), values)
-        return [v["update_id"] for v in values]
+            values.setdefault(
+                update_id,
+                {
+                    "platform": platform,
+                    "update_id": update_id,
+                    "payload": payload,
+                    "received_at": at,
+                    "owner": owner,
+                },
+            )
+        if not values:
+            return []
+        result = await self.c.execute(
+            self._insert_ignore(InboxUpdate)
+            .values(list(values.values()))
+            .on_conflict_do_nothing()
+            .returning(InboxUpdate.update_id)
+        )
+        taken = {u for (u,) in result.all()}
+        return [u for u in values if u in taken]
 
     async def inbox_pending(
         self, platform: str, limit: int, after: int = 0
@@ -275,11 +281,53 @@ class Repository(
         return TimerRow(*found) if found is not None else None
 
     async def finish_timer(self, timer_id: int, status: str = "fired") -> bool:
-        """Claim an armed timer; False if another instance or a cancel got there first."""
+        """Mark a timer done (armed, or claimed for firing); False if it was already
+        finished or cancelled."""
         result = await self.c.execute(
-            update(Timer).where(Timer.id == timer_id, Timer.status == "armed").values(status=status)
+            update(Timer)
+            .where(Timer.id == timer_id, Timer.status.in_(("armed", "firing")))
+            .values(status=status)
         )
         return result.rowcount == 1
+
+    async def claim_due_timers(
+        self,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int = 100,
+        *,
+        any_claimer: bool = False,
+        own_claims: bool = False,
+    ) -> list[TimerRow]:
+        """Claim for ``owner`` until ``lease_until`` the timers due by ``now``, and those
+        claimed but never finished: by anyone whose lease ran out (it crashed), by ``owner``
+        itself with ``own_claims`` (the first claim after a restart under the same id), or
+        by anyone at all with ``any_claimer`` (an embedded database, one process). Rows
+        another transaction is claiming are skipped (``SKIP LOCKED`` on PostgreSQL), so
+        instances split the due timers instead of queueing on one another."""
+        stale = [Timer.lease_until < now]
+        if own_claims:
+            stale.append(Timer.owner == owner)
+        due = (
+            select(Timer.id)
+            .where(
+                or_(
+                    and_(Timer.status == "armed", Timer.due_at <= now),
+                    and_(Timer.status == "firing", true() if any_claimer else or_(*stale)),
+                )
+            )
+            .order_by(Timer.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self.c.execute(
+            update(Timer)
+            .where(Timer.id.in_(due.scalar_subquery()))
+            .values(status="firing", owner=owner, lease_until=lease_until)
+            .returning(*_TIMER_SELECT.selected_columns)
+        )
+        return sorted((TimerRow(*r) for r in rows.all()), key=lambda t: (t.due_at, t.id))
 
 
 class BulkRepository(Repository):

@@ -60,6 +60,12 @@ class Store:
             self._sync = _sqlite_sync_engine(engine)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may be using this database at once (PostgreSQL; an
+        embedded SQLite file is one process's)."""
+        return self.engine.dialect.name != "sqlite"
+
     @classmethod
     async def open(cls, url: str, *, retry_for: float = 60.0, migrate: bool = True) -> Store:
         engine = make_engine(url)

@@ -20,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from adapters.telegram import permissions
@@ -100,6 +100,8 @@ class TelegramAdapter:
         self._webhook: WebhookServer | None = None
         self._sink: EventSink | None = None
         self._inbox: UpdateInbox | None = None
+        # True while getUpdates answers 409: another poller holds this token (/readyz).
+        self.poll_conflict = False
         self._lanes: Lanes | None = None
         self._polling: asyncio.Task[None] | None = None
         self._converter = UpdateConverter(
@@ -184,17 +186,20 @@ class TelegramAdapter:
     async def _replay_inbox(self) -> None:
         if self._inbox is None:
             return
-        assert self._lanes is not None
-        after, replayed = 0, 0
-        # In pages, each once there is room: a long outage may have left many.
-        while page := await self._inbox.pending(PLATFORM, after=after):
-            for row, _, payload in page:
-                await self._lanes.room()
-                self._dispatch(payload)
-                replayed += 1
-                after = row
-        if replayed:
-            log.warning("telegram: handling %d update(s) received before a stop", replayed)
+        # Rows recorded but not handled: this instance's before a restart, and those of any
+        # instance whose lease lapsed; later ones adopted from a lapsed instance come here too.
+        adopted = await self._inbox.adopt(PLATFORM)
+        for _, _, payload in adopted:
+            await self._replay_one(payload)
+        if adopted:
+            log.warning("telegram: handling %d update(s) received before a stop", len(adopted))
+        self._inbox.follow(PLATFORM, self._replay_one)
+
+    async def _replay_one(self, payload: dict[str, Any]) -> None:
+        if self._lanes is None:
+            return  # stopping: the row stays unhandled for whoever adopts it next
+        await self._lanes.room()  # each once there is room: a long outage may have left many
+        self._dispatch(payload)
 
     async def _poll(self) -> None:
         """Long-poll ``getUpdates``. Passing ``offset`` acknowledges every earlier update, so
@@ -210,8 +215,22 @@ class TelegramAdapter:
                     await self._receive(updates)
                     offset = int(updates[-1]["update_id"]) + 1
                 delay = 0.0
+                self.poll_conflict = False
             except asyncio.CancelledError:
                 raise
+            except Conflict:
+                # 409: Telegram serves getUpdates to one consumer per token. Two pollers
+                # would split the updates between them, unpredictably; say so plainly.
+                if not self.poll_conflict:
+                    log.error(
+                        "telegram: another process is polling this bot token (409 Conflict "
+                        "from getUpdates). Polling serves one instance only: stop the other, "
+                        "or run every instance in webhook mode behind a load balancer."
+                    )
+                self.poll_conflict = True
+                delay = min(max(delay * 2, 1.0), 30.0)
+                await asyncio.sleep(delay)
+                continue
             except Exception as exc:  # network, Telegram or database: wait and fetch again
                 delay = min(max(delay * 2, 0.5), 30.0)
                 log.warning("telegram: polling failed (%s); again in %.1fs", exc, delay)

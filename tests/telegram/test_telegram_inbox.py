@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -18,6 +19,7 @@ from adapters.telegram import TelegramAdapter
 from bot.clock import Clock
 from bot.events import AnyEvent, MessagePosted
 from bot.inbox import Inbox
+from bot.instances import InstanceLease
 from storage.store import Store
 
 CHAT_A = group(-1001000000031, "甲群")
@@ -29,7 +31,10 @@ GUARD = 10.0  # seconds before a test that would hang fails instead
 @pytest_asyncio.fixture
 async def inbox(tmp_path: Path) -> AsyncIterator[Inbox]:
     store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'inbox.db'}")
-    box = Inbox(store, Clock())
+    clock = Clock()
+    box = Inbox(
+        store, clock, InstanceLease(store, clock, "test", timedelta(seconds=30), shared=False)
+    )
     await box.start()
     yield box
     await box.stop()
@@ -198,8 +203,11 @@ async def test_the_webhook_answers_500_when_the_update_cannot_be_recorded(
         async def put(self, platform: str, updates: object) -> list[str]:
             raise RuntimeError("database away")
 
-        async def pending(self, platform: str, limit: int = 0, after: int = 0) -> list:
+        async def adopt(self, platform: str) -> list:
             return []
+
+        def follow(self, platform: str, replay: object) -> None:
+            return None
 
         def handled(self, platform: str, update_id: str) -> None:
             raise AssertionError("nothing is handled that was not recorded")
