@@ -304,7 +304,11 @@ class Application:
             keep.discard(self.lease.id)
         now = self.clock.now()
         adopted = await self.store.write(lambda r: r.adopt_decisions(self.lease.id, keep, now))
-        return await self.executor.reconcile(adopted) if adopted else 0
+        if not adopted:
+            return 0
+        if not own:
+            log.warning("finishing %d decision(s) of a lapsed instance", len(adopted))
+        return await self.executor.reconcile(adopted)
 
     def scheduler(self, poll_seconds: float | None = None) -> Scheduler:
         poll = self.settings.timer_poll.total_seconds() if poll_seconds is None else poll_seconds

@@ -214,7 +214,7 @@ async def test_restart_finishes_an_action_interrupted_between_intent_and_outcome
     h2 = await make_harness(sqlite_url)  # start() reconciles
     assert ("remove", "console-group", "u1") in h2.adapter.calls
     rows = await h2.audit(category="harmful")
-    assert rows[-1]["outcome"] == "done" and "restart" in rows[-1]["detail"]
+    assert rows[-1]["outcome"] == "done" and "run stopped" in rows[-1]["detail"]
     await h2.close()
 
 

@@ -1,4 +1,5 @@
-"""Scale tests reuse the core scenario harness (tests/core/core_harness.py)."""
+"""Scale tests reuse the core scenario harness (tests/core/core_harness.py) and the fake Bot
+API (tests/telegram/fake_bot_api.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sys
 from pathlib import Path
 
 # pytest puts only each test file's own folder on the import path.
-_CORE = str(Path(__file__).resolve().parents[1] / "core")
-if _CORE not in sys.path:
-    sys.path.append(_CORE)
+for _folder in ("core", "telegram"):
+    _path = str(Path(__file__).resolve().parents[1] / _folder)
+    if _path not in sys.path:
+        sys.path.append(_path)

@@ -16,6 +16,7 @@ decodes the JSON ones and leaves the rest as the strings that arrived.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import time
@@ -409,7 +410,10 @@ class FakeBotApi:
                 body["parameters"] = failure.parameters
             return web.json_response(body, status=failure.status)
         if method in self._handlers:
-            return web.json_response({"ok": True, "result": self._handlers[method](params)})
+            result = self._handlers[method](params)
+            if inspect.isawaitable(result):  # a handler may take its time (a slow server)
+                result = await result
+            return web.json_response({"ok": True, "result": result})
         answer = getattr(self, f"_m_{method}", None)
         if answer is None:
             return web.json_response(
