@@ -35,7 +35,7 @@ from bot.events import (
     MessagePosted,
     NicknameChanged,
 )
-from bot.executor import Executor, Target
+from bot.executor import Executor, Journaled, Target
 from bot.flood import FloodCounter, fingerprint
 from bot.hot_path import HotPath
 from bot.i18n import Catalogue
@@ -142,6 +142,7 @@ class Application:
         )
         self.lease.on_lapsed.append(self._finish_lapsed_decisions)
         self.executor.on_applied = self.hot.invalidate
+        self.executor.on_reread = self.hot.reread
         self.kernel = Kernel()
         responder = EscalationResponder(
             settings, store, self.catalogue, self.clock, self.executor.apply_one
@@ -583,25 +584,44 @@ class Application:
             forward_origin=message.forward_origin if message else None,
             is_service_account=member.is_service_account,
         )
-        decisions = await self.decide(
-            event.platform, event.chat_id, observation, record, GroupState(quiet=quiet)
+        policy = self.settings.policy_for(event.platform, event.chat_id)
+        group = GroupState(quiet=quiet)
+        decisions = self.engine.decide(observation, policy, record, group)
+        if not decisions:
+            return []
+        target = Target(
+            event.platform,
+            event.chat_id,
+            event.chat_title,
+            member.user_id,
+            member.nickname,
+            message_text=observation.text,
         )
-        if decisions:
-            await self.hot.flush()  # everything a decision rests on is committed first
-            target = Target(
-                event.platform,
-                event.chat_id,
-                event.chat_title,
-                member.user_id,
-                member.nickname,
-                message_text=observation.text,
-            )
-            applied = await self.executor.apply(
-                target, decisions, claim=(event.platform, event.update_id)
-            )
-            if not applied:
-                return []  # handled already (a repeated delivery)
-        return decisions
+        offending = any(d.counts_as_offence for d in decisions)
+
+        async def journal(repo: Repository) -> tuple[list[Decision], Journaled | None]:
+            # One transaction: the queued rows a decision rests on, the offence history the
+            # ladder needs (decided again with it), the claim and the intents.
+            final = decisions
+            if offending:
+                since = observation.at - policy.window
+                counts = await repo.offence_counts(
+                    event.platform, event.chat_id, observation.user_id, since
+                )
+                if counts:
+                    final = self.engine.decide(
+                        observation, policy, replace(record, offences=counts), group
+                    )
+            claim = (event.platform, event.update_id)
+            return final, await self.executor.journal_in(repo, target, final, claim)
+
+        outcome = await self.hot.flush(also=journal, also_writes=True)
+        assert outcome is not None
+        final, journaled = outcome
+        if journaled is None:
+            return []  # handled already (a repeated delivery)
+        await self.executor.act_on(target, journaled)
+        return final
 
     async def _check_own_name(self, event: AnyEvent, member: Member, kind: Kind) -> list[Decision]:
         """The bot follows the real-name rule too (unless exempted), but it cannot remind or
@@ -641,11 +661,11 @@ class Application:
         record: MemberRecord,
         group: GroupState,
     ) -> list[Decision]:
+        """Decide outside the message path (a deadline timer): with the offence history
+        when something offends, so the ladder sees the right offence number."""
         policy = self.settings.policy_for(platform, chat_id)
         decisions = self.engine.decide(observation, policy, record, group)
         if any(d.counts_as_offence for d in decisions):
-            # Only offending events pay for the history query; decide again with it so the
-            # ladder sees the right offence number.
             since = observation.at - policy.window
             counts = await self.hot.flush(
                 also=lambda r: r.offence_counts(platform, chat_id, observation.user_id, since)

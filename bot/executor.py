@@ -42,7 +42,7 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-__all__ = ["Applied", "Executor", "Target"]
+__all__ = ["Applied", "Executor", "Journaled", "Target"]
 
 
 @dataclass(slots=True)
@@ -54,7 +54,10 @@ class Applied:
     outcomes: list[tuple[Action, Outcome]] = field(default_factory=list)
 
 
-OnApplied = Callable[[str, str, str | None, frozenset[str]], Awaitable[None]]
+# Per decision: the decision, its id, its intents' row ids, and each action with its params.
+Journaled = list[tuple[Decision, str, list[int], list[tuple[Action, dict[str, Any]]]]]
+OnApplied = Callable[[str, str, str | None, frozenset[str], Any], Awaitable[None]]
+OnReread = Callable[[Repository, str, str, str, frozenset[str]], Awaitable[Any]]
 
 
 class Executor:
@@ -100,8 +103,10 @@ class Executor:
             self.background,
             self.changed,
         )
-        # Told after each decision, so caches of member/group state drop what changed.
+        # Told after each decision, so caches of member/group state drop what changed; what
+        # they need again is read by ``on_reread`` in the outcomes' transaction.
         self.on_applied: OnApplied | None = None
+        self.on_reread: OnReread | None = None
 
     def adapter_for(self, platform: str) -> Adapter | None:
         return self._adapters.get(platform)
@@ -151,43 +156,44 @@ class Executor:
         that same transaction, so the update is either claimed with its intents or not at all —
         after a crash a replayed update is acted on exactly once (its intents are finished by
         ``reconcile()``). When it was claimed already nothing is done and [] is returned."""
-        journaled = await self._journal(target, decisions, claim)
-        if journaled is None:
-            return []
-        return [await self._act(target, *entry) for entry in journaled]
+        journaled = await self.store.write(lambda r: self.journal_in(r, target, decisions, claim))
+        return await self.act_on(target, journaled)
 
     async def apply_one(self, target: Target, decision: Decision) -> Applied:
         """Journal every intent (one transaction), act, then journal every outcome."""
         (applied,) = await self.apply(target, [decision])
         return applied
 
-    async def _journal(
+    async def journal_in(
         self,
+        repo: Repository,
         target: Target,
         decisions: Sequence[Decision],
-        claim: tuple[str, str] | None,
-    ) -> list[tuple[Decision, str, list[int], list[tuple[Action, dict[str, Any]]]]] | None:
+        claim: tuple[str, str] | None = None,
+    ) -> Journaled | None:
+        """``apply``'s first half inside the caller's transaction (the hot path's: its queued
+        rows, the offence history and the intents commit together, one round trip): claim the
+        update, write every intent and this instance's ownership of the decisions. None when
+        the update was claimed already."""
         now = self.clock.now()
+        if claim is not None and not await repo.claim_update(claim[0], claim[1], now):
+            return None
         entries = [
             (decision, str(uuid.uuid4()), [(a, self._params(a)) for a in decision.actions])
             for decision in decisions
         ]
-
-        async def write_intents(repo: Repository) -> list[list[int]] | None:
-            if claim is not None and not await repo.claim_update(claim[0], claim[1], now):
-                return None
-            ids = [await self._write_intents(repo, target, *entry, now) for entry in entries]
-            await repo.own_decisions(
-                self.instance_id,
-                [d for (_, d, planned) in entries if planned],
-                now,
-            )
-            return ids
-
-        ids = await self.store.write(write_intents)
-        if ids is None:
-            return None
+        ids = [await self._write_intents(repo, target, *entry, now) for entry in entries]
+        await repo.own_decisions(
+            self.instance_id, [d for (_, d, planned) in entries if planned], now
+        )
         return [(d, i, a, p) for (d, i, p), a in zip(entries, ids, strict=True)]
+
+    async def act_on(self, target: Target, journaled: Journaled | None) -> list[Applied]:
+        """``apply``'s second half, once the intents are committed: act, then journal every
+        outcome (one transaction per decision)."""
+        if journaled is None:
+            return []
+        return [await self._act(target, *entry) for entry in journaled]
 
     async def _write_intents(
         self,
@@ -243,12 +249,16 @@ class Executor:
             bucket.append(str(action.kind))
         if outcomes:
             touched = self._touched([a for a, _ in planned])
-            await self._write_outcomes(
+            fresh = await self._write_outcomes(
                 zip(action_ids, outcomes, strict=True),
                 done=decision_id,
                 changes=self._changes(target, touched),
+                reread=(target, touched),
             )
-            await self._tell_applied(target, touched)
+            if touched and self.on_applied is not None:
+                await self.on_applied(
+                    target.platform, target.chat_id, target.user_id, touched, fresh
+                )
         return applied
 
     async def _run_phases(
@@ -300,13 +310,15 @@ class Executor:
         *,
         done: str | None = None,
         changes: Sequence[tuple[str, str, str | None, str | None]] = (),
-    ) -> None:
+        reread: tuple[Target, frozenset[str]] | None = None,
+    ) -> Any:
         """One transaction: the outcomes, the end of this instance's ownership of the
-        decision ``done``, and the cached-state ``changes`` other instances read."""
+        decision ``done``, the cached-state ``changes`` other instances read, and (``reread``)
+        the state this instance's cache needs again; returns what ``on_reread`` read."""
         rows = list(rows)
         now = self.clock.now()
 
-        async def write(repo: Repository) -> None:
+        async def write(repo: Repository) -> Any:
             for action_id, outcome in rows:
                 # A detail may quote a platform's error text: it must not fail the outcome
                 # rows (an intent left without one would be re-run after the next start).
@@ -320,8 +332,14 @@ class Executor:
             if done is not None:
                 await repo.decisions_done([done])
             await repo.record_changes(changes, now)
+            if reread is None or self.on_reread is None or reread[0].user_id is None:
+                return None
+            target, scopes = reread
+            return await self.on_reread(
+                repo, target.platform, target.chat_id, target.user_id, scopes
+            )
 
-        await self.store.write(write)
+        return await self.store.write(write)
 
     def _touched(self, actions: Sequence[Action]) -> frozenset[str]:
         touched: set[str] = set()
@@ -337,10 +355,6 @@ class Executor:
     ) -> list[tuple[str, str, str | None, str | None]]:
         return [(scope, target.platform, target.chat_id, target.user_id) for scope in scopes]
 
-    async def _tell_applied(self, target: Target, scopes: frozenset[str]) -> None:
-        if scopes and self.on_applied is not None:
-            await self.on_applied(target.platform, target.chat_id, target.user_id, scopes)
-
     async def changed(
         self, platform: str, chat_id: str, user_id: str | None, scopes: frozenset[str]
     ) -> None:
@@ -350,7 +364,7 @@ class Executor:
         rows = [(scope, platform, chat_id, user_id) for scope in scopes]
         await self.store.write(lambda r: r.record_changes(rows, now))
         if self.on_applied is not None:
-            await self.on_applied(platform, chat_id, user_id, scopes)
+            await self.on_applied(platform, chat_id, user_id, scopes, None)
 
     async def _attempt(self, ctx: ActionContext) -> Outcome:
         spec = self.registry.get(str(ctx.action.kind))

@@ -45,6 +45,14 @@ class _MemberSave:
     values: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    """A member's row and blacklisting as just read, for the cache."""
+
+    member: MemberRow | None
+    blacklisted: bool
+
+
 class HotPath:
     def __init__(
         self,
@@ -239,30 +247,43 @@ class HotPath:
         chat_id: str,
         user_id: str | None,
         scopes: Collection[str] | None = None,
+        fresh: Fresh | None = None,
     ) -> None:
         """Re-read cached state an action changed; ``scopes`` (what the action specs declare
         they invalidate) narrows it, None means everything. A delete or a warning changes
-        nothing cached, so it costs nothing here."""
+        nothing cached, so it costs nothing here. ``fresh`` is what ``reread`` already read
+        inside the caller's transaction (the outcomes'), saving a round trip."""
         touched = {GROUP_STATE, MEMBER_STATE, LISTING} if scopes is None else set(scopes)
         if GROUP_STATE in touched:
             self._groups.pop((platform, chat_id), None)
-        if user_id is None:
+        if user_id is None or not touched & {MEMBER_STATE, LISTING}:
             return
+        if fresh is None:
+            fresh = await self.store.read(
+                lambda r: self.reread(r, platform, chat_id, user_id, touched)
+            )
         if MEMBER_STATE in touched:
-            row = await self.store.read(lambda r: r.member(platform, chat_id, user_id))
-            if row is None:
+            if fresh.member is None:
                 self._members.pop((platform, chat_id, user_id), None)
             else:
-                self._members[(platform, chat_id, user_id)] = row
+                self._members[(platform, chat_id, user_id)] = fresh.member
         if LISTING in touched:
-            await self.refresh_blacklisted(platform, user_id)
+            if fresh.blacklisted:
+                self._blacklist.add((platform, user_id))
+            else:
+                self._blacklist.discard((platform, user_id))
+
+    @staticmethod
+    async def reread(
+        repo: Repository, platform: str, chat_id: str, user_id: str, scopes: Collection[str]
+    ) -> Fresh:
+        """Read (not apply) what ``invalidate`` needs, in the caller's transaction."""
+        member = await repo.member(platform, chat_id, user_id) if MEMBER_STATE in scopes else None
+        listed = await repo.is_blacklisted(platform, user_id) if LISTING in scopes else False
+        return Fresh(member, listed)
 
     async def refresh_blacklisted(self, platform: str, user_id: str) -> None:
-        listed = await self.store.read(lambda r: r.is_blacklisted(platform, user_id))
-        if listed:
-            self._blacklist.add((platform, user_id))
-        else:
-            self._blacklist.discard((platform, user_id))
+        await self.invalidate(platform, "", user_id, {LISTING})
 
     # ------------------------------------------------------------------ group commit
     async def maybe_flush(self) -> None:
@@ -273,12 +294,16 @@ class HotPath:
         ):
             await self.flush()
 
-    async def flush(self, also: Callable[[Repository], Awaitable[T]] | None = None) -> T | None:
+    async def flush(
+        self, also: Callable[[Repository], Awaitable[T]] | None = None, *, also_writes: bool = False
+    ) -> T | None:
         """Commit the queue; ``also`` runs in the same transaction (one round trip for the
-        flush that precedes an action and the history query that action needs)."""
+        flush that precedes an action, the history query it needs and its intents);
+        ``also_writes`` says it writes, so it commits even when the queue is empty."""
+        alone = self.store.write if also_writes else self.store.read
         async with self._flush_lock:
             if not self._pending_updates and not self._pending_members:
-                return await self.store.read(also) if also is not None else None
+                return await alone(also) if also is not None else None
             updates, members = self._pending_updates, self._pending_members
             self._pending_updates, self._pending_members = [], []
             self._oldest_pending = None
@@ -301,7 +326,7 @@ class HotPath:
                     len(updates) + len(members),
                 )
                 await self._write_each(updates, members)
-                return await self.store.read(also) if also is not None else None
+                return await alone(also) if also is not None else None
             except BaseException:
                 self._requeue(updates, members)
                 raise

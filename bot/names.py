@@ -23,10 +23,7 @@ class Names:
     titles: dict[tuple[str, str], str]
 
     def registered(self, platform: str, chat_id: str) -> GroupSettings | None:
-        return next(
-            (g for g in self.settings.groups if (g.platform, g.chat_id) == (platform, chat_id)),
-            None,
-        )
+        return self.settings.group(platform, chat_id)
 
     def group(self, platform: str, chat_id: str) -> str:
         entry = self.registered(platform, chat_id)

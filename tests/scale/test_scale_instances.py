@@ -96,7 +96,9 @@ async def _journal_without_acting(h: Harness) -> str:
         user_id="u9",
         message_id="m-77",
     )
-    ((_, decision_id, _, _),) = await h.app.executor._journal(target, [decision], None)
+    journaled = await h.app.store.write(lambda r: h.app.executor.journal_in(r, target, [decision]))
+    assert journaled is not None
+    ((_, decision_id, _, _),) = journaled
     return decision_id
 
 
