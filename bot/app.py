@@ -41,6 +41,7 @@ from bot.hot_path import HotPath
 from bot.i18n import Catalogue
 from bot.inbox import Inbox
 from bot.join_requests import JoinRequestHandler
+from bot.metrics import Metrics
 from bot.ports import Adapter, PlatformStartError
 from bot.scheduler import Scheduler
 from bot.supervision.delivery import DUE_TIMER as REPORT_TIMER
@@ -99,8 +100,12 @@ class Application:
         *,
         sleep: object = None,
         opinion: OpinionLexicon | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        # One registry per application (tests build many in one process).
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.running = False  # from the end of start() to the beginning of stop(): readiness
         self.store = store
         self.adapters = adapters
         self.clock = clock or Clock()
@@ -125,6 +130,7 @@ class Application:
             self.clock,
             self.registry,
             sleep=sleep,
+            metrics=self.metrics,
         )
         self.hot = HotPath(store)
         self.flood = FloodCounter()
@@ -282,14 +288,22 @@ class Application:
         else:
             if interrupted:
                 log.warning("reconciled %d action(s) interrupted by the last stop", interrupted)
+        self.running = True
 
     def scheduler(self, poll_seconds: float | None = None) -> Scheduler:
         poll = self.settings.timer_poll.total_seconds() if poll_seconds is None else poll_seconds
         return Scheduler(
-            self.store, self.clock, self.kernel, self.executor, self.settings.quiet_schedule, poll
+            self.store,
+            self.clock,
+            self.kernel,
+            self.executor,
+            self.settings.quiet_schedule,
+            poll,
+            metrics=self.metrics,
         )
 
     async def stop(self) -> None:
+        self.running = False
         for adapter in self.adapters.values():
             await adapter.stop()
         await self.members.flush_activity()  # who spoke last, for the member audit
@@ -303,6 +317,7 @@ class Application:
         # Text a database cannot store (a lone surrogate, a NUL) is replaced here, once,
         # rather than failing the write it lands in (issue 10, item 8).
         event = clean_event(event)
+        started = self.metrics.received(event)
         if not self.governance.serves(event):
             return Handled(event)  # a dissolved group: the bot no longer serves it (G7)
         try:
@@ -319,6 +334,9 @@ class Application:
                 await self.members.on_event(event)  # roster, strangers, cap, departures (M3-M6)
             except Exception:
                 log.exception("members could not look at %s", type(event).__name__)
+        self.metrics.handled(
+            event, started, decided=bool(handled.decisions), duplicate=handled.duplicate
+        )
         for listener in self.listeners:
             listener(handled)
         return handled

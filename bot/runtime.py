@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.app import Application
 from bot.clock import Clock
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.platforms import build_adapters, discover
 from bot.ports import Adapter
 from rules.detection.detector import Detector
@@ -49,5 +50,12 @@ async def build(
     store = await Store.open(
         settings.database.resolved_url(), retry_for=settings.database.retry_for.total_seconds()
     )
-    app = Application(settings, store, adapters, detector or load_detector(settings), clock)
+    app = Application(
+        settings,
+        store,
+        adapters,
+        detector or load_detector(settings),
+        clock,
+        metrics=Metrics(settings.observability.instance_id),
+    )
     return Runtime(app, store)

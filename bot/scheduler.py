@@ -14,6 +14,7 @@ from bot.actions.spec import Target
 from bot.clock import Clock
 from bot.config import QuietWindow
 from bot.executor import Executor
+from bot.metrics import Metrics
 from bot.workflows.kernel import Kernel, TimerDue
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
@@ -31,6 +32,7 @@ class Scheduler:
         executor: Executor,
         quiet_schedule: Sequence[QuietWindow] = (),
         poll_seconds: float = 1.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -38,6 +40,7 @@ class Scheduler:
         self._executor = executor
         self._quiet_schedule = tuple(quiet_schedule)
         self.poll_seconds = poll_seconds
+        self._metrics = metrics if metrics is not None else Metrics()
         # In front of the database's record, so a tick does not write once per second.
         self._windows_applied: set[tuple[str, str, str]] = set()
 
@@ -50,6 +53,7 @@ class Scheduler:
             claimed = await self._store.write(lambda r, t=timer.id: r.finish_timer(t))
             if not claimed:
                 continue
+            self._metrics.timer_fired(timer.kind, self._clock.now() - timer.due_at)
             try:
                 handled = await self._kernel.fire(
                     TimerDue(
