@@ -25,7 +25,7 @@ class ZonedJsonFormatter(JsonFormatter):
         )
         self._zone = zone
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return datetime.fromtimestamp(record.created, self._zone).isoformat(timespec="milliseconds")
 
 

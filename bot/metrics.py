@@ -83,6 +83,11 @@ def event_kind(event: AnyEvent) -> str:
     return "other"
 
 
+def _platform(event: AnyEvent) -> str:
+    # Scripted sessions hand the application their notes too; they have no platform.
+    return getattr(event, "platform", "none")
+
+
 def _version() -> str:
     try:
         return version("groupguard")
@@ -195,14 +200,14 @@ class Metrics:
     # ------------------------------------------------------------------ events
     def received(self, event: AnyEvent) -> float:
         """Count the event; returns the start of its handling for :meth:`handled`."""
-        self.updates.labels(event.platform, event_kind(event)).inc()
+        self.updates.labels(_platform(event), event_kind(event)).inc()
         return time.perf_counter()
 
     def handled(self, event: AnyEvent, started: float, *, decided: bool, duplicate: bool) -> None:
         result = "duplicate" if duplicate else ("decided" if decided else "none")
         if duplicate:
-            self.duplicates.labels(event.platform).inc()
-        self.handling.labels(event.platform, result).observe(time.perf_counter() - started)
+            self.duplicates.labels(_platform(event)).inc()
+        self.handling.labels(_platform(event), result).observe(time.perf_counter() - started)
 
     # ------------------------------------------------------------------ executor
     def applied(
