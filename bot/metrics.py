@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -36,6 +36,9 @@ from bot.events import (
 from bot.ports import PlatformError
 from rules.actions import Action
 from rules.decisions import Decision
+
+if TYPE_CHECKING:
+    from bot.actions.spec import Outcome
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -215,9 +218,9 @@ class Metrics:
         platform: str,
         decision: Decision,
         planned: Sequence[tuple[Action, Any]],
-        outcomes: Sequence[Any],
+        outcomes: Sequence[Outcome],
     ) -> None:
-        """One decision and the outcome (an ``Outcome``) of each of its actions."""
+        """One decision and the outcome of each of its actions."""
         self.decisions.labels(platform, decision.category, decision.rule).inc()
         for (action, _), outcome in zip(planned, outcomes, strict=True):
             self.actions.labels(platform, str(action.kind), outcome.status).inc()
@@ -290,6 +293,13 @@ class MeteredAdapter:
                 raise
 
         return metered
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        # The adapter's class: on Python 3.12 isinstance() against a runtime-checkable port
+        # protocol (AnswersJoinRequests, SetsNicknames) reads attributes statically and would
+        # miss the ones __getattr__ forwards; through __class__ it checks the real adapter.
+        return type(self._inner)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Settings made through the executor's view (a test's capabilities) reach the adapter.

@@ -22,6 +22,7 @@ from aiohttp import web
 from bot.config import ObservabilitySettings
 from bot.metrics import CONTENT_TYPE
 from storage.probes import Probes
+from storage.repository import Repository
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -66,7 +67,7 @@ class Health:
         overdue: int | None = None
         now = app.clock.now()
 
-        async def counts(repo):  # type: ignore[no-untyped-def]
+        async def counts(repo: Repository) -> tuple[dict[str, int], int]:
             probes = Probes(repo.c)
             return await probes.inbox_pending(), await probes.timers_overdue(now)
 
