@@ -9,12 +9,14 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 import pytest_asyncio
+from core_harness import make_harness
 
 from adapters.console import ConsoleAdapter
 from bot.clock import ManualClock
@@ -156,3 +158,30 @@ def test_json_logs_are_one_parseable_object_per_line_in_the_configured_zone() ->
     assert second["level"] == "ERROR"
     assert second["message"] == "handling failed\nsecond line"
     assert "ZeroDivisionError: boom" in second["exception"]
+
+
+async def test_timers_fired_and_their_lateness_are_measured(sqlite_url: str) -> None:
+    h = await make_harness(sqlite_url)
+    try:
+        await h.say("/admin 管理员-办公室")
+        await h.say("李明-财务科: 大家好")
+        await h.say("管理员-办公室: /mute @李明-财务科 10m")
+        # Simulated time: the mute's expiry is due at +10 min and fires on a tick at +11 min.
+        assert await h.advance(timedelta(minutes=11)) >= 1
+        sample = h.app.metrics.registry.get_sample_value
+        expiry = {"kind": "mute_expiry"}
+        assert sample("groupguard_timers_fired_total", expiry) == 1
+        assert sample("groupguard_timer_lateness_seconds_count", expiry) == 1
+        assert sample("groupguard_timer_lateness_seconds_sum", expiry) == 60
+        assert sample("groupguard_timer_lateness_seconds_bucket", {**expiry, "le": "30.0"}) == 0
+        assert sample("groupguard_timer_lateness_seconds_bucket", {**expiry, "le": "60.0"}) == 1
+        console = {"platform": "console"}
+        assert sample("groupguard_actions_total", {**console, "kind": "mute", "outcome": "done"})
+        assert (
+            sample("groupguard_actions_total", {**console, "kind": "unmute", "outcome": "done"})
+            == 1
+        )
+        assert sample("groupguard_updates_total", {**console, "kind": "command"}) == 1
+        assert sample("groupguard_updates_total", {**console, "kind": "message"}) == 1
+    finally:
+        await h.close()
