@@ -123,7 +123,8 @@ class Metrics:
         )
         self.handling = Histogram(
             "groupguard_handling_seconds",
-            "Seconds from an event reaching the application to its decisions being applied.",
+            "Seconds from an event reaching the application to the end of its handling "
+            "(decisions applied, outcomes journaled).",
             ["platform", "result"],
             buckets=HANDLING_BUCKETS,
             registry=r,
