@@ -200,18 +200,29 @@ class Metrics:
             registry=r,
         )
         self._inbox_platforms: set[str] = set()
+        # Children looked up once: every event passes here, and labels() validates and locks.
+        self._received: dict[tuple[str, type], Any] = {}
+        self._handled: dict[tuple[str, str], Any] = {}
 
     # ------------------------------------------------------------------ events
     def received(self, event: AnyEvent) -> float:
         """Count the event; returns the start of its handling for :meth:`handled`."""
-        self.updates.labels(_platform(event), event_kind(event)).inc()
+        key = (_platform(event), type(event))
+        child = self._received.get(key)
+        if child is None:
+            child = self._received[key] = self.updates.labels(key[0], event_kind(event))
+        child.inc()
         return time.perf_counter()
 
     def handled(self, event: AnyEvent, started: float, *, decided: bool, duplicate: bool) -> None:
         result = "duplicate" if duplicate else ("decided" if decided else "none")
         if duplicate:
             self.duplicates.labels(_platform(event)).inc()
-        self.handling.labels(_platform(event), result).observe(time.perf_counter() - started)
+        key = (_platform(event), result)
+        child = self._handled.get(key)
+        if child is None:
+            child = self._handled[key] = self.handling.labels(*key)
+        child.observe(time.perf_counter() - started)
 
     # ------------------------------------------------------------------ executor
     def applied(
