@@ -42,6 +42,7 @@ from bot.i18n import Catalogue
 from bot.inbox import Inbox
 from bot.instances import InstanceLease, instance_id
 from bot.join_requests import JoinRequestHandler
+from bot.metrics import Metrics
 from bot.ports import Adapter, PlatformStartError
 from bot.scheduler import Scheduler
 from bot.supervision.delivery import DUE_TIMER as REPORT_TIMER
@@ -100,8 +101,13 @@ class Application:
         *,
         sleep: object = None,
         opinion: OpinionLexicon | None = None,
+        metrics: Metrics | None = None,
+        instance: str | None = None,
     ) -> None:
         self.settings = settings
+        # One registry per application (tests build many in one process).
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.running = False  # from the end of start() to the beginning of stop(): readiness
         self.store = store
         self.adapters = adapters
         self.clock = clock or Clock()
@@ -116,7 +122,7 @@ class Application:
         self.lease = InstanceLease(
             store,
             self.clock,
-            instance_id(settings.instance.id),
+            instance or instance_id(settings.instance.id),
             settings.instance.lease,
             shared=store.shared,
         )
@@ -134,6 +140,7 @@ class Application:
             self.registry,
             sleep=sleep,
             instance_id=self.lease.id,
+            metrics=self.metrics,
         )
         self.hot = HotPath(store, changes_poll=settings.instance.changes_poll.total_seconds())
         self.flood = FloodCounter()
@@ -296,6 +303,7 @@ class Application:
         else:
             if interrupted:
                 log.warning("reconciled %d action(s) interrupted by the last stop", interrupted)
+        self.running = True
 
     async def _finish_lapsed_decisions(self, own: bool = False) -> int:
         """Adopt and finish the intents of decisions whose owner's lease lapsed (at start,
@@ -323,9 +331,11 @@ class Application:
             instance_id=self.lease.id,
             timer_lease=self.settings.instance.timer_lease,
             shared=self.store.shared,
+            metrics=self.metrics,
         )
 
     async def stop(self) -> None:
+        self.running = False
         for adapter in self.adapters.values():
             await adapter.stop()
         await self.members.flush_activity()  # who spoke last, for the member audit
@@ -340,6 +350,7 @@ class Application:
         # Text a database cannot store (a lone surrogate, a NUL) is replaced here, once,
         # rather than failing the write it lands in (issue 10, item 8).
         event = clean_event(event)
+        started = self.metrics.received(event)
         if not self.governance.serves(event):
             return Handled(event)  # a dissolved group: the bot no longer serves it (G7)
         try:
@@ -356,6 +367,9 @@ class Application:
                 await self.members.on_event(event)  # roster, strangers, cap, departures (M3-M6)
             except Exception:
                 log.exception("members could not look at %s", type(event).__name__)
+        self.metrics.handled(
+            event, started, decided=bool(handled.decisions), duplicate=handled.duplicate
+        )
         for listener in self.listeners:
             listener(handled)
         return handled

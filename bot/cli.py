@@ -41,6 +41,10 @@ def run(config: Path | None, dry_run: bool) -> None:
     settings = _settings(config)
     if dry_run:
         settings = settings.model_copy(update={"dry_run": True})
+    if settings.observability.json_logs:
+        from bot.log_format import use_json_logs
+
+        use_json_logs(settings.zone)
     from bot.ports import PlatformConfigError
     from bot.runtime import platform_adapters
 
@@ -56,6 +60,7 @@ def run(config: Path | None, dry_run: bool) -> None:
         asyncio.run(run_console(settings))
         return
     from bot.i18n import Catalogue
+    from bot.observability import ObservabilityStartError
     from bot.ports import PlatformStartError
     from bot.service import serve
 
@@ -68,6 +73,8 @@ def run(config: Path | None, dry_run: bool) -> None:
             t("startup.failed", platform=exc.platform, reason=exc.reason)
         ) from None
     except PlatformConfigError as exc:  # e.g. a start-up refusal: the token was wrong
+        raise click.ClickException(str(exc)) from None
+    except ObservabilityStartError as exc:  # the metrics port is taken
         raise click.ClickException(str(exc)) from None
 
 

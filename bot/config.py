@@ -272,6 +272,19 @@ class DetectionSettings(_Section):
         }
 
 
+class ObservabilitySettings(_Section):
+    """The operators' side (issue 16): Prometheus ``/metrics``, ``/healthz`` and ``/readyz`` on
+    a small HTTP server of its own, and the log format. docs/metrics.md lists the series."""
+
+    host: str = "127.0.0.1"  # loopback: metrics name platforms and rules, not for the internet
+    # None: no server (the default; a console session needs none). 9464 is Prometheus's
+    # registered port for exporters of this kind.
+    port: int | None = Field(default=None, ge=0, le=65535)
+    json_logs: bool = False  # one JSON object per log line, for a log shipper
+    # /readyz fails when the database has not answered a trivial query within this long.
+    ready_timeout: Duration = timedelta(seconds=2)
+
+
 class Settings(_Section):
     _group_policies: dict[tuple[str, str], GroupPolicy] = PrivateAttr(default_factory=dict)
     # Built once at load: the per-message path looks a group up instead of scanning the list
@@ -303,6 +316,7 @@ class Settings(_Section):
     admin_cache_ttl: Duration = timedelta(minutes=10)
     dry_run: bool = False  # decide and record, but never call the platform
     timer_poll: Duration = timedelta(seconds=1)
+    observability: ObservabilitySettings = ObservabilitySettings()
 
     @model_validator(mode="before")
     @classmethod

@@ -30,6 +30,7 @@ from bot.clean_text import clean_text
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogue
+from bot.metrics import Metrics
 from bot.platform_calls import call_with_retry
 from bot.ports import Adapter, PlatformError
 from rules.actions import Action, ActionKind
@@ -72,6 +73,7 @@ class Executor:
         registry: ActionRegistry,
         sleep: Any = None,
         instance_id: str = "local",
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         # Written with each decision's intents: reconcile() on another instance leaves them
@@ -82,9 +84,10 @@ class Executor:
         self.registry = registry
         self.t = catalogue.t
         self._sleep = sleep
-        # Dry-run wraps the adapters once; specs never branch on it.
+        self.metrics = metrics if metrics is not None else Metrics()
+        # Dry-run and metering wrap the adapters once; specs never branch on either.
         self._adapters: dict[str, Adapter] = {
-            name: DryRunAdapter(a) if settings.dry_run else a  # type: ignore[misc]
+            name: self.metrics.meter(DryRunAdapter(a) if settings.dry_run else a)
             for name, a in adapters.items()
         }
         self.texts = NoticeTexts(catalogue, settings)
@@ -114,8 +117,8 @@ class Executor:
     async def retry(self, call: Callable[[], Awaitable[T]]) -> T:
         """Every platform call: 429 → wait as told; 5xx/network → back off; else raise."""
         if self._sleep is not None:
-            return await call_with_retry(call, sleep=self._sleep)
-        return await call_with_retry(call)
+            return await call_with_retry(call, sleep=self._sleep, on_retry=self.metrics.retried)
+        return await call_with_retry(call, on_retry=self.metrics.retried)
 
     # ------------------------------------------------------------------ background
     def background(self, work: Coroutine[Any, Any, None]) -> None:
@@ -239,6 +242,7 @@ class Executor:
         planned: list[tuple[Action, dict[str, Any]]],
     ) -> Applied:
         outcomes = await self._run_phases(target, decision, decision_id, planned)
+        self.metrics.applied(target.platform, decision, planned, outcomes)
         applied = Applied(
             decision_id, outcomes=[(a, o) for (a, _), o in zip(planned, outcomes, strict=True)]
         )

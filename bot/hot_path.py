@@ -163,6 +163,11 @@ class HotPath:
         if len(self._recent) > self.recent_capacity:
             self._recent.popitem(last=False)
 
+    @property
+    def pending(self) -> int:
+        """Rows queued for the next group commit (a gauge of the metrics endpoint)."""
+        return len(self._pending_updates) + len(self._pending_members)
+
     def _mark_pending(self) -> None:
         if self._oldest_pending is None:
             self._oldest_pending = time.monotonic()

@@ -17,7 +17,10 @@ MAX_RETRY_AFTER = 60.0  # a longer Retry-After is recorded as a failure rather t
 
 
 async def call_with_retry(
-    call: Callable[[], Awaitable[T]], *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    call: Callable[[], Awaitable[T]],
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    on_retry: Callable[[PlatformError], None] | None = None,
 ) -> T:
     """429 → wait what the platform says; 5xx/network → back off; anything else → raise."""
     delay = 0.5
@@ -33,6 +36,8 @@ async def call_with_retry(
             # One line, no traceback: a handled 429 is the platform pacing us, not a fault.
             level = logging.WARNING if exc.kind == "rate_limited" else logging.INFO
             log.log(level, "platform said %s; retry %d in %.1fs", exc.kind, attempt, wait)
+            if on_retry is not None:
+                on_retry(exc)
             await sleep(wait)
             delay = min(delay * 2, 8.0)
     raise AssertionError("unreachable")

@@ -94,6 +94,9 @@ class PlatformError(Exception):
         super().__init__(message)
         self.kind = kind
         self.retry_after = retry_after
+        # (platform, adapter method) of the call that raised it: filled in by the core's
+        # metering (bot.metrics), so a retry is counted against the method it repeats.
+        self.source: tuple[str, str] | None = None
 
     @property
     def retryable(self) -> bool:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from bot.app import Application
 from bot.clock import Clock
 from bot.config import Settings
+from bot.instances import instance_id
+from bot.metrics import Metrics
 from bot.platforms import build_adapters, discover
 from bot.ports import Adapter
 from rules.detection.detector import Detector
@@ -49,5 +51,14 @@ async def build(
     store = await Store.open(
         settings.database.resolved_url(), retry_for=settings.database.retry_for.total_seconds()
     )
-    app = Application(settings, store, adapters, detector or load_detector(settings), clock)
+    ident = instance_id(settings.instance.id)
+    app = Application(
+        settings,
+        store,
+        adapters,
+        detector or load_detector(settings),
+        clock,
+        metrics=Metrics(ident),
+        instance=ident,
+    )
     return Runtime(app, store)

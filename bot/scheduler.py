@@ -14,6 +14,7 @@ from bot.actions.spec import Target
 from bot.clock import Clock
 from bot.config import QuietWindow
 from bot.executor import Executor
+from bot.metrics import Metrics
 from bot.workflows.kernel import Kernel, TimerDue
 from rules.actions import Action, ActionKind
 from rules.decisions import Decision
@@ -31,6 +32,7 @@ class Scheduler:
         executor: Executor,
         quiet_schedule: Sequence[QuietWindow] = (),
         poll_seconds: float = 1.0,
+        metrics: Metrics | None = None,
         *,
         instance_id: str = "local",
         timer_lease: timedelta = timedelta(minutes=2),
@@ -49,6 +51,7 @@ class Scheduler:
         # Before the first tick nothing of this process is in flight: a claim under its
         # id is from a run that stopped before finishing it.
         self._started = False
+        self._metrics = metrics if metrics is not None else Metrics()
         # In front of the database's record, so a tick does not write once per second.
         self._windows_applied: set[tuple[str, str, str]] = set()
 
@@ -72,6 +75,7 @@ class Scheduler:
         )
         fired = 0
         for timer in due:
+            self._metrics.timer_fired(timer.kind, self._clock.now() - timer.due_at)
             try:
                 handled = await self._kernel.fire(
                     TimerDue(

@@ -8,6 +8,7 @@ import signal
 
 from bot.app import Application
 from bot.config import Settings
+from bot.observability import ObservabilityServer
 from bot.ports import Adapter
 from bot.runtime import build
 
@@ -29,6 +30,18 @@ async def serve(
     """Run until SIGINT/SIGTERM (or ``stop`` is set, for tests)."""
     runtime = await build(settings, adapters)
     scheduler = runtime.app.scheduler()
+    # Up before the adapters start: /healthz answers and /readyz says "not started" meanwhile.
+    observability = (
+        ObservabilityServer(settings.observability, runtime.app)
+        if settings.observability.port is not None
+        else None
+    )
+    if observability is not None:
+        try:
+            await observability.start()
+        except BaseException:
+            await runtime.close()
+            raise
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -40,6 +53,8 @@ async def serve(
         await runtime.app.start()
     except BaseException:
         await runtime.app.stop()
+        if observability is not None:
+            await observability.stop()
         await runtime.close()
         raise
     unstaffed = settings.unstaffed_tiers()
@@ -53,4 +68,6 @@ async def serve(
     finally:
         ticking.cancel()
         await runtime.app.stop()
+        if observability is not None:
+            await observability.stop()
         await runtime.close()

@@ -89,6 +89,16 @@ class QQAdapter:
         """The bot's own QQ number once known (the core never judges its own messages)."""
         return self.client.self_id
 
+    @property
+    def ready(self) -> bool:
+        """A link that carries calls is open (the core's /readyz asks)."""
+        return self.client.connected
+
+    @property
+    def queued(self) -> int:
+        """Frames received and not yet handled (a gauge of the core's metrics)."""
+        return self._queue.qsize() if self._queue is not None else 0
+
     # -- lifecycle ----------------------------------------------------------------------
 
     async def start(self, sink: EventSink) -> None:

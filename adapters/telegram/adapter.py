@@ -104,6 +104,7 @@ class TelegramAdapter:
         self.poll_conflict = False
         self._lanes: Lanes | None = None
         self._polling: asyncio.Task[None] | None = None
+        self._poll_failing = False  # the last getUpdates failed (readiness says so)
         self._converter = UpdateConverter(
             self._directory,
             MembershipDeduplicator(),
@@ -143,6 +144,18 @@ class TelegramAdapter:
     @property
     def webhook_port(self) -> int | None:
         return self._webhook.port if self._webhook is not None else None
+
+    @property
+    def queued(self) -> int:
+        """Updates fetched and waiting in the chats' lanes (the core's metrics read it)."""
+        return self._lanes.waiting if self._lanes is not None else 0
+
+    @property
+    def ready(self) -> bool:
+        """Started, and (polling) the last getUpdates reached Telegram: the core's readiness."""
+        if self._application is None or self._lanes is None:
+            return False
+        return self._webhook is not None or (self._polling is not None and not self._poll_failing)
 
     def use_inbox(self, inbox: UpdateInbox) -> None:
         """Record every update here before acknowledging it (without one, an update is held
@@ -214,7 +227,7 @@ class TelegramAdapter:
                 if updates:
                     await self._receive(updates)
                     offset = int(updates[-1]["update_id"]) + 1
-                delay = 0.0
+                delay, self._poll_failing = 0.0, False
                 self.poll_conflict = False
             except asyncio.CancelledError:
                 raise
@@ -227,12 +240,12 @@ class TelegramAdapter:
                         "from getUpdates). Polling serves one instance only: stop the other, "
                         "or run every instance in webhook mode behind a load balancer."
                     )
-                self.poll_conflict = True
+                self.poll_conflict = self._poll_failing = True
                 delay = min(max(delay * 2, 1.0), 30.0)
                 await asyncio.sleep(delay)
                 continue
             except Exception as exc:  # network, Telegram or database: wait and fetch again
-                delay = min(max(delay * 2, 0.5), 30.0)
+                delay, self._poll_failing = min(max(delay * 2, 0.5), 30.0), True
                 log.warning("telegram: polling failed (%s); again in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 continue
