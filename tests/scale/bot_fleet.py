@@ -47,7 +47,8 @@ class Fleet:
     update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     sent_to_both: int = 0
 
-    def add(self, name: str) -> Instance:
+    def add(self, name: str, extra: str = "") -> Instance:
+        """An instance's config (``extra``: more top-level YAML, e.g. a group list)."""
         port = free_port()
         config = self.folder / f"{name}.yaml"
         config.write_text(
@@ -56,7 +57,7 @@ class Fleet:
             f"telegram:\n  token_env: {TOKEN_ENV}\n  base_url: {self.api.base_url}\n"
             f"  base_file_url: {self.api.base_file_url}\n  rate_limit: false\n"
             f"  mode: webhook\n  webhook_url: https://example.invalid/tg\n"
-            f"  webhook_port: {port}\n",
+            f"  webhook_port: {port}\n{extra}",
             encoding="utf-8",
         )
         instance = Instance(name, port, config, self.folder / f"{name}.log")

@@ -80,7 +80,7 @@ async def test_metrics_count_updates_decisions_actions_retries_and_latency(
         f"database:\n  url: sqlite+aiosqlite:///{tmp_path / 'gg.db'}\n"
         f"telegram:\n  token_env: GG_TEST_TOKEN\n  base_url: {api.base_url}\n"
         f"  base_file_url: {api.base_file_url}\n  rate_limit: false\n"
-        f"observability:\n  host: 127.0.0.1\n  port: {port}\n  instance_id: gg-test-1\n",
+        f"observability:\n  host: 127.0.0.1\n  port: {port}\ninstance:\n  id: gg-test-1\n",
         encoding="utf-8",
     )
     settings = load_settings(config)

@@ -1,0 +1,263 @@
+"""Several instances on one PostgreSQL (issue 16): throughput and latency with 1, 2 and 4
+``groupguard run`` processes in Telegram webhook mode behind a load balancer, beside one
+instance on SQLite (the baseline), in one run; then the offending-message latency with 200
+and with 2,000 configured groups.
+
+Everything is real: child processes running the bot, a PostgreSQL server started here (the
+tests' own), the fake Bot API the bots act through, and a load generator posting updates to
+the instances' webhooks as Telegram would (each to one instance, round robin).
+
+Per configuration it prints:
+- msg/s: updates handled per second, from the first POST until the last is marked handled
+  in the inbox (so it includes recording, deciding, acting and journaling);
+- ack p50/p99: the webhook's answer (the update durably recorded), per update;
+- act p50/p99: from the POST of an offending message to its deleteMessage at the fake API;
+- RSS: the bot processes' resident memory at the end, summed.
+
+Run: ``python bench/scale.py [--messages 3000] [--paced 200]``. This machine has 2 cores,
+shared by PostgreSQL, the load generator and the bots, so the per-core figure (msg/s ÷
+min(instances, cores)) is printed too. Aims: 2 instances ≥ 1.3× one; offending p99 at 2,000
+groups ≤ 1.5× that at 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "telegram")]
+sys.path.append(str(ROOT / "tests" / "scale"))  # after tests/: its conftest is the one wanted
+
+import aiohttp  # noqa: E402
+from bot_fleet import Fleet  # noqa: E402
+from conftest import PostgresServer, _pg_bin  # noqa: E402
+from fake_bot_api import FakeBotApi, group, user  # noqa: E402
+
+ORDINARY = [
+    "收到，谢谢",
+    "今天下午三点在三楼会议室开会，请准时参加",
+    "材料已经发到邮箱了，请查收",
+    "好的，我这边马上处理",
+    "请各部门周五前报送本月工作总结",
+]
+# Abuse: deleted and warned. (An illegal message would also blacklist its sender and ban them
+# in every configured group, a background fan-out that would swamp the 2,000-group run.)
+OFFENDING = "你这个傻逼，滚出去"
+CONCURRENCY = 64
+
+
+@dataclass
+class Result:
+    name: str
+    instances: int
+    messages: int
+    seconds: float
+    ack: list[float]
+    act: list[float]
+    rss_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _rss_mb(fleet: Fleet) -> float:
+    total = 0
+    for instance in fleet.instances:
+        assert instance.process is not None
+        try:
+            status = Path(f"/proc/{instance.process.pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _groups_yaml(count: int) -> str:
+    lines = ["groups:"]
+    for n in range(count):
+        lines.append(f"  - platform: telegram\n    chat_id: '{-1002000000000 - n}'")
+        lines.append(f"    name: 第{n}网格工作群\n    unit: 第{n % 40}社区")
+    return "\n".join(lines) + "\n"
+
+
+async def _handled(fleet: Fleet, total: int, within: float = 600) -> None:
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        ((done,),) = await fleet.query("SELECT COUNT(*) FROM inbox WHERE handled_at IS NOT NULL")
+        if done >= total:
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"only some of {total} updates were handled in {within}s")
+
+
+async def _run(
+    api: FakeBotApi,
+    url: str,
+    folder: Path,
+    name: str,
+    instances: int,
+    messages: int,
+    *,
+    groups: int = 20,
+    extra: str = "",
+    paced: bool = False,
+) -> Result:
+    fleet = Fleet(api, url, folder / name, both_share=0.0)
+    fleet.folder.mkdir(parents=True)
+    for n in range(instances):
+        fleet.add(f"{name}-{n}", extra)
+    for instance in fleet.instances:
+        await fleet.start(instance)
+    chats = [group(-1002000000000 - n, f"第{n}网格工作群") for n in range(groups)]
+    sent: dict[tuple[str, str], float] = {}
+    ack: list[float] = []
+    updates = []
+    for n in range(messages):
+        chat = chats[n % len(chats)]
+        bad = paced or n % 10 == 0
+        sender = user(50_000 + n, "王五-工会") if bad else user(40_000 + n % 500, "李四-工会")
+        update = fleet.update(chat, sender, OFFENDING if bad else ORDINARY[n % 5])
+        updates.append((update, bad))
+    api.calls.clear()
+    order = iter(range(len(updates)))
+    started = time.monotonic()
+
+    async def post_worker(session: aiohttp.ClientSession) -> None:
+        for index in order:
+            update, bad = updates[index]
+            target = fleet.instances[index % len(fleet.instances)]
+            message = update["message"]
+            began = time.monotonic()
+            if bad:
+                sent[(str(message["chat"]["id"]), str(message["message_id"]))] = began
+            while not await fleet._post(session, target, update):
+                await asyncio.sleep(0.05)
+            ack.append(time.monotonic() - began)
+            if paced:  # one at a time: latency without queueing behind a burst
+                key = (str(message["chat"]["id"]), str(message["message_id"]))
+                await _deleted(api, key)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+        workers = 1 if paced else CONCURRENCY
+        await asyncio.gather(*(post_worker(session) for _ in range(workers)))
+    await _handled(fleet, messages)
+    seconds = time.monotonic() - started
+    act = []
+    for call in api.calls_to("deleteMessage"):
+        key = (str(call.params["chat_id"]), str(call.params["message_id"]))
+        if key in sent:
+            act.append(call.at - sent.pop(key))
+    rss = _rss_mb(fleet)
+    await fleet.stop_all()
+    return Result(name, instances, messages, seconds, ack, act, rss)
+
+
+async def _deleted(api: FakeBotApi, key: tuple[str, str], within: float = 30) -> None:
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        for call in reversed(api.calls[-20:]):
+            if (
+                call.method == "deleteMessage"
+                and (
+                    str(call.params["chat_id"]),
+                    str(call.params["message_id"]),
+                )
+                == key
+            ):
+                return
+        await asyncio.sleep(0.002)
+    raise RuntimeError(f"{key} was never deleted")
+
+
+def _print(result: Result, cores: int) -> None:
+    per_core = result.rate / min(result.instances, cores)
+    print(
+        f"{result.name:<22} {result.instances:>2}  {result.rate:>8.0f}  {per_core:>8.0f}  "
+        f"{_pct(result.ack, 0.5):>7.1f} {_pct(result.ack, 0.99):>7.1f}  "
+        f"{_pct(result.act, 0.5):>7.1f} {_pct(result.act, 0.99):>7.1f}  {result.rss_mb:>7.0f}"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--paced", type=int, default=200)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    pg_bin = _pg_bin()
+    if pg_bin is None:
+        raise SystemExit("PostgreSQL is not installed (scripts/setup-test-system.sh installs it)")
+    cores = os.cpu_count() or 1
+    server = PostgresServer(pg_bin)
+    server.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            async with FakeBotApi() as api:
+                print(f"{args.messages} updates per run, 10% offending; {cores} cores")
+                print(
+                    f"{'run':<22} {'n':>2}  {'msg/s':>8}  {'per core':>8}  "
+                    f"{'ack p50':>7} {'p99 ms':>7}  {'act p50':>7} {'p99 ms':>7}  {'RSS MB':>7}"
+                )
+                sqlite_url = f"sqlite+aiosqlite:///{folder / 'baseline.db'}"
+                base = await _run(api, sqlite_url, folder, "sqlite (baseline)", 1, args.messages)
+                _print(base, cores)
+                results = {}
+                for n in (1, 2, 4):
+                    result = await _run(
+                        api, server.new_database(), folder, f"postgresql x{n}", n, args.messages
+                    )
+                    results[n] = result
+                    _print(result, cores)
+                print(
+                    f"2 instances / 1 instance: {results[2].rate / results[1].rate:.2f}x "
+                    "(aim >= 1.3x); 4 / 1: "
+                    f"{results[4].rate / results[1].rate:.2f}x"
+                )
+                print(
+                    f"\noffending messages one at a time ({args.paced}), 1 instance on PostgreSQL"
+                )
+                paced = {}
+                for count in (200, 2000):
+                    result = await _run(
+                        api,
+                        server.new_database(),
+                        folder,
+                        f"{count} groups",
+                        1,
+                        args.paced,
+                        groups=count,
+                        extra=_groups_yaml(count),
+                        paced=True,
+                    )
+                    paced[count] = result
+                    _print(result, cores)
+                ratio = _pct(paced[2000].act, 0.99) / _pct(paced[200].act, 0.99)
+                print(f"act p99 at 2,000 groups / at 200: {ratio:.2f}x (aim <= 1.5x)")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
