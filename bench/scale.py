@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import logging
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -151,7 +150,9 @@ async def _run(
             began = time.monotonic()
             if bad:
                 sent[(str(message["chat"]["id"]), str(message["message_id"]))] = began
-            while not await fleet._post(session, target, update):
+            for _ in range(600):  # as Telegram does: again until answered 200
+                if await fleet.post_to(session, target, update):
+                    break
                 await asyncio.sleep(0.05)
             ack.append(time.monotonic() - began)
             if paced:  # one at a time: latency without queueing behind a burst

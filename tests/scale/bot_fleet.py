@@ -118,18 +118,18 @@ class Fleet:
         order = self.rng.sample(live, len(live))
         if len(order) > 1 and self.rng.random() < self.both_share:
             self.sent_to_both += 1
-            answers = await asyncio.gather(*(self._post(session, i, update) for i in order[:2]))
+            answers = await asyncio.gather(*(self.post_to(session, i, update) for i in order[:2]))
             if any(answers):
                 return
         for _ in range(200):  # Telegram retries until some instance answers 200
             for instance in order:
-                if await self._post(session, instance, update):
+                if await self.post_to(session, instance, update):
                     return
             await asyncio.sleep(0.05)
             order = [i for i in self.instances if i.process and i.process.returncode is None]
         raise AssertionError(f"no instance took update {update['update_id']}")
 
-    async def _post(
+    async def post_to(
         self, session: aiohttp.ClientSession, instance: Instance, update: dict[str, Any]
     ) -> bool:
         try:
