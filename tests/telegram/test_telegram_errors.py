@@ -95,3 +95,25 @@ async def test_polling_survives_server_errors(api, adapter, recorder):
     await api.post(group(int(CHAT_ID)), user(1002002, "李四-办公室"), "still here")
     (event,) = await recorder.wait(1, within=10)
     assert event.text == "still here"
+
+
+async def test_a_second_poller_on_the_token_is_named_and_polling_resumes_when_it_stops(
+    api, adapter, recorder, caplog
+):
+    # Telegram answers 409 while another process long-polls with the same token.
+    api.fail(
+        "getUpdates",
+        times=2,
+        status=409,
+        description="Conflict: terminated by other getUpdates request; make sure that only "
+        "one bot instance is running",
+    )
+    await api.post(group(int(CHAT_ID)), user(1002003, "王五-办公室"), "after the conflict")
+    (event,) = await recorder.wait(1, within=15)
+    assert event.text == "after the conflict"
+    named = [
+        r.getMessage() for r in caplog.records if "another process is polling" in r.getMessage()
+    ]
+    assert len(named) == 1  # said once, not on every retry
+    assert "webhook mode" in named[0]
+    assert adapter.poll_conflict is False  # cleared by the next successful fetch
