@@ -64,7 +64,7 @@ class Fleet:
         self.instances.append(instance)
         return instance
 
-    async def start(self, instance: Instance) -> None:
+    async def start(self, instance: Instance, within: float = 60.0) -> None:
         env = dict(os.environ, **{TOKEN_ENV: self.api.token})
         with instance.log.open("ab") as sink:
             instance.process = await asyncio.create_subprocess_exec(
@@ -78,11 +78,11 @@ class Fleet:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=sink,
             )
-        await self._listening(instance)
+        await self._listening(instance, within)
 
-    async def _listening(self, instance: Instance) -> None:
+    async def _listening(self, instance: Instance, within: float) -> None:
         async with aiohttp.ClientSession() as session:
-            for _ in range(1500):
+            for _ in range(int(within / 0.02)):
                 assert instance.process is not None
                 if instance.process.returncode is not None:
                     raise AssertionError(instance.log.read_text()[-3000:])
