@@ -23,20 +23,12 @@ MODEL_PATH = Path(__file__).resolve().parent / "model" / "cold_char_ngram.json.g
 FORMAT = "groupguard-char-ngram-lr/1"
 
 
-# Slice objects of the 2- to max_n-grams of a text of each length up to this: built once, so
+# Slice objects of the 2- to max_n-grams of a text of a given length: built once per length, so
 # cutting the n-grams of a message is one ``map`` in C instead of a comprehension per length.
-_SLICE_CACHE_MAX = 256
-_slices: dict[tuple[int, int], tuple[slice, ...]] = {}
-
-
+# Bounded like any cache of a pure function; long texts are rare and cheap to re-slice.
+@lru_cache(maxsize=512)
 def _gram_slices(length: int, max_n: int) -> tuple[slice, ...]:
-    key = (length, max_n)
-    found = _slices.get(key)
-    if found is None:
-        found = tuple(slice(i, i + k) for k in range(2, max_n + 1) for i in range(length - k + 1))
-        if length <= _SLICE_CACHE_MAX:
-            _slices[key] = found
-    return found
+    return tuple(slice(i, i + k) for k in range(2, max_n + 1) for i in range(length - k + 1))
 
 
 def ngrams(text: str, max_n: int = 3) -> set[str]:
@@ -55,6 +47,14 @@ class ModelScore:
 # Scores of recent texts: work chat repeats itself ("收到，谢谢", "好的，马上安排"). Bounded: the
 # memo is emptied when it reaches this size.
 MEMO_SIZE = 4096
+# Bound numerators of recent clauses (see ``TextModel.below``): messages differ, their clauses
+# repeat far more ("请查收会议纪要", "辛苦了"). Each entry is a short string and a float.
+CLAUSE_MEMO_SIZE = 65536
+# The clause separator for ``below``: the commonest sentence punctuation left in prepared text.
+_CLAUSE_SEP = "，"
+# A clause's share of that bound: inside it, across its leading and its trailing separator, and
+# its characters.
+_ClauseBound = tuple[float, float, float, frozenset[str]]
 
 
 @lru_cache(maxsize=16)
@@ -67,9 +67,11 @@ class TextModel:
 
     __slots__ = (
         "_bigram_bound",
+        "_clause_memo",
         "_get",
         "_keys",
         "_memo",
+        "_sep_bound",
         "_unigram_bound",
         "_weights",
         "bias",
@@ -109,6 +111,9 @@ class TextModel:
                 for b, w in longest.items():
                     bigrams[b] = bigrams.get(b, 0.0) + w
         self._bigram_bound = bigrams if max_n <= 3 else None  # the bound covers 1- to 3-grams
+        # The separator's own weight, counted once per separator when clauses are bounded apart.
+        self._sep_bound = self._unigram_bound.get(_CLAUSE_SEP, 0.0)
+        self._clause_memo: dict[str, _ClauseBound] = {}
         self.bias = bias
         self.max_n = max_n
         self.thresholds = dict(thresholds or {})
@@ -141,23 +146,55 @@ class TextModel:
 
     def below(self, text: str, probability: float) -> bool:
         """True when ``probability(text)`` is certainly below ``probability``, decided from an
-        upper bound on the score that costs a fraction of scoring: the sum of the positive weights
-        of the distinct characters, of the bigram at every position and of the heaviest trigram
-        that may follow it, divided by a lower bound on the number of distinct n-grams
+        upper bound on the score that costs a fraction of scoring. The numerator bounds the sum
+        of the positive weights present: per clause (the text split at ``，``), its distinct
+        characters' positive weights plus, at every bigram position, the bigram's positive weight
+        and the heaviest positive trigram that may follow it; per separator, ``_sep_bound`` (the
+        bigrams across the clause edge). A character in two clauses counts twice, which only
+        loosens the bound. The denominator is a lower bound on the number of distinct n-grams
         (3 × distinct characters − 3: each distinct character but the first one or two ends a
-        distinct bigram and a distinct trigram). False means "score it"; never a wrong True."""
-        bigrams = self._bigram_bound
-        if bigrams is None or not 0.0 < probability < 1.0:
+        distinct bigram and a distinct trigram). Clause numerators are remembered, so a message
+        made of clauses seen before costs a split, a few dict look-ups and a ``set``. False
+        means "score it"; never a wrong True."""
+        if self._bigram_bound is None or not 0.0 < probability < 1.0:
             return False
         limit = _logit_of(probability)
-        chars = set(text)
-        upper = sum(map(self._unigram_bound.get, chars, repeat(0.0)))
-        upper += sum(
-            map(bigrams.get, map(text.__getitem__, _gram_slices(len(text), 2)), repeat(0.0))
-        )
+        memo = self._clause_memo
+        clauses = text.split(_CLAUSE_SEP)
+        last = len(clauses) - 1
+        upper = last * self._sep_bound
+        chars: frozenset[str] | None = None
+        for i, clause in enumerate(clauses):
+            known = memo.get(clause)
+            if known is None:
+                known = self._clause_bound(clause)
+                if len(memo) >= CLAUSE_MEMO_SIZE:
+                    memo.clear()
+                memo[clause] = known
+            inner, lead, trail, seen = known
+            upper += inner + (lead if i else 0.0) + (trail if i < last else 0.0)
+            # Union of remembered character sets: ``set(text)`` would allocate a string per
+            # CJK character, which costs more than the rest of the bound.
+            chars = seen if chars is None else chars | seen
         if upper <= 0.0:
             return self.bias < limit
-        return self.bias + upper / math.sqrt(max(1, 3 * len(chars) - 3)) + 1e-9 < limit
+        distinct = len(chars) if chars is not None else 0
+        return self.bias + upper / math.sqrt(max(1, 3 * distinct - 3)) + 1e-9 < limit
+
+    def _clause_bound(self, clause: str) -> _ClauseBound:
+        """``below``'s numerator for one clause: inside it, and the bigram (with its heaviest
+        trigram) across its leading and its trailing separator."""
+        bigrams = self._bigram_bound
+        assert bigrams is not None
+        chars = frozenset(clause)
+        inner = sum(map(self._unigram_bound.get, chars, repeat(0.0)))
+        inner += sum(
+            map(bigrams.get, map(clause.__getitem__, _gram_slices(len(clause), 2)), repeat(0.0))
+        )
+        if not clause:
+            return inner, bigrams.get(_CLAUSE_SEP * 2, 0.0), 0.0, chars
+        lead = bigrams.get(_CLAUSE_SEP + clause[0], 0.0)
+        return inner, lead, bigrams.get(clause[-1] + _CLAUSE_SEP, 0.0), chars
 
     def probability(self, text: str) -> float:
         """P(offensive) for prepared text (remembered for the last few thousand texts)."""
