@@ -47,8 +47,9 @@ class ModelScore:
 # Scores of recent texts: work chat repeats itself ("收到，谢谢", "好的，马上安排"). Bounded: the
 # memo is emptied when it reaches this size.
 MEMO_SIZE = 4096
-# Bound numerators of recent clauses (see ``TextModel.below``): messages differ, their clauses
-# repeat far more ("请查收会议纪要", "辛苦了"). Each entry is a short string and a float.
+# Bounds of recent clauses and messages (see ``TextModel.below``): whole messages repeat
+# ("收到，谢谢"), their clauses far more ("请查收会议纪要", "辛苦了"). Each entry is a short string
+# and a few floats (and a clause's characters); each memo is emptied when it reaches this size.
 CLAUSE_MEMO_SIZE = 65536
 # The clause separator for ``below``: the commonest sentence punctuation left in prepared text.
 _CLAUSE_SEP = "，"
@@ -72,6 +73,7 @@ class TextModel:
         "_keys",
         "_memo",
         "_sep_bound",
+        "_text_memo",
         "_unigram_bound",
         "_weights",
         "bias",
@@ -114,6 +116,7 @@ class TextModel:
         # The separator's own weight, counted once per separator when clauses are bounded apart.
         self._sep_bound = self._unigram_bound.get(_CLAUSE_SEP, 0.0)
         self._clause_memo: dict[str, _ClauseBound] = {}
+        self._text_memo: dict[str, float] = {}
         self.bias = bias
         self.max_n = max_n
         self.thresholds = dict(thresholds or {})
@@ -154,11 +157,24 @@ class TextModel:
         loosens the bound. The denominator is a lower bound on the number of distinct n-grams
         (3 × distinct characters − 3: each distinct character but the first one or two ends a
         distinct bigram and a distinct trigram). Clause numerators are remembered, so a message
-        made of clauses seen before costs a split, a few dict look-ups and a ``set``. False
-        means "score it"; never a wrong True."""
+        made of clauses seen before costs a split, a few dict look-ups and a set union, and the
+        bound of a message seen before costs one look-up. False means "score it"; never a wrong
+        True."""
         if self._bigram_bound is None or not 0.0 < probability < 1.0:
             return False
         limit = _logit_of(probability)
+        scaled = self._text_memo.get(text)
+        if scaled is not None:  # the same message again ("收到，谢谢", a reminder reposted)
+            return self.bias + scaled + 1e-9 < limit
+        scaled = self._scaled_bound(text)
+        memo = self._text_memo
+        if len(memo) >= CLAUSE_MEMO_SIZE:
+            memo.clear()
+        memo[text] = scaled
+        return self.bias + scaled + 1e-9 < limit
+
+    def _scaled_bound(self, text: str) -> float:
+        """``below``'s upper bound on ``logit - bias`` for ``text``."""
         memo = self._clause_memo
         clauses = text.split(_CLAUSE_SEP)
         last = len(clauses) - 1
@@ -177,9 +193,9 @@ class TextModel:
             # CJK character, which costs more than the rest of the bound.
             chars = seen if chars is None else chars | seen
         if upper <= 0.0:
-            return self.bias < limit
+            return 0.0
         distinct = len(chars) if chars is not None else 0
-        return self.bias + upper / math.sqrt(max(1, 3 * distinct - 3)) + 1e-9 < limit
+        return upper / math.sqrt(max(1, 3 * distinct - 3))
 
     def _clause_bound(self, clause: str) -> _ClauseBound:
         """``below``'s numerator for one clause: inside it, and the bigram (with its heaviest

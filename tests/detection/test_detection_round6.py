@@ -38,6 +38,7 @@ def test_clause_memo_is_bounded_and_gives_the_same_answer():
     for i in range(CLAUSE_MEMO_SIZE + 10):
         model.below(f"第{i}号文件已签收，收到", 0.9)
     assert len(model._clause_memo) <= CLAUSE_MEMO_SIZE
+    assert len(model._text_memo) <= CLAUSE_MEMO_SIZE
     assert model.below(text, 0.9) == first
 
 
@@ -95,3 +96,20 @@ def lexicons() -> Detector:
 
 def cats(detector: Detector, text: str) -> set[str]:
     return {h.category for h in detector.detect(text) if not h.needs_review}
+
+
+def test_link_gate_matches_what_the_case_insensitive_gate_matched():
+    """The faster gate (a plain leading class) finds exactly the texts the old ``(?i)``
+    alternation found, the letters (?i) folds onto ASCII (İ ı ſ K) included."""
+    import re
+
+    from rules.detection import contacts
+
+    old = re.compile(
+        rf"(?i)https?[:：]|www{contacts._DOT}|[a-z0-9]{contacts._DOT}{contacts._TLD}(?![a-z])"
+    )
+    rng = random.Random(61)
+    alphabet = list("abchpstwWHTPScomnet.．。:：/ 09中文KſİıAB-") + ["www", "http", "com", "cn"]
+    for _ in range(50_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        assert (old.search(text) is None) == (contacts._GATE_RE.search(text) is None), text
