@@ -3,12 +3,24 @@ ordinary work message that must stay clean beside it (docs/detection.md, "Round 
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
 
 from rules.detection import Detector
 from rules.detection.model import CLAUSE_MEMO_SIZE, TextModel
+
+
+@pytest.fixture(scope="module")
+def lexicons() -> Detector:
+    return Detector.load(model=None)
+
+
+def cats(detector: Detector, text: str) -> set[str]:
+    return {h.category for h in detector.detect(text) if not h.needs_review}
+
 
 # -- the classifier: the bound is taken clause by clause ------------------------------------
 
@@ -89,15 +101,6 @@ def test_quantity_with_lai_is_approximate():
     assert _QUANTITY_RE.search("一来二去就熟了") is None
 
 
-@pytest.fixture(scope="module")
-def lexicons() -> Detector:
-    return Detector.load(model=None)
-
-
-def cats(detector: Detector, text: str) -> set[str]:
-    return {h.category for h in detector.detect(text) if not h.needs_review}
-
-
 def test_link_gate_matches_what_the_case_insensitive_gate_matched():
     """The faster gate (a plain leading class) finds exactly the texts the old ``(?i)``
     alternation found, the letters (?i) folds onto ASCII (İ ı ſ K) included."""
@@ -113,3 +116,58 @@ def test_link_gate_matches_what_the_case_insensitive_gate_matched():
     for _ in range(50_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
         assert (old.search(text) is None) == (contacts._GATE_RE.search(text) is None), text
+
+
+# -- held-out figures: heldout5 is development data since round 6 (guarded at its figures after
+# the round); heldout6 was measured once before and once after round 6's rules and is guarded at
+# the figure after, so that a later change cannot lower it unnoticed. Positives found per
+# category, as bench/eval_detect.py counts them (hits acted on).
+DATA = Path(__file__).resolve().parent / "data"
+HELDOUT5_FOUND = {
+    "illegal": 13,
+    "harmful": 12,
+    "secret": 11,
+    "internal": 11,
+    "privacy": 11,
+    "abuse": 11,
+    "unverified": 11,
+    "offtopic": 11,
+}
+HELDOUT6_FOUND = {
+    "illegal": 10,
+    "harmful": 8,
+    "secret": 12,
+    "internal": 6,
+    "privacy": 8,
+    "abuse": 9,
+    "unverified": 6,
+    "offtopic": 6,
+}
+
+
+def _found(detector: Detector, name: str) -> tuple[dict[str, int], int, int]:
+    found = dict.fromkeys(HELDOUT6_FOUND, 0)
+    ordinary = flagged = 0
+    for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        got = cats(detector, rec["text"])
+        for cat in rec["labels"]:
+            found[cat] += cat in got
+        ordinary += not rec["labels"]
+        flagged += not rec["labels"] and bool(got)
+    return found, ordinary, flagged
+
+
+def test_heldout5_figures_after_round6_hold(detector: Detector):
+    found, ordinary, flagged = _found(detector, "heldout5")
+    assert all(found[c] >= n for c, n in HELDOUT5_FOUND.items()), found
+    assert flagged == 0, (flagged, ordinary)
+
+
+def test_heldout6_is_written_and_its_figures_hold(detector: Detector):
+    recs = [json.loads(line) for line in (DATA / "heldout6.jsonl").read_text("utf-8").splitlines()]
+    assert {r["split"] for r in recs} == {"heldout6"} and len(recs) >= 200
+    assert sum(not r["labels"] for r in recs) >= 80
+    found, ordinary, flagged = _found(detector, "heldout6")
+    assert all(found[c] >= n for c, n in HELDOUT6_FOUND.items()), found
+    assert flagged <= 4, (flagged, ordinary)
