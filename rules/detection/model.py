@@ -116,7 +116,8 @@ class TextModel:
         # The separator's own weight, counted once per separator when clauses are bounded apart.
         self._sep_bound = self._unigram_bound.get(_CLAUSE_SEP, 0.0)
         self._clause_memo: dict[str, _ClauseBound] = {}
-        self._text_memo: dict[str, float] = {}
+        # Per message: the bound, and whether the whole-text bound has tightened it already.
+        self._text_memo: dict[str, tuple[float, bool]] = {}
         self.bias = bias
         self.max_n = max_n
         self.thresholds = dict(thresholds or {})
@@ -162,16 +163,34 @@ class TextModel:
         True."""
         if self._bigram_bound is None or not 0.0 < probability < 1.0:
             return False
-        limit = _logit_of(probability)
-        scaled = self._text_memo.get(text)
-        if scaled is not None:  # the same message again ("收到，谢谢", a reminder reposted)
-            return self.bias + scaled + 1e-9 < limit
-        scaled = self._scaled_bound(text)
+        limit = _logit_of(probability) - self.bias - 1e-9
         memo = self._text_memo
-        if len(memo) >= CLAUSE_MEMO_SIZE:
-            memo.clear()
-        memo[text] = scaled
-        return self.bias + scaled + 1e-9 < limit
+        known = memo.get(text)  # the same message again ("收到，谢谢", a reminder reposted)
+        if known is None:
+            if len(memo) >= CLAUSE_MEMO_SIZE:
+                memo.clear()
+            known = memo[text] = (self._scaled_bound(text), False)
+        scaled, tightened = known
+        if scaled < limit or tightened:
+            return scaled < limit
+        # The clause-wise bound counts a character shared by clauses once per clause; before
+        # scoring in full, try the bound over the whole text (distinct characters counted once).
+        scaled = min(scaled, self._whole_text_bound(text))
+        memo[text] = (scaled, True)
+        return scaled < limit
+
+    def _whole_text_bound(self, text: str) -> float:
+        """``below``'s bound on ``logit - bias`` taken over the whole text at once: tighter than
+        the clause-wise one when clauses share characters, and dearer (a ``set`` of the text and
+        a bigram string per position)."""
+        bigrams = self._bigram_bound
+        assert bigrams is not None
+        chars = set(text)
+        upper = sum(map(self._unigram_bound.get, chars, repeat(0.0)))
+        upper += sum(
+            map(bigrams.get, map(text.__getitem__, _gram_slices(len(text), 2)), repeat(0.0))
+        )
+        return max(upper, 0.0) / math.sqrt(max(1, 3 * len(chars) - 3))
 
     def _scaled_bound(self, text: str) -> float:
         """``below``'s upper bound on ``logit - bias`` for ``text``."""
@@ -193,7 +212,7 @@ class TextModel:
             # CJK character, which costs more than the rest of the bound.
             chars = seen if chars is None else chars | seen
         if upper <= 0.0:
-            return 0.0
+            return 0.0  # nothing positive: the logit is at most the bias
         distinct = len(chars) if chars is not None else 0
         return upper / math.sqrt(max(1, 3 * distinct - 3))
 
