@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -183,14 +184,19 @@ class TextModel:
         """``below``'s bound on ``logit - bias`` taken over the whole text at once: tighter than
         the clause-wise one when clauses share characters, and dearer (a ``set`` of the text and
         a bigram string per position)."""
+        chars = set(text)
+        upper = self._positive_sum(text, chars)
+        return max(upper, 0.0) / math.sqrt(max(1, 3 * len(chars) - 3))
+
+    def _positive_sum(self, text: str, chars: Collection[str]) -> float:
+        """The positive weights of ``chars``, plus at every bigram position of ``text`` the
+        bigram's positive weight and the heaviest positive trigram that may follow it."""
         bigrams = self._bigram_bound
         assert bigrams is not None
-        chars = set(text)
         upper = sum(map(self._unigram_bound.get, chars, repeat(0.0)))
-        upper += sum(
+        return upper + sum(
             map(bigrams.get, map(text.__getitem__, _gram_slices(len(text), 2)), repeat(0.0))
         )
-        return max(upper, 0.0) / math.sqrt(max(1, 3 * len(chars) - 3))
 
     def _scaled_bound(self, text: str) -> float:
         """``below``'s upper bound on ``logit - bias`` for ``text``."""
@@ -222,10 +228,7 @@ class TextModel:
         bigrams = self._bigram_bound
         assert bigrams is not None
         chars = frozenset(clause)
-        inner = sum(map(self._unigram_bound.get, chars, repeat(0.0)))
-        inner += sum(
-            map(bigrams.get, map(clause.__getitem__, _gram_slices(len(clause), 2)), repeat(0.0))
-        )
+        inner = self._positive_sum(clause, chars)
         if not clause:
             return inner, bigrams.get(_CLAUSE_SEP * 2, 0.0), 0.0, chars
         lead = bigrams.get(_CLAUSE_SEP + clause[0], 0.0)
