@@ -54,43 +54,122 @@ def test_clause_memo_is_bounded_and_gives_the_same_answer():
     assert model.below(text, 0.9) == first
 
 
-# -- one test per new pattern class, each with the ordinary message that must stay clean -------
-# (class, message of the class, ordinary work message with the same trigger)
-_CLASSES = [
-    (
+# -- one test per new pattern class, each with the ordinary messages that must stay clean ------
+# check name: (category, a message of the class, ordinary work messages with the same trigger)
+_CLASSES = {
+    "bet_solicit": (
         "illegal",
         "周末球赛我这开盘，想下注的跟我，五十起投",
-        "新楼盘下周开盘，均价一万二，已通知拆迁户",
+        ("新楼盘下周开盘，均价一万二，已通知拆迁户", "以下注意事项请各网格转达"),
     ),
-    ("illegal", "有两把弓弩现货，价格好说，要的找我", "收缴的管制刀具已经全部上交派出所"),
-    ("illegal", "出成人影片合集，打包三十元，网盘发", "扫黄打非宣传：坚决抵制成人视频等有害信息"),
-    ("illegal", "总有一天要把当权者拉下马，老百姓翻身", "下午要变天了，外出巡查的同志带好雨具"),
-    ("illegal", "西藏自古就是一个独立的国家", "西藏自治区的援藏干部下周回来述职"),
-    ("illegal", "黄继光堵枪眼？鬼才信这种剧本", "观看黄继光纪录片。这段历史太感人了"),
-    ("harmful", "高中生去酒吧没关系，我带你们进去", "高中生暑期社会实践活动下周开始报名"),
-    ("harmful", "这些回族人天生就不讲卫生", "回族人民欢度开斋节，社区送去慰问"),
-    ("harmful", "她屁股那么翘，就是想勾引男人", "久坐屁股疼，大家每小时起来活动一下"),
-    ("secret", "军用机场的位置我拍下来了，发群里", "八一建军节组织参观军事基地开放日"),
-    ("internal", "督查组的反馈意见我偷拍给你们看", "请各科室认真学习督查组的反馈意见并整改"),
-    ("privacy", "老孙有案底，以前坐过牢，大家防着他点", "有前科的人员不得报考辅警，按规定执行"),
-    ("privacy", "小周查出乳腺癌了，正在化疗", "乳腺癌筛查义诊本周六在社区卫生站"),
-    ("abuse", "你脑子被门夹了吧，这都能填错", "我脑子坏了，把日期写错了，马上改"),
-    ("abuse", "你懒得跟猪一样，一上午啥也没干", "这周累得跟狗一样，终于把台账做完了"),
-    ("unverified", "网传隔壁区的水检出了重金属，千万别喝", "据区环保局通报，本周水质检测全部达标"),
-    ("unverified", "拍脑袋定的，完成率就写95%吧", "完成率95%，已经领导审核签字确认"),
-    ("offtopic", "我家奶茶店新开张，群友进店打九折", "超市鸡蛋打八折，下班顺路买点"),
-    ("offtopic", "注册就送现金红包，填我的邀请码", "注册系统账号请用工作邮箱"),
-    ("offtopic", "社区统一发放的免费领取的防暑药品到了", ""),
-]
+    "weapon_sale": (
+        "illegal",
+        "有两把弓弩现货，价格好说，要的找我",
+        ("收缴的管制刀具已经全部上交派出所",),
+    ),
+    "porn_sale": (
+        "illegal",
+        "出成人影片合集，打包三十元，网盘发",
+        ("扫黄打非宣传：坚决抵制成人视频等有害信息",),
+    ),
+    "overthrow_call": (
+        "illegal",
+        "总有一天要把当权者拉下马，老百姓翻身",
+        ("下午要变天了，外出巡查的同志带好雨具",),
+    ),
+    "separatism_claim": (
+        "illegal",
+        "西藏自古就是一个独立的国家",
+        ("西藏自治区的援藏干部下周回来述职",),
+    ),
+    "martyrs_next_sentence": (
+        "illegal",
+        "黄继光堵枪眼？鬼才信这种剧本",
+        ("观看黄继光纪录片。这段历史太感人了",),
+    ),
+    "minors_tips": (
+        "harmful",
+        "高中生去酒吧没关系，我带你们进去",
+        ("高中生暑期社会实践活动下周开始报名",),
+    ),
+    "discrimination_claim": (
+        "harmful",
+        "这些回族人天生就不讲卫生",
+        ("回族人民欢度开斋节，社区送去慰问",),
+    ),
+    "body_remark": (
+        "harmful",
+        "她屁股那么翘，就是想勾引男人",
+        ("久坐屁股疼，大家每小时起来活动一下",),
+    ),
+    "military_info": (
+        "secret",
+        "军用机场的位置我拍下来了，发群里",
+        ("八一建军节组织参观军事基地开放日",),
+    ),
+    "proceedings_leak": (
+        "internal",
+        "督查组的反馈意见我偷拍给你们看",
+        # 偷偷 would collapse to 偷 (as in 被偷); 会上 hides in 社会上
+        ("请各科室认真学习督查组的反馈意见并整改", "社会上的人都会有坑，手机差点被偷了截图报警"),
+    ),
+    "personal_record": (
+        "privacy",
+        "老孙有案底，以前坐过牢，大家防着他点",
+        ("有前科的人员不得报考辅警，按规定执行",),
+    ),
+    "health_status": (
+        "privacy",
+        "小周查出乳腺癌了，正在化疗",
+        ("乳腺癌筛查义诊本周六在社区卫生站",),
+    ),
+    "brain_defect": (
+        "abuse",
+        "你脑子被门夹了吧，这都能填错",
+        ("我脑子坏了，把日期写错了，马上改",),
+    ),
+    "animal_likeness": (
+        "abuse",
+        "你懒得跟猪一样，一上午啥也没干",
+        ("这周累得跟狗一样，终于把台账做完了",),
+    ),
+    "hearsay": (
+        "unverified",
+        "网传隔壁区的水检出了重金属，千万别喝",
+        ("据区环保局通报，本周水质检测全部达标",),
+    ),
+    "unreviewed_figures": (
+        "unverified",
+        "拍脑袋定的，完成率就写95%吧",
+        ("完成率95%，已经领导审核签字确认",),
+    ),
+    "shop_promo": (
+        "offtopic",
+        "我家奶茶店新开张，群友进店打九折",
+        ("超市鸡蛋打八折，下班顺路买点",),
+    ),
+    "signup_lure": (
+        "offtopic",
+        "注册就送现金红包，填我的邀请码",
+        ("注册系统账号请用工作邮箱",),
+    ),
+}
 
 
-def test_each_round6_class_fires_and_its_trap_stays_clean(lexicons: Detector):
-    for category, message, trap in _CLASSES:
-        if category == "offtopic" and not trap:  # a public handout: the trap is the message
-            assert cats(lexicons, message) == set(), message
-            continue
-        assert category in cats(lexicons, message), message
+@pytest.mark.parametrize("name", sorted(_CLASSES))
+def test_round6_class_fires_and_its_traps_stay_clean(lexicons: Detector, name: str):
+    category, message, traps = _CLASSES[name]
+    assert category in cats(lexicons, message), message
+    for trap in traps:
         assert cats(lexicons, trap) == set(), trap
+
+
+def test_a_public_handout_is_no_advert(lexicons: Detector):
+    """``免费领取`` is an advert's lure, but not beside 捐赠/统一发放/困难户
+    (allow/public_giveaway.txt)."""
+    assert cats(lexicons, "社区统一发放的免费领取的防暑药品到了") == set()
+    assert cats(lexicons, "这批口罩是捐赠的，免费领取，一人两包") == set()
+    assert "offtopic" in cats(lexicons, "新店开张免费领取小礼品，扫码进群")
 
 
 def test_quantity_with_lai_is_approximate():
