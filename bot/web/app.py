@@ -25,6 +25,7 @@ from bot.web.security import (
     Passwords,
     Session,
     Sessions,
+    mask_login,
     same_token,
 )
 from rules.decisions import Decision
@@ -223,8 +224,15 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     now = deps.app.clock.now()
     row = await deps.app.store.read(lambda r: WebLoginRepository(r.c).get(name))
+    shown = mask_login(name)
     if row is None:
         deps.passwords.dummy_verify(password)
+        # Journaled too: guessing names is part of an attack the supervisors should see.
+        await deps.app.store.write(
+            lambda r: WebLoginRepository(r.c).failed(
+                name, now, LOCK_AFTER, now + LOCK_FOR, shown=shown
+            )
+        )
         return render(request, "login.html", status=401, error=t("web.login_wrong"))
     if row.locked_until is not None and row.locked_until > now:
         return render(
@@ -235,7 +243,9 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         )
     if not deps.passwords.verify(row.password_hash, password):
         locked = await deps.app.store.write(
-            lambda r: WebLoginRepository(r.c).failed(name, now, LOCK_AFTER, now + LOCK_FOR)
+            lambda r: WebLoginRepository(r.c).failed(
+                name, now, LOCK_AFTER, now + LOCK_FOR, shown=shown
+            )
         )
         error = (
             t("web.login_locked", until=_local(request, now + LOCK_FOR))

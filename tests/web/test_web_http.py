@@ -3,6 +3,7 @@ gets (journaled)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import aiohttp
@@ -68,3 +69,24 @@ def test_a_supervisor_of_another_unit_gets_403_recorded(console: Console, path: 
     refused = console.run(console.refusals())
     assert len(refused) == 1 and refused[0]["chat_id"] == "dq"
     assert refused[0]["actor"] == "web:周副主任"
+
+
+def test_each_failed_login_is_journaled_masked_below_the_lockout(console: Console) -> None:
+    from storage import journal
+
+    async def go() -> list[int]:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            codes = [await _login(s, console.url, "王主任", "wrong-password") for _ in range(2)]
+            codes.append(await _login(s, console.url, "secret-typed-as-name", "x"))
+            return codes
+
+    assert console.run(go()) == [401, 401, 401]
+    entries = console.run(console.runtime.app.store.read(lambda r: journal.entries(r.c)))
+    failed = [json.loads(e.payload) for e in entries if e.kind == "web.login_failed"]
+    assert failed == [
+        {"name": "王**", "known": True, "failures": 1},
+        {"name": "王**", "known": True, "failures": 2},
+        {"name": "s********", "known": False, "failures": 0},
+    ]
+    assert not [e for e in entries if e.kind == "web.locked"]  # still below the threshold
+    assert not [e for e in entries if "王主任" in e.payload and e.kind.startswith("web.login")]
