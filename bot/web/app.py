@@ -29,7 +29,6 @@ from bot.web.security import (
     same_token,
 )
 from rules.decisions import Decision
-from rules.detection import Detector
 from storage.directory import DirectoryRepository, RegistryRow
 from storage.web_logins import WebLoginRepository
 
@@ -279,7 +278,3 @@ async def language(request: web.Request) -> web.StreamResponse:
 
 async def home(request: web.Request) -> web.StreamResponse:
     return redirect("/inbox")
-
-
-# The message checker's detector (loaded once at start: building the automaton takes time).
-DETECTOR = web.AppKey("detector", Detector)

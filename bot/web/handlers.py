@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.supervision.incidents_view import mask_name
-from bot.web.app import DETECTOR, GROUPS, _deps, _t, _viewer, refuse, render
+from bot.web.app import GROUPS, _deps, _t, _viewer, refuse, render
 from rules.detection.report import hits_to_json
 from rules.masking import mask_pii
 from storage import journal
@@ -281,14 +281,15 @@ async def record_verify(request: web.Request) -> web.Response:
 
 # ---------------------------------------------------------------------------- checker
 async def check_page(request: web.Request) -> web.Response:
-    """``groupguard check`` in a page: the hits and why, personal data masked."""
+    """``groupguard check`` in a page: the hits and why, personal data masked. The bot's own
+    detector answers, so a lexicon reload (SIGHUP) shows here at once."""
     text = ""
     result: dict[str, Any] = {"hits": []}
     if request.method == "POST":
         form = await request.post()
         text = str(form.get("text", ""))[:5000]
         if text.strip():
-            result = hits_to_json(text, request.app[DETECTOR].detect(text), raw=False)
+            result = hits_to_json(text, _deps(request).app.detector.detect(text), raw=False)
     fragment = request.method == "POST" and bool(request.headers.get("HX-Request"))
     return render(
         request,

@@ -7,7 +7,6 @@ from aiohttp import web
 from bot.web import handlers as h
 from bot.web.app import (
     DEPS,
-    DETECTOR,
     STATIC,
     WebDeps,
     csrf_middleware,
@@ -20,16 +19,14 @@ from bot.web.app import (
     session_middleware,
 )
 from bot.web.pages import add_pages
-from rules.detection import Detector
 
 
-def build_app(deps: WebDeps, detector: Detector) -> web.Application:
+def build_app(deps: WebDeps) -> web.Application:
     app = web.Application(
         middlewares=[session_middleware, csrf_middleware, login_middleware],
         client_max_size=256 * 1024,  # forms only: no uploads here
     )
     app[DEPS] = deps
-    app[DETECTOR] = detector
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login_post)
     app.router.add_post("/logout", logout)

@@ -16,8 +16,8 @@ from aiohttp import web
 from bot.actions.spec import Target
 from bot.config import Settings
 from bot.runtime import Runtime, build
-from bot.web.cli import start
 from bot.web.security import Passwords
+from bot.web.serving import start
 from bot.workflows.governance.form import parse_form
 from rules.decisions import Decision, Evidence
 from storage.web_logins import WebLoginRepository
@@ -144,7 +144,7 @@ def start_console(tmp: Path) -> tuple[Console, threading.Thread, asyncio.Event]:
     async def main() -> None:
         runtime = await build(settings_for(tmp), {})
         await _seed(runtime)
-        runner = await start(runtime, "127.0.0.1", 0)
+        runner = await start(runtime.app, "127.0.0.1", 0)
         site_port = runner.addresses[0][1]
         ready.update(runtime=runtime, url=f"http://127.0.0.1:{site_port}", runner=runner)
         ready["stop"] = stop = asyncio.Event()
