@@ -131,6 +131,15 @@ async def refuse(
     request: web.Request, what: str, *, group: RegistryRow | None = None, detail: str = ""
 ) -> web.Response:
     """403, journaled like a refused command: who, what they asked for, against the group."""
+    await journal_refusal(request, what, group=group, detail=detail)
+    return render(request, "forbidden.html", status=403, what=what)
+
+
+async def journal_refusal(
+    request: web.Request, what: str, *, group: RegistryRow | None = None, detail: str = ""
+) -> None:
+    """A refusal in the record, as the chat journals one (``groupguard audit --category
+    command`` and the record page list it), whatever page then answers."""
     deps = _deps(request)
     session = _session(request)
     where = (group.platform, group.chat_id) if group else ("web", "-")
@@ -149,7 +158,6 @@ async def refuse(
         "refused",
         detail or what,
     )
-    return render(request, "forbidden.html", status=403, what=what)
 
 
 # ---------------------------------------------------------------------------- middlewares

@@ -18,6 +18,7 @@ from bot.web.app import (
     logout,
     session_middleware,
 )
+from bot.web.incident_page import add_incident_page
 from bot.web.pages import add_pages
 
 
@@ -41,5 +42,6 @@ def build_app(deps: WebDeps) -> web.Application:
     app.router.add_get("/check", h.check_page)
     app.router.add_post("/check", h.check_page)
     add_pages(app)
+    add_incident_page(app)
     app.router.add_static("/static/", STATIC)
     return app

@@ -4,37 +4,24 @@ gets (journaled)."""
 from __future__ import annotations
 
 import json
-import re
 
 import aiohttp
 import pytest
-from web_harness import PASSWORD, Console
+from web_harness import PASSWORD, Console, login
 
 from storage.filings import FilingRepository
-
-
-async def _login(session: aiohttp.ClientSession, url: str, name: str, password: str) -> int:
-    page = await (await session.get(f"{url}/login")).text()
-    token = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert token
-    response = await session.post(
-        f"{url}/login",
-        data={"csrf": token[1], "name": name, "password": password},
-        allow_redirects=False,
-    )
-    return response.status
 
 
 def test_csrf_less_post_is_refused_and_recorded(console: Console) -> None:
     async def go() -> tuple[int, int, int]:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-            assert await _login(s, console.url, "李副主任", PASSWORD) == 303
+            assert await login(s, console.url, "李副主任", PASSWORD) == 303
             bare = await s.post(f"{console.url}/inbox/1", data={"decision": "approve"})
             wrong = await s.post(
                 f"{console.url}/inbox/1", data={"decision": "approve", "csrf": "forged"}
             )
-            login = await s.post(f"{console.url}/login", data={"name": "x", "password": "y"})
-            return bare.status, wrong.status, login.status
+            bare_login = await s.post(f"{console.url}/login", data={"name": "x", "password": "y"})
+            return bare.status, wrong.status, bare_login.status
 
     assert console.run(go()) == (403, 403, 403)
     refused = console.run(console.refusals())
@@ -46,8 +33,8 @@ def test_csrf_less_post_is_refused_and_recorded(console: Console) -> None:
 def test_lockout_after_five_failures(console: Console) -> None:
     async def go() -> list[int]:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-            codes = [await _login(s, console.url, "王主任", "wrong-password") for _ in range(5)]
-            codes.append(await _login(s, console.url, "王主任", PASSWORD))
+            codes = [await login(s, console.url, "王主任", "wrong-password") for _ in range(5)]
+            codes.append(await login(s, console.url, "王主任", PASSWORD))
             return codes
 
     assert console.run(go()) == [401, 401, 401, 401, 429, 429]
@@ -57,7 +44,7 @@ def test_lockout_after_five_failures(console: Console) -> None:
 def test_a_supervisor_of_another_unit_gets_403_recorded(console: Console, path: str) -> None:
     async def go() -> tuple[int, str]:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-            assert await _login(s, console.url, "周副主任", PASSWORD) == 303
+            assert await login(s, console.url, "周副主任", PASSWORD) == 303
             own = await s.get(f"{console.url}/groups/console/cw")
             assert own.status == 200
             other = await s.get(f"{console.url}{path}")
@@ -76,8 +63,8 @@ def test_each_failed_login_is_journaled_masked_below_the_lockout(console: Consol
 
     async def go() -> list[int]:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-            codes = [await _login(s, console.url, "王主任", "wrong-password") for _ in range(2)]
-            codes.append(await _login(s, console.url, "secret-typed-as-name", "x"))
+            codes = [await login(s, console.url, "王主任", "wrong-password") for _ in range(2)]
+            codes.append(await login(s, console.url, "secret-typed-as-name", "x"))
             return codes
 
     assert console.run(go()) == [401, 401, 401]

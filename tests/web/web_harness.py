@@ -1,10 +1,11 @@
 """A web console on 127.0.0.1 for the tests: its own event loop in a thread (selenium is
 synchronous), a fresh SQLite database, a directory of two units under one office, a filing
-waiting for 李副主任, and a few recorded actions to filter."""
+waiting for 李副主任, a few recorded actions to filter and an incident in 党群工作部's group."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -134,6 +135,14 @@ async def _seed(runtime: Runtime) -> None:
             "done",
             "",
         )
+    await app.incidents.open(
+        platform="console",
+        chat_id="dq",
+        source="admin",
+        by="u-dq",
+        summary="明天大家一起去门口讨说法，联系 13812345678",
+        user_id="u-dq",
+    )
 
 
 def start_console(tmp: Path) -> tuple[Console, threading.Thread, asyncio.Event]:
@@ -160,4 +169,24 @@ def start_console(tmp: Path) -> tuple[Console, threading.Thread, asyncio.Event]:
     return Console(ready["url"], ready["runtime"], loop), thread, ready["stop"]
 
 
-__all__ = ["PASSWORD", "Console", "start_console", "web"]
+async def login(session: Any, url: str, name: str, password: str = PASSWORD) -> int:
+    """Log in over plain HTTP (an aiohttp ClientSession); returns the answer's status."""
+    token = await csrf_of(session, f"{url}/login")
+    response = await session.post(
+        f"{url}/login",
+        data={"csrf": token, "name": name, "password": password},
+        allow_redirects=False,
+    )
+    status: int = response.status
+    return status
+
+
+async def csrf_of(session: Any, page_url: str) -> str:
+    """The session's CSRF token, as a page's forms carry it."""
+    page = await (await session.get(page_url)).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token, "no CSRF token on the page"
+    return token[1]
+
+
+__all__ = ["PASSWORD", "Console", "csrf_of", "login", "start_console", "web"]
