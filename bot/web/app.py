@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from bot.web.security import (
     mask_login,
     same_token,
 )
+from bot.web.verify_cache import VerifyCache
 from rules.decisions import Decision
 from storage.directory import DirectoryRepository, RegistryRow
 from storage.web_logins import WebLoginRepository
@@ -50,6 +51,7 @@ class WebDeps:
     templates: jinja2.Environment
     catalogues: dict[str, Catalogue]
     secure_cookie: bool = False  # set behind an HTTPS proxy
+    verified: VerifyCache = field(default_factory=VerifyCache)  # the record page's chain check
 
 
 DEPS = web.AppKey("deps", WebDeps)
