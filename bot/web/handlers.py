@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.supervision.incidents_view import mask_name
 from bot.web.app import GROUPS, _deps, _t, _viewer, refuse, render
+from bot.web.member_view import member_view
 from rules.detection.report import hits_to_json
 from rules.masking import mask_pii
 from storage import journal
@@ -147,7 +147,9 @@ async def group_page(request: web.Request) -> web.Response:
     filing = (await _latest_filings(request)).get((group.platform, group.chat_id))
     recent = RecordFilter(chats=((group.platform, group.chat_id),))
     actions = await deps.app.store.read(lambda r: RecordQueries(r.c).page(recent, limit=30))
-    members = await deps.app.store.read(lambda r: r.members_of(group.platform, group.chat_id))
+    members = deps.app.members
+    report = await members.audits.audit(group.platform, group.chat_id, group.name)
+    days = members.policy(group.platform, group.chat_id, group).inactive_after.days
     return render(
         request,
         "group.html",
@@ -156,11 +158,7 @@ async def group_page(request: web.Request) -> web.Response:
         progress=await gov.progress_text(filing) if filing else "",
         actions=[_masked(a) for a in actions],
         group_names={(group.platform, group.chat_id): group.name or group.chat_id},
-        members=[
-            {"name": mask_name(m.nickname), "status": m.status}
-            for m in members
-            if m.status == "active"
-        ],
+        audit=member_view(report, _t(request), days),
     )
 
 

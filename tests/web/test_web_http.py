@@ -4,6 +4,8 @@ gets (journaled)."""
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 import aiohttp
 import pytest
@@ -77,3 +79,47 @@ def test_each_failed_login_is_journaled_masked_below_the_lockout(console: Consol
     ]
     assert not [e for e in entries if e.kind == "web.locked"]  # still below the threshold
     assert not [e for e in entries if "王主任" in e.payload and e.kind.startswith("web.login")]
+
+
+def test_the_group_page_shows_the_member_audit_masked(console: Console) -> None:
+    from storage.roster import RosterPerson, RosterRepository
+
+    app = console.runtime.app
+    now = app.clock.now()
+    people = (
+        RosterPerson("王小红", "党群工作部", "", None, "138****5678", "active", ()),
+        RosterPerson("陈大伟", "党群工作部", "", None, None, "transferred", ()),
+    )
+    members = (
+        ("u1", "王小红-党群工作部"),  # on the roster by name and unit
+        ("u2", "陈大伟-党群工作部"),  # on it, but transferred away
+        ("u3", "路人甲"),  # a stranger, and not real-named
+        ("zhao", "赵六-党群工作部"),  # in the directory by account
+    )
+
+    async def seed(r: Any) -> None:
+        for person in people:
+            await RosterRepository(r.c).apply(person, now)
+        for user_id, nickname in members:
+            await r.ensure_member("console", "dq", user_id, nickname, now)
+
+    console.run(app.store.write(seed))
+
+    async def go() -> str:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            assert await login(s, console.url, "赵六") == 303
+            return await (await s.get(f"{console.url}/groups/console/dq")).text()
+
+    page = console.run(go())
+    table = page[page.index('id="member-audit"') :]
+    rows = re.findall(r'<tr class="match-(\w+)"><td>([^<]+)</td>', table)
+    assert rows == [
+        ("stranger", "路**"),
+        ("left_post", "陈**-党群工作部"),
+        ("directory", "赵*-党群工作部"),
+        ("on_roster", "王**-党群工作部"),
+    ]
+    assert "名册中已调离" in table
+    findings = page[page.index('id="member-findings"') : page.index('id="member-audit"')]
+    assert "不在名册（无关人员）：1 人" in findings and "未实名（群昵称不规范）：1 人" in findings
+    assert not any(name in page for _, name in members)  # nobody's full nickname
