@@ -21,6 +21,8 @@ from bot.config import Settings
 from storage.directory import PersonRow, RegistryRow
 
 REGISTRAR = "registrar"
+# The settings page: the registrar files groups against them, admins run groups under them.
+SETTINGS_ROLES = frozenset({REGISTRAR, "admin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,10 @@ class Viewer:
         if self.name == group.responsible or self.name in group.admins:
             return True
         return group.unit is not None and group.unit in self.supervises
+
+    @property
+    def reads_settings(self) -> bool:
+        return bool(self.roles & SETTINGS_ROLES)
 
     def may_see_unit(self, unit: str | None) -> bool:
         return self.everything or (unit is not None and unit in self.units)

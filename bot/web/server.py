@@ -20,6 +20,7 @@ from bot.web.app import (
 )
 from bot.web.incident_page import add_incident_page
 from bot.web.pages import add_pages
+from bot.web.settings_page import add_settings_page
 
 
 def build_app(deps: WebDeps) -> web.Application:
@@ -43,5 +44,6 @@ def build_app(deps: WebDeps) -> web.Application:
     app.router.add_post("/check", h.check_page)
     add_pages(app)
     add_incident_page(app)
+    add_settings_page(app)
     app.router.add_static("/static/", STATIC)
     return app
