@@ -26,11 +26,15 @@ class Section:
     rows: list[tuple[str, str]]  # (label, value), both already in words
 
 
+def _yes_no(c: Catalogue, flag: bool) -> str:
+    return c.t("command.word_yes" if flag else "command.word_no")
+
+
 def _detection(settings: Settings, detector: Detector, c: Catalogue) -> Section:
     t = c.t
     d = settings.detection
     model = detector.model
-    rows = [(t("web.set_model"), t("command.word_yes") if model is not None else t("command.word_no"))]
+    rows = [(t("web.set_model"), _yes_no(c, model is not None))]
     if model is not None:
         rows += [
             (t("web.set_model_review"), f"{model.review:.2f}"),
@@ -39,7 +43,7 @@ def _detection(settings: Settings, detector: Detector, c: Catalogue) -> Section:
         ]
     rows += [
         (t("web.set_trusted_domains"), "、".join(d.trusted_domains) or t("web.none")),
-        (t("web.set_own_contact_ok"), t("command.word_yes") if d.own_contact_ok else t("command.word_no")),
+        (t("web.set_own_contact_ok"), _yes_no(c, d.own_contact_ok)),
         (t("web.set_lexicons"), t("web.set_terms", n=detector.term_count)),
     ]
     return Section("detection", rows)
@@ -130,7 +134,7 @@ def _supervision(settings: Settings, c: Catalogue) -> Section:
     ]
     i = s.incidents
     rows += [
-        (t("web.set_incident_auto"), t("command.word_yes") if i.auto_open else t("command.word_no")),
+        (t("web.set_incident_auto"), _yes_no(c, i.auto_open)),
         (
             t("web.set_incident_tiers"),
             t("web.set_tiers", proposal=i.proposal_tier, major=i.major_tier),
@@ -173,7 +177,7 @@ def _running(settings: Settings, c: Catalogue) -> Section:
                     env=settings.web.secret_env,
                 ),
             ),
-            (t("web.set_dry_run"), t("command.word_yes") if settings.dry_run else t("command.word_no")),
+            (t("web.set_dry_run"), _yes_no(c, settings.dry_run)),
         ],
     )
 
