@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.actions.spec import Target
 from bot.i18n import LANGUAGES, Catalogue
 from bot.web.access import Viewer, viewer_for
+from bot.web.head_cache import HeadCache
 from bot.web.security import (
     COOKIE,
     CSRF_FIELD,
@@ -28,8 +29,8 @@ from bot.web.security import (
     mask_login,
     same_token,
 )
-from bot.web.verify_cache import VerifyCache
 from rules.decisions import Decision
+from storage import journal
 from storage.directory import DirectoryRepository, RegistryRow
 from storage.web_logins import WebLoginRepository
 
@@ -51,7 +52,11 @@ class WebDeps:
     templates: jinja2.Environment
     catalogues: dict[str, Catalogue]
     secure_cookie: bool = False  # set behind an HTTPS proxy
-    verified: VerifyCache = field(default_factory=VerifyCache)  # the record page's chain check
+    # The record page's chain check (rechecked at least every 10 minutes) and rendered reports.
+    verified: HeadCache[journal.Break | None] = field(
+        default_factory=lambda: HeadCache(max_age=timedelta(minutes=10), size=1)
+    )
+    reports: HeadCache[bytes] = field(default_factory=lambda: HeadCache(size=32))
 
 
 DEPS = web.AppKey("deps", WebDeps)

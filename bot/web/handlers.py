@@ -259,15 +259,16 @@ async def record_page(request: web.Request) -> web.Response:
 
 async def record_verify(request: web.Request) -> web.Response:
     """The hash chain's state, loaded by HTMX after the page; a full walk of the journal only
-    when the head moved or the last check is old (``bot.web.verify_cache``)."""
+    when the head moved or the last check is old (``bot.web.head_cache``)."""
     deps = _deps(request)
     store = deps.app.store
-    checked = await deps.verified.status(
+    checked = await deps.verified.get(
+        "chain",
         lambda: store.read(lambda r: journal.head(r.c)),
         lambda: store.read(lambda r: journal.verify(r.c)),
         deps.app.clock.now(),
     )
-    return render(request, "verify.html", found=checked.found, head=checked.head, at=checked.at)
+    return render(request, "verify.html", found=checked.value, head=checked.head, at=checked.at)
 
 
 # ---------------------------------------------------------------------------- checker

@@ -12,7 +12,7 @@ from web_harness import Console, login
 
 from bot.actions.spec import Target
 from bot.web.handlers import PAGE
-from bot.web.verify_cache import VerifyCache
+from bot.web.head_cache import HeadCache
 from rules.decisions import Decision
 from storage import journal
 
@@ -90,12 +90,52 @@ async def test_the_chain_check_is_reused_until_the_head_moves_or_grows_old() -> 
         await asyncio.sleep(0.01)  # a walk takes a while: views meanwhile wait for it
         return None
 
-    cache = VerifyCache(max_age=timedelta(minutes=10))
+    cache: HeadCache[journal.Break | None] = HeadCache(max_age=timedelta(minutes=10))
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    together = await asyncio.gather(*(cache.status(head, verify, now) for _ in range(3)))
-    assert walks == [5] and [c.reused for c in together] == [False, True, True]
-    assert (await cache.status(head, verify, now + timedelta(minutes=9))).reused
+
+    async def status(at: datetime) -> bool:
+        return (await cache.get("chain", head, verify, at)).reused
+
+    together = await asyncio.gather(*(status(now) for _ in range(3)))
+    assert walks == [5] and together == [False, True, True]
+    assert await status(now + timedelta(minutes=9))
     heads.append(journal.Head(6, "b" * 64))  # a new entry
-    assert not (await cache.status(head, verify, now + timedelta(minutes=9))).reused
-    assert not (await cache.status(head, verify, now + timedelta(minutes=20))).reused
+    assert not await status(now + timedelta(minutes=9))
+    assert not await status(now + timedelta(minutes=20))
     assert walks == [5, 6, 6]
+
+
+async def test_kept_results_are_per_key_and_the_least_recently_used_go_first() -> None:
+    built: list[str] = []
+
+    async def head() -> journal.Head:
+        return journal.Head(1, "a" * 64)
+
+    def compute(key: str):  # type: ignore[no-untyped-def]
+        async def run() -> str:
+            built.append(key)
+            return key.upper()
+
+        return run
+
+    cache: HeadCache[str] = HeadCache(size=2)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    for key in ("a", "b", "a", "c", "a", "b"):
+        kept = await cache.get(key, head, compute(key), now)
+        assert kept.value == key.upper()
+    assert built == ["a", "b", "c", "b"]  # b was the least recently used when c came
+
+
+def test_a_report_is_rebuilt_once_something_is_recorded(console: Console) -> None:
+    month = console.runtime.app.clock.now().astimezone(console.runtime.app.settings.zone)
+    url = f"{console.url}/reports/file.csv?period={month:%Y-%m}"
+
+    async def fetch() -> bytes:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            assert await login(s, console.url, "钱工") == 303
+            return await (await s.get(url)).read()
+
+    first, again = console.run(fetch()), console.run(fetch())
+    console.run(_record_many(console, 3))
+    after = console.run(fetch())
+    assert first == again and after != first
