@@ -273,29 +273,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="gg-bench-web-") as scratch:
-        folder = Path(args.keep or scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        results = {}
-        # The baseline has the same groups, members, roster and filings, one incident and
-        # nothing recorded: what is left is the cost of a large record.
-        for label, actions, incidents in (("empty", 0, 1), ("large", args.actions, 100)):
-            db = folder / f"{label}-{args.groups}-{actions}.db"
-            reuse = db.exists()
-            runtime = await build(settings_for(db, args.groups), {})
-            try:
-                await runtime.app.governance.start()
-                started = time.perf_counter()
-                if not reuse:
-                    await populate(runtime, args.groups, actions, incidents)
-                built = time.perf_counter() - started
-                entries = await runtime.store.read(lambda r: _count(r))
-                how = "reused" if reuse else f"built in {built:.0f} s"
-                print(f"{label}: {how}, {entries:,} journal entries", flush=True)
-                results[label] = await measure(runtime, args.requests)
-            finally:
-                await runtime.close()
+Plan = tuple[str, int, int, Path, bool]  # label, actions, incidents, database, reuse it
+
+
+async def run(args: argparse.Namespace, plans: list[Plan]) -> None:
+    results = {}
+    for label, actions, incidents, db, reuse in plans:
+        runtime = await build(settings_for(db, args.groups), {})
+        try:
+            await runtime.app.governance.start()
+            started = time.perf_counter()
+            if not reuse:
+                await populate(runtime, args.groups, actions, incidents)
+            built = time.perf_counter() - started
+            entries = await runtime.store.read(lambda r: _count(r))
+            how = "reused" if reuse else f"built in {built:.0f} s"
+            print(f"{label}: {how}, {entries:,} journal entries", flush=True)
+            results[label] = await measure(runtime, args.requests)
+        finally:
+            await runtime.close()
     empty, large = results["empty"], results["large"]
     print()
     print(
@@ -322,7 +318,17 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=100)
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page")
     parser.add_argument("--keep", help="keep the databases in this folder and reuse them")
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gg-bench-web-") as scratch:
+        folder = Path(args.keep or scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        plans: list[Plan] = []
+        # The baseline has the same groups, members, roster and filings, one incident and
+        # nothing recorded: what is left is the cost of a large record.
+        for label, actions, incidents in (("empty", 0, 1), ("large", args.actions, 100)):
+            db = folder / f"{label}-{args.groups}-{actions}.db"
+            plans.append((label, actions, incidents, db, db.exists()))
+        asyncio.run(run(args, plans))
 
 
 if __name__ == "__main__":
