@@ -16,12 +16,13 @@ from storage.models import ActionOutcome, ActionRecord, Member
 from storage.queries import Queries
 
 Chat = tuple[str, str]
+Account = tuple[str, str, str]  # platform, chat, user id: a member of one chat
 
 
 @dataclass(frozen=True, slots=True)
 class RecordFilter:
     chats: tuple[Chat, ...] | None = None  # None: every chat; () matches nothing
-    user_ids: tuple[str, ...] | None = None  # None: every member
+    members: tuple[Account, ...] | None = None  # None: every member; () matches nothing
     category: str | None = None
     since: datetime | None = None
     until: datetime | None = None  # exclusive
@@ -42,8 +43,22 @@ class RecordQueries(Queries):
         where: list[ColumnElement[bool]] = []
         if flt.chats is not None:
             where.append(in_chats(ActionRecord.platform, ActionRecord.chat_id, flt.chats))
-        if flt.user_ids is not None:
-            where.append(ActionRecord.user_id.in_(flt.user_ids))
+        if flt.members is not None:
+            # Whole (platform, chat, user) keys: the member index answers them, where a bare
+            # user id would scan every action in scope.
+            where.append(
+                or_(
+                    false(),
+                    *(
+                        and_(
+                            ActionRecord.platform == p,
+                            ActionRecord.chat_id == c,
+                            ActionRecord.user_id == u,
+                        )
+                        for p, c, u in flt.members
+                    ),
+                )
+            )
         if flt.category is not None:
             where.append(ActionRecord.category == flt.category)
         if flt.since is not None:
@@ -92,9 +107,11 @@ class RecordQueries(Queries):
         stmt = select(func.count()).select_from(ActionRecord).where(*self._where(flt))
         return int((await self.c.execute(stmt)).scalar_one())
 
-    async def member_ids(self, chats: tuple[Chat, ...] | None, text: str) -> tuple[str, ...]:
+    async def members(self, chats: tuple[Chat, ...] | None, text: str) -> tuple[Account, ...]:
         """The accounts a member filter means: the nickname or the id, in the chats in scope."""
-        stmt = select(Member.user_id).where(or_(Member.nickname == text, Member.user_id == text))
+        stmt = select(Member.platform, Member.chat_id, Member.user_id).where(
+            or_(Member.nickname == text, Member.user_id == text)
+        )
         if chats is not None:
             stmt = stmt.where(in_chats(Member.platform, Member.chat_id, chats))
-        return tuple(sorted({r[0] for r in (await self.c.execute(stmt.distinct())).all()}))
+        return tuple(sorted({(p, c, u) for p, c, u in (await self.c.execute(stmt)).all()}))

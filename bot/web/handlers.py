@@ -222,8 +222,8 @@ async def record_page(request: web.Request) -> web.Response:
 
     async def work(r: Any) -> tuple[list[dict[str, Any]], int]:
         record = RecordQueries(r.c)
-        user_ids = await record.member_ids(chats, member) if member else None
-        flt = RecordFilter(chats, user_ids, category or None, since, until)
+        accounts = await record.members(chats, member) if member else None
+        flt = RecordFilter(chats, accounts, category or None, since, until)
         return await record.page(flt, before=before, limit=PAGE + 1), await record.count(flt)
 
     rows, total = await deps.app.store.read(work)
