@@ -49,7 +49,8 @@ def _loader() -> _Loader:
 def web_group(
     ctx: click.Context, config: Path | None, host: str | None, port: int | None, secure_cookie: bool
 ) -> None:
-    """The supervisors' web console (approvals, groups, record, reports, checker)."""
+    """The supervisors' web console (approvals, groups, record, incidents, reports, checker,
+    settings)."""
     if ctx.invoked_subcommand is not None:
         return
     loader = _loader()
