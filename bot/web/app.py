@@ -105,10 +105,23 @@ def _viewer(request: web.Request) -> Viewer:
     return viewer
 
 
-def _t(request: web.Request) -> Callable[..., str]:
+def _catalogue(request: web.Request) -> Catalogue:
     deps = _deps(request)
     lang = _session(request).lang or deps.app.settings.language
-    return deps.catalogues.get(lang, deps.catalogues[deps.app.settings.language]).t
+    return deps.catalogues.get(lang, deps.catalogues[deps.app.settings.language])
+
+
+def _t(request: web.Request) -> Callable[..., str]:
+    return _catalogue(request).t
+
+
+def _word(catalogue: Catalogue, group: str, value: str | None) -> str:
+    """A recorded code (an action kind, a category, an outcome) in words where the catalogue
+    has them; a code it does not know (a workflow's own, like gov:step_approved) as it is."""
+    if not value:
+        return "—"
+    key = f"{group}.{value}"
+    return catalogue.t(key) if catalogue.has(key) else value
 
 
 def _local(request: web.Request, moment: datetime | None) -> str:
@@ -121,8 +134,10 @@ def _local(request: web.Request, moment: datetime | None) -> str:
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
     deps = _deps(request)
     session = _session(request)
+    catalogue = _catalogue(request)
     body = deps.templates.get_template(name).render(
-        t=_t(request),
+        t=catalogue.t,
+        word=lambda group, value: _word(catalogue, group, value),
         csrf=session.csrf,
         viewer=request.get(VIEWER),
         lang=session.lang or deps.app.settings.language,

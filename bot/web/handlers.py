@@ -174,7 +174,7 @@ def _masked(row: dict[str, Any]) -> dict[str, Any]:
         "kind": row["kind"],
         "category": row["category"],
         "article": row["article"],
-        "outcome": row.get("outcome") or "—",
+        "outcome": row.get("outcome"),
         "detail": mask_pii(row.get("detail") or ""),
         "evidence": evidence,
         "actor": "bot" if row.get("actor") == "bot" else mask_pii(str(row.get("actor") or "")),

@@ -89,3 +89,15 @@ def test_a_supervisor_of_another_unit_gets_403_journaled(console: Console) -> No
     refused = console.run(console.refusals())
     assert [(r["kind"], r["chat_id"]) for r in refused] == [("web:incident", "dq")] * 2
     assert len(_steps(console)) == 1
+
+
+def test_a_step_without_the_csrf_token_is_refused_and_changes_nothing(console: Console) -> None:
+    async def go() -> int:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+            await _session_as(s, console.url, "李副主任")
+            forged = await _post(s, console.url, verb="advance", stage="analyse", note="x")
+            return forged.status
+
+    assert console.run(go()) == 403
+    assert [r["kind"] for r in console.run(console.refusals())] == ["web:csrf"]
+    assert len(_steps(console)) == 1
