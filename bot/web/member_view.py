@@ -39,11 +39,17 @@ def member_view(report: AuditReport, t: Callable[..., str], inactive_days: int) 
     unnamed = {line.user_id for line in report.unnamed}
     silent = {line.user_id: line.detail for line in report.inactive}
     seen: dict[str, str] = {}
-    for group in (report.on_roster, report.strangers, report.left_post, report.unnamed):
+    everyone = (
+        report.on_roster,
+        report.strangers,
+        report.left_post,
+        report.admins_unlisted,
+        report.unnamed,
+        report.inactive,
+    )
+    for group in everyone:
         for line in group:
             seen.setdefault(line.user_id, line.nickname)
-    for line in report.inactive:
-        seen.setdefault(line.user_id, line.nickname)
 
     def match(user_id: str) -> str:
         if user_id in strangers:
@@ -52,7 +58,7 @@ def member_view(report: AuditReport, t: Callable[..., str], inactive_days: int) 
             return "left_post"
         if user_id in matched:
             return "directory" if matched[user_id] == "directory" else "on_roster"
-        return "admin"  # an admin the roster does not know: neither flagged nor matched
+        return "admin"  # admins_unlisted: an admin the roster does not know, not flagged
 
     order = {"stranger": 0, "left_post": 1, "admin": 2, "directory": 3, "on_roster": 4}
     lines = sorted(

@@ -95,6 +95,7 @@ def test_the_group_page_shows_the_member_audit_masked(console: Console) -> None:
         ("u2", "陈大伟-党群工作部"),  # on it, but transferred away
         ("u3", "路人甲"),  # a stranger, and not real-named
         ("zhao", "赵六-党群工作部"),  # in the directory by account
+        ("adm", "管理员-办公室"),  # the group's admin: on no roster, yet no stranger
     )
 
     async def seed(r: Any) -> None:
@@ -116,6 +117,7 @@ def test_the_group_page_shows_the_member_audit_masked(console: Console) -> None:
     assert rows == [
         ("stranger", "路**"),
         ("left_post", "陈**-党群工作部"),
+        ("admin", "管**-办公室"),
         ("directory", "赵*-党群工作部"),
         ("on_roster", "王**-党群工作部"),
     ]

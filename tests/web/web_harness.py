@@ -53,6 +53,7 @@ GROUPS = [
         "name": "党群工作部工作群",
         "unit": "党群工作部",
         "responsible": "赵六",
+        "admins": ["adm"],  # an admin by config, on no roster
         "filing": "unfiled",
     },
     {

@@ -47,6 +47,7 @@ class AuditReport:
     # Matched to an active roster entry or directory person (detail: roster / directory);
     # the web console's member table shows everyone's match, not only the findings.
     on_roster: tuple[AuditLine, ...] = ()
+    admins_unlisted: tuple[AuditLine, ...] = ()  # admins the roster does not know (not flagged)
 
 
 class MemberAudit:
@@ -67,12 +68,14 @@ class MemberAudit:
             lambda r: RosterRepository(r.c).activity(platform, chat_id)
         )
         present = [m for m in rows if m.status == "active" and m.user_id != own]
-        strangers, unnamed, inactive, left_post, on_roster = [], [], [], [], []
+        strangers, unnamed, inactive, left_post, on_roster, unlisted = [], [], [], [], [], []
         for m in present:
             who = await self.m.identify(platform, m.user_id, m.nickname)
             admin = await self.m.admins.is_admin(platform, chat_id, Member(m.user_id, m.nickname))
             if who is None and not admin:
                 strangers.append(AuditLine(m.user_id, m.nickname))
+            elif who is None:
+                unlisted.append(AuditLine(m.user_id, m.nickname))
             elif who is not None and who.status != ACTIVE:
                 left_post.append(
                     AuditLine(m.user_id, m.nickname, self.m.t(f"members.word_{who.status}"))
@@ -98,6 +101,7 @@ class MemberAudit:
             tuple(inactive),
             tuple(left_post),
             tuple(on_roster),
+            tuple(unlisted),
         )
 
     def report_text(self, report: AuditReport) -> str:
