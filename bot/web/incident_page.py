@@ -46,7 +46,9 @@ def _step(full: FullIncident, step: StepRow) -> dict[str, Any]:
         "at": step.at,
         "by": _who(full.names, full.incident, step.actor),
         "note": mask_pii(step.note) if step.note else "",
-        "told": len(step.told),
+        # The step records the tiers it went to ("tier:1"); who in each is in the notice's
+        # own record (the record page, kind incident_notice).
+        "tiers": [int(x[5:]) for x in step.told if x.startswith("tier:") and x[5:].isdigit()],
     }
 
 

@@ -96,9 +96,9 @@ def test_an_incident_walked_in_the_browser_then_a_group_and_the_settings(
     assert "当前阶段" in driver.find_element(By.ID, "stage-record").text
     driver.find_element(By.ID, "incident-note").send_keys("转发范围限于本群，已联系当事人")
     driver.find_element(By.ID, "incident-advance").click()
-    WebDriverWait(driver, 10).until(
-        lambda d: d.find_element(By.ID, "incident-stage").text == "分析研判"
-    )
+    # Wait for the answer's own element: reading the old page's while it unloads goes stale.
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "incident-message"))
+    assert driver.find_element(By.ID, "incident-stage").text == "分析研判"
     analysed = driver.find_element(By.ID, "stage-analyse").text
     assert "李副主任" in analysed and "转发范围限于本群" in analysed
     assert "13812345678" not in driver.find_element(By.ID, "incident-summary").text
