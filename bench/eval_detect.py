@@ -5,10 +5,10 @@
 
 Message-level scoring: a message counts for a category if the detector reports at least one hit
 of it. ``--show`` prints every miss and false alarm. One table per split: ``dev``, ``heldout`` and
-``heldout2``, ``heldout3`` and ``heldout4`` are development data now (each was held out for one
-round, then worked on); ``heldout5`` (tests/detection/data/heldout5.jsonl, pass it with
-``--eval``) is round 5's held-out set, written before its rule changes and measured once at the
-end (see docs/detection.md).
+``heldout2``, ``heldout3``, ``heldout4`` and ``heldout5`` are development data now (each was held
+out for one round, then worked on); ``heldout6`` (tests/detection/data/heldout6.jsonl, pass it
+with ``--eval``) is round 6's held-out set, written before its rule changes and measured before
+and once after them (see docs/detection.md) — not to be tuned on.
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ SPLITS = {
     "heldout2": "development since the third round",
     "heldout3": "held out in round 3; development since round 4",
     "heldout4": "held out in round 4 (tests/detection/data/heldout4.jsonl, pass it with --eval)",
-    "heldout5": "held out (tests/detection/data/heldout5.jsonl, pass it with --eval)",
+    "heldout5": "held out in round 5 (tests/detection/data/heldout5.jsonl, pass it with --eval)",
+    "heldout6": "held out (tests/detection/data/heldout6.jsonl, pass it with --eval)",
 }
 
-HELD_OUT = {"heldout5"}  # measured once at the end of round 5; not development data
+HELD_OUT = {"heldout6"}  # measured before and once after round 6; not development data
 
 
 def load_eval(path: Path) -> list[dict]:

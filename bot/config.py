@@ -30,6 +30,7 @@ from pydantic import (
 from bot.governance_settings import DirectorySettings, GovernanceSettings
 from bot.instance_settings import InstanceSettings
 from bot.members_settings import MembersSettings
+from bot.web_settings import WebSettings
 from rules.policy import Duration, EscalationTarget, GroupPolicy, _identifier, _identifiers
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupguard.db"
@@ -307,6 +308,8 @@ class Settings(_Section):
     lexicon_dirs: tuple[Path, ...] = ()  # extend or replace the shipped lexicons
     builtin_lexicons: bool = True
     detection: DetectionSettings = DetectionSettings()
+    # The supervisors' web console served by ``groupguard run`` beside the bot.
+    web: WebSettings = WebSettings()
     # Each registered platform's own section (``telegram:``, ``wechat:`` at the top level of
     # the file), validated by that platform's model: the core never names a platform.
     platforms: dict[str, Any] = Field(default_factory=dict)

@@ -18,6 +18,7 @@ from bot.events import MessagePosted
 from bot.i18n import Catalogue
 from bot.runtime import build
 from bot.scheduler import Scheduler
+from bot.web.serving import beside_the_bot
 from rules.policy import EscalationTarget
 
 
@@ -120,16 +121,19 @@ async def run_console(
     stats: Counter = Counter()
     background = asyncio.create_task(scheduler.run())
     try:
-        source = lines if lines is not None else _stdin_lines()
-        async for line in _aiter(source):
-            if line.strip() in ("/quit", "/exit"):
-                break
-            try:
-                steps = script.parse_line(line)
-            except (ScriptError, ValueError) as exc:
-                out(script_error(app.catalogue, exc))
-                continue
-            await _run_steps([steps], script, app, scheduler, clock, out, stats, show_numbers=True)
+        async with beside_the_bot(app, out):
+            source = lines if lines is not None else _stdin_lines()
+            async for line in _aiter(source):
+                if line.strip() in ("/quit", "/exit"):
+                    break
+                try:
+                    steps = script.parse_line(line)
+                except (ScriptError, ValueError) as exc:
+                    out(script_error(app.catalogue, exc))
+                    continue
+                await _run_steps(
+                    [steps], script, app, scheduler, clock, out, stats, show_numbers=True
+                )
     finally:
         background.cancel()
         await app.stop()

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.observability import ObservabilityServer
 from bot.ports import Adapter
 from bot.runtime import build
+from bot.web.serving import beside_the_bot
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ async def serve(
         )
     ticking = asyncio.create_task(scheduler.run())
     try:
-        await stop.wait()
+        async with beside_the_bot(runtime.app, log.warning):
+            await stop.wait()
     finally:
         ticking.cancel()
         await runtime.app.stop()

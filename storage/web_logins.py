@@ -46,12 +46,21 @@ class WebLoginRepository:
             await self.c.execute(insert(WebLogin).values(name=name, updated_at=at, **values))
         await journal.append(self.c, "web.password_set", {"name": name}, at=at)
 
-    async def failed(self, name: str, at: datetime, limit: int, lock_until: datetime) -> bool:
-        """Count a failed attempt; returns True when this one locks the account."""
+    async def failed(
+        self, name: str, at: datetime, limit: int, lock_until: datetime, *, shown: str
+    ) -> bool:
+        """Count a failed attempt (journaled as ``shown``, the masked name, also for a name
+        with no login); returns True when this one locks the account."""
         row = await self.get(name)
+        failures = row.failures + 1 if row is not None else 0
+        await journal.append(
+            self.c,
+            "web.login_failed",
+            {"name": shown, "known": row is not None, "failures": failures},
+            at=at,
+        )
         if row is None:
             return False
-        failures = row.failures + 1
         locks = failures >= limit
         await self.c.execute(
             update(WebLogin)
@@ -63,7 +72,7 @@ class WebLoginRepository:
             )
         )
         if locks:
-            await journal.append(self.c, "web.locked", {"name": name, "until": lock_until}, at=at)
+            await journal.append(self.c, "web.locked", {"name": shown, "until": lock_until}, at=at)
         return locks
 
     async def succeeded(self, name: str, at: datetime) -> None:

@@ -54,8 +54,9 @@ def _local(moment: datetime | None, settings: Settings) -> str:
 def _actor(names: Names, incident: records.IncidentRow, actor: str, masked: bool) -> str:
     if actor == "bot":
         return "GroupGuard"
-    if actor.startswith("cli:"):
-        return actor[4:] if not masked else mask_name(actor[4:])
+    person = records.person_actor(actor)
+    if person is not None:
+        return person if not masked else mask_name(person)
     nickname = names.nickname(incident.platform, incident.chat_id, actor)
     if masked:
         return mask_name(nickname or actor)

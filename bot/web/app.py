@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.actions.spec import Target
 from bot.i18n import LANGUAGES, Catalogue
 from bot.web.access import Viewer, viewer_for
+from bot.web.head_cache import HeadCache
 from bot.web.security import (
     COOKIE,
     CSRF_FIELD,
@@ -25,10 +26,11 @@ from bot.web.security import (
     Passwords,
     Session,
     Sessions,
+    mask_login,
     same_token,
 )
 from rules.decisions import Decision
-from rules.detection import Detector
+from storage import journal
 from storage.directory import DirectoryRepository, RegistryRow
 from storage.web_logins import WebLoginRepository
 
@@ -50,6 +52,11 @@ class WebDeps:
     templates: jinja2.Environment
     catalogues: dict[str, Catalogue]
     secure_cookie: bool = False  # set behind an HTTPS proxy
+    # The record page's chain check (rechecked at least every 10 minutes) and rendered reports.
+    verified: HeadCache[journal.Break | None] = field(
+        default_factory=lambda: HeadCache(max_age=timedelta(minutes=10), size=1)
+    )
+    reports: HeadCache[bytes] = field(default_factory=lambda: HeadCache(size=32))
 
 
 DEPS = web.AppKey("deps", WebDeps)
@@ -98,10 +105,23 @@ def _viewer(request: web.Request) -> Viewer:
     return viewer
 
 
-def _t(request: web.Request) -> Callable[..., str]:
+def _catalogue(request: web.Request) -> Catalogue:
     deps = _deps(request)
     lang = _session(request).lang or deps.app.settings.language
-    return deps.catalogues.get(lang, deps.catalogues[deps.app.settings.language]).t
+    return deps.catalogues.get(lang, deps.catalogues[deps.app.settings.language])
+
+
+def _t(request: web.Request) -> Callable[..., str]:
+    return _catalogue(request).t
+
+
+def _word(catalogue: Catalogue, group: str, value: str | None) -> str:
+    """A recorded code (an action kind, a category, an outcome) in words where the catalogue
+    has them; a code it does not know (a workflow's own, like gov:step_approved) as it is."""
+    if not value:
+        return "—"
+    key = f"{group}.{value}"
+    return catalogue.t(key) if catalogue.has(key) else value
 
 
 def _local(request: web.Request, moment: datetime | None) -> str:
@@ -114,8 +134,10 @@ def _local(request: web.Request, moment: datetime | None) -> str:
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
     deps = _deps(request)
     session = _session(request)
+    catalogue = _catalogue(request)
     body = deps.templates.get_template(name).render(
-        t=_t(request),
+        t=catalogue.t,
+        word=lambda group, value: _word(catalogue, group, value),
         csrf=session.csrf,
         viewer=request.get(VIEWER),
         lang=session.lang or deps.app.settings.language,
@@ -131,6 +153,15 @@ async def refuse(
     request: web.Request, what: str, *, group: RegistryRow | None = None, detail: str = ""
 ) -> web.Response:
     """403, journaled like a refused command: who, what they asked for, against the group."""
+    await journal_refusal(request, what, group=group, detail=detail)
+    return render(request, "forbidden.html", status=403, what=what)
+
+
+async def journal_refusal(
+    request: web.Request, what: str, *, group: RegistryRow | None = None, detail: str = ""
+) -> None:
+    """A refusal in the record, as the chat journals one (``groupguard audit --category
+    command`` and the record page list it), whatever page then answers."""
     deps = _deps(request)
     session = _session(request)
     where = (group.platform, group.chat_id) if group else ("web", "-")
@@ -149,7 +180,6 @@ async def refuse(
         "refused",
         detail or what,
     )
-    return render(request, "forbidden.html", status=403, what=what)
 
 
 # ---------------------------------------------------------------------------- middlewares
@@ -223,8 +253,15 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     now = deps.app.clock.now()
     row = await deps.app.store.read(lambda r: WebLoginRepository(r.c).get(name))
+    shown = mask_login(name)
     if row is None:
         deps.passwords.dummy_verify(password)
+        # Journaled too: guessing names is part of an attack the supervisors should see.
+        await deps.app.store.write(
+            lambda r: WebLoginRepository(r.c).failed(
+                name, now, LOCK_AFTER, now + LOCK_FOR, shown=shown
+            )
+        )
         return render(request, "login.html", status=401, error=t("web.login_wrong"))
     if row.locked_until is not None and row.locked_until > now:
         return render(
@@ -235,7 +272,9 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         )
     if not deps.passwords.verify(row.password_hash, password):
         locked = await deps.app.store.write(
-            lambda r: WebLoginRepository(r.c).failed(name, now, LOCK_AFTER, now + LOCK_FOR)
+            lambda r: WebLoginRepository(r.c).failed(
+                name, now, LOCK_AFTER, now + LOCK_FOR, shown=shown
+            )
         )
         error = (
             t("web.login_locked", until=_local(request, now + LOCK_FOR))
@@ -269,7 +308,3 @@ async def language(request: web.Request) -> web.StreamResponse:
 
 async def home(request: web.Request) -> web.StreamResponse:
     return redirect("/inbox")
-
-
-# The message checker's detector (loaded once at start: building the automaton takes time).
-DETECTOR = web.AppKey("detector", Detector)

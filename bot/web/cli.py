@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli_config import config_option
+from bot.web.serving import address, start
 
 if TYPE_CHECKING:
-    from aiohttp import web
-
     from bot.config import Settings
     from bot.runtime import Runtime
 
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
 # connected; handed in by ``bot.cli`` so this module does not import it back.
 LoadSettings = Callable[[Path | None], "Settings"]
 BuildRuntime = Callable[["Settings"], Awaitable["Runtime"]]
-SECRET_ENV = "GROUPGUARD_WEB_SECRET"  # signs session cookies; unset: random per process
 MIN_PASSWORD = 10
 
 
@@ -40,51 +38,36 @@ def _loader() -> _Loader:
     return loader
 
 
-async def start(
-    runtime: Runtime, host: str, port: int, *, secure_cookie: bool = False
-) -> web.AppRunner:
-    """Start the console on ``runtime``'s application (also usable inside a running bot)."""
-    from aiohttp import web
-
-    from bot.web.app import make_deps
-    from bot.web.server import build_app
-    from rules.detection import Detector
-
-    settings = runtime.app.settings
-    detector = Detector.load(
-        settings.lexicon_dirs,
-        include_builtin=settings.builtin_lexicons,
-        **settings.detection.options(),
-    )
-    deps = make_deps(runtime.app, secret=os.environ.get(SECRET_ENV), secure_cookie=secure_cookie)
-    runner = web.AppRunner(build_app(deps, detector), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner
-
-
 @click.group("web", invoke_without_command=True)
 @config_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--host", help="Address to listen on (default: config web.host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: config web.port, 8080).")
 @click.option(
     "--secure-cookie", is_flag=True, help="Mark the session cookie Secure (behind HTTPS)."
 )
 @click.pass_context
 def web_group(
-    ctx: click.Context, config: Path | None, host: str, port: int, secure_cookie: bool
+    ctx: click.Context, config: Path | None, host: str | None, port: int | None, secure_cookie: bool
 ) -> None:
-    """The supervisors' web console (approvals, groups, record, reports, checker)."""
+    """The supervisors' web console (approvals, groups, record, incidents, reports, checker,
+    settings)."""
     if ctx.invoked_subcommand is not None:
         return
     loader = _loader()
     settings = loader.load(config)
+    web = settings.web  # the same section ``groupguard run`` reads; options override it
 
     async def serve() -> None:
         runtime = await loader.build(settings)
         await runtime.app.governance.start()  # seeds the directory from config, as `filing` does
-        runner = await start(runtime, host, port, secure_cookie=secure_cookie)
-        click.echo(f"GroupGuard web console on http://{host}:{port}/")
+        runner = await start(
+            runtime.app,
+            host or web.host,
+            web.port if port is None else port,
+            secure_cookie=secure_cookie or web.secure_cookie,
+            secret=os.environ.get(web.secret_env),
+        )
+        click.echo(runtime.app.catalogue.t("web.serving", url=address(runner)))
         try:
             await asyncio.Event().wait()  # until Ctrl-C
         finally:

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.supervision.incidents_view import mask_name
-from bot.web.app import DETECTOR, GROUPS, _deps, _t, _viewer, refuse, render
+from bot.web.app import GROUPS, _deps, _t, _viewer, refuse, render
+from bot.web.member_view import member_view
 from rules.detection.report import hits_to_json
 from rules.masking import mask_pii
 from storage import journal
 from storage.directory import RegistryRow
 from storage.filings import FilingRepository, FilingRow
 from storage.models import Member
+from storage.record_page import RecordFilter, RecordQueries
 
-PAGE = 200  # rows on the record page
+PAGE = 100  # rows on a record page
 
 
 # ---------------------------------------------------------------------------- approvals
@@ -143,24 +145,20 @@ async def group_page(request: web.Request) -> web.Response:
     deps = _deps(request)
     gov = deps.app.governance
     filing = (await _latest_filings(request)).get((group.platform, group.chat_id))
-    since = deps.app.clock.now() - timedelta(days=90)
-    actions = await deps.app.store.read(
-        lambda r: r.audit(platform=group.platform, chat_id=group.chat_id, since=since, limit=5000)
-    )
-    members = await deps.app.store.read(lambda r: r.members_of(group.platform, group.chat_id))
+    recent = RecordFilter(chats=((group.platform, group.chat_id),))
+    actions = await deps.app.store.read(lambda r: RecordQueries(r.c).page(recent, limit=30))
+    members = deps.app.members
+    report = await members.audits.audit(group.platform, group.chat_id, group.name)
+    days = members.policy(group.platform, group.chat_id, group).inactive_after.days
     return render(
         request,
         "group.html",
         group=group,
         registry=gov.registry_text(group),
         progress=await gov.progress_text(filing) if filing else "",
-        actions=[_masked(a) for a in actions[-30:]][::-1],
+        actions=[_masked(a) for a in actions],
         group_names={(group.platform, group.chat_id): group.name or group.chat_id},
-        members=[
-            {"name": mask_name(m.nickname), "status": m.status}
-            for m in members
-            if m.status == "active"
-        ],
+        audit=member_view(report, _t(request), days),
     )
 
 
@@ -176,7 +174,7 @@ def _masked(row: dict[str, Any]) -> dict[str, Any]:
         "kind": row["kind"],
         "category": row["category"],
         "article": row["article"],
-        "outcome": row.get("outcome") or "—",
+        "outcome": row.get("outcome"),
         "detail": mask_pii(row.get("detail") or ""),
         "evidence": evidence,
         "actor": "bot" if row.get("actor") == "bot" else mask_pii(str(row.get("actor") or "")),
@@ -190,7 +188,13 @@ def _day(text: str, zone: Any) -> datetime | None:
         return None
 
 
+def _before(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 async def record_page(request: web.Request) -> web.Response:
+    """A page of the record, newest first; every filter and the paging are SQL
+    (``storage.record_page``), so the page costs the same however long the record grows."""
     deps = _deps(request)
     viewer = _viewer(request)
     zone = deps.app.settings.zone
@@ -201,94 +205,83 @@ async def record_page(request: web.Request) -> web.Response:
     if until is not None:
         until += timedelta(days=1)  # the "until" day is included, as in a report period
     groups = {(g.platform, g.chat_id): g for g in request[GROUPS] if viewer.may_see(g)}
-    platform = chat_id = None
+    chats: tuple[tuple[str, str], ...] | None = tuple(groups)
     if group_key:
         platform, _, chat_id = group_key.partition(":")
         if (platform, chat_id) not in groups:
             known = await deps.app.directory.group(platform, chat_id)
             return await refuse(request, "record", group=known, detail="group outside scope")
+        chats = ((platform, chat_id),)
     if unit and not viewer.may_see_unit(unit):
         return await refuse(request, "record", detail=f"unit {unit} outside scope")
+    if unit:
+        chats = tuple(k for k in chats or groups if groups[k].unit == unit)
+    elif viewer.everything and not group_key:
+        chats = None  # every chat, groups nobody registered too
+    before = _before(q.get("before", ""))
 
-    async def work(r: Any) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str], str]]:
-        user_ids: list[str | None] = [None]
-        if member:
-            hits = [
-                m.user_id
-                for p, c in ([(platform, chat_id)] if chat_id else groups)
-                for m in await r.members_of(p, c)
-                if m.nickname == member or m.user_id == member
-            ]
-            user_ids = list(dict.fromkeys(hits)) or ["\x00none"]
-        rows: list[dict[str, Any]] = []
-        for user_id in user_ids:
-            rows += await r.audit(
-                platform=platform,
-                chat_id=chat_id,
-                user_id=user_id,
-                category=category or None,
-                since=since,
-                until=until,
-                limit=100_000,
-            )
-        return rows, {}
+    async def work(r: Any) -> tuple[list[dict[str, Any]], int]:
+        record = RecordQueries(r.c)
+        accounts = await record.members(chats, member) if member else None
+        flt = RecordFilter(chats, accounts, category or None, since, until)
+        return await record.page(flt, before=before, limit=PAGE + 1), await record.count(flt)
 
-    rows, _ = await deps.app.store.read(work)
-    unregistered_ok = viewer.everything and not unit
-    shown = [
-        row
-        for row in rows
-        if (
-            (g := groups.get((row["platform"], row["chat_id"]))) is not None
-            and (not unit or g.unit == unit)
-        )
-        or (unregistered_ok and (row["platform"], row["chat_id"]) not in groups)
-    ]
-    shown.sort(key=lambda row: row["id"], reverse=True)
+    rows, total = await deps.app.store.read(work)
+    filters = {
+        "group": group_key,
+        "unit": unit,
+        "member": member,
+        "category": category,
+        "since": q.get("since", ""),
+        "until": q.get("until", ""),
+    }
+    shown = rows[:PAGE]
+    older = ""
+    if len(rows) > PAGE:
+        older = "/record?" + urlencode({**filters, "before": shown[-1]["id"]})
     t = _t(request)
     keys = deps.catalogues[deps.app.settings.language].keys()  # a set (not a mapping)
     categories = sorted(k.removeprefix("category.") for k in keys if k.startswith("category."))
     return render(
         request,
         "record.html",
-        rows=[_masked(row) for row in shown[:PAGE]],
-        total=len(shown),
+        rows=[_masked(row) for row in shown],
+        total=total,
+        older=older,
+        newest="/record?" + urlencode(filters) if before is not None else "",
         groups=sorted(groups.values(), key=lambda g: (g.unit or "", g.name or g.chat_id)),
         units=sorted({g.unit for g in groups.values() if g.unit}),
         categories=[(c, t(f"category.{c}")) for c in categories],
-        filters={
-            "group": group_key,
-            "unit": unit,
-            "member": member,
-            "category": category,
-            "since": q.get("since", ""),
-            "until": q.get("until", ""),
-        },
+        filters=filters,
         group_names={k: g.name or g.chat_id for k, g in groups.items()},
     )
 
 
 async def record_verify(request: web.Request) -> web.Response:
-    """The hash chain's state, loaded by HTMX after the page (a walk of the whole journal)."""
+    """The hash chain's state, loaded by HTMX after the page; a full walk of the journal only
+    when the head moved or the last check is old (``bot.web.head_cache``)."""
     deps = _deps(request)
-
-    async def check(r: Any) -> tuple[journal.Break | None, journal.Head]:
-        return await journal.verify(r.c), await journal.head(r.c)
-
-    found, head = await deps.app.store.read(check)
-    return render(request, "verify.html", found=found, head=head)
+    store = deps.app.store
+    checked = await deps.verified.get(
+        "chain",
+        lambda: store.read(lambda r: journal.head(r.c)),
+        lambda: store.read(lambda r: journal.verify(r.c)),
+        deps.app.clock.now(),
+    )
+    return render(request, "verify.html", found=checked.value, head=checked.head, at=checked.at)
 
 
 # ---------------------------------------------------------------------------- checker
 async def check_page(request: web.Request) -> web.Response:
-    """``groupguard check`` in a page: the hits and why, personal data masked."""
+    """``groupguard check`` in a page: the hits and why, personal data masked. The bot's own
+    detector answers, so a lexicon reload (SIGHUP) shows here at once."""
     text = ""
     result: dict[str, Any] = {"hits": []}
     if request.method == "POST":
         form = await request.post()
         text = str(form.get("text", ""))[:5000]
         if text.strip():
-            result = hits_to_json(text, request.app[DETECTOR].detect(text), raw=False)
+            result = hits_to_json(text, _deps(request).app.detector.detect(text), raw=False)
     fragment = request.method == "POST" and bool(request.headers.get("HX-Request"))
     return render(
         request,

@@ -14,6 +14,7 @@ from bot.supervision.report import Period, gather, parse_period
 from bot.web.app import GROUPS, SESSION, _deps, _t, _viewer, refuse, render
 from bot.workflows.incident import records
 from rules.masking import mask_pii
+from storage import journal
 
 FORMATS = {
     "html": "text/html; charset=utf-8",
@@ -73,10 +74,22 @@ async def report_file(request: web.Request) -> web.StreamResponse:
     )
     unknown = catalogue.t("supervision.unit_unregistered")
     now = deps.app.clock.now()
-    data = await deps.app.store.read(
-        lambda r: gather(r, settings, period, unit=unit, now=now, unknown_unit=unknown)
+    store = deps.app.store
+
+    async def build() -> bytes:
+        data = await store.read(
+            lambda r: gather(r, settings, period, unit=unit, now=now, unknown_unit=unknown)
+        )
+        return render_report(data, fmt, catalogue, settings.zone)
+
+    # Rebuilt only when something was recorded since (the journal head moved).
+    kept = await deps.reports.get(
+        (fmt, period.label, unit, catalogue.language),
+        lambda: store.read(lambda r: journal.head(r.c)),
+        build,
+        now,
     )
-    blob = render_report(data, fmt, catalogue, settings.zone)
+    blob = kept.value
     name = f"report-{period.label.replace('..', '_')}{'-' + unit if unit else ''}.{fmt}"
     headers = {}
     if request.query.get("download"):

@@ -84,3 +84,10 @@ class Sessions:
 
 def same_token(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def mask_login(name: str) -> str:
+    """A login name as the journal keeps it: its first character and a star per further one
+    (at most 8), so a password typed into the name field is never recorded."""
+    head = name.strip()[:1]
+    return head + "*" * min(max(len(name.strip()) - 1, 1), 8) if head else "-"

@@ -7,7 +7,6 @@ from aiohttp import web
 from bot.web import handlers as h
 from bot.web.app import (
     DEPS,
-    DETECTOR,
     STATIC,
     WebDeps,
     csrf_middleware,
@@ -19,17 +18,17 @@ from bot.web.app import (
     logout,
     session_middleware,
 )
+from bot.web.incident_page import add_incident_page
 from bot.web.pages import add_pages
-from rules.detection import Detector
+from bot.web.settings_page import add_settings_page
 
 
-def build_app(deps: WebDeps, detector: Detector) -> web.Application:
+def build_app(deps: WebDeps) -> web.Application:
     app = web.Application(
         middlewares=[session_middleware, csrf_middleware, login_middleware],
         client_max_size=256 * 1024,  # forms only: no uploads here
     )
     app[DEPS] = deps
-    app[DETECTOR] = detector
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login_post)
     app.router.add_post("/logout", logout)
@@ -44,5 +43,7 @@ def build_app(deps: WebDeps, detector: Detector) -> web.Application:
     app.router.add_get("/check", h.check_page)
     app.router.add_post("/check", h.check_page)
     add_pages(app)
+    add_incident_page(app)
+    add_settings_page(app)
     app.router.add_static("/static/", STATIC)
     return app

@@ -21,7 +21,15 @@ _TLD = (
     r"wang|ren|work|pub|live|pro|icu|online|biz|gl|gd|im|to|tk|ml|store|tech|asia|hk|tw)"
 )
 # Necessary for a link: a scheme, www., or a dot (also full-width or 。) before a known TLD.
-_GATE_RE = re.compile(rf"(?i)https?[:：]|www{_DOT}|[a-z0-9]{_DOT}{_TLD}(?![a-z])")
+# Every branch starts with one character of a plain class, so the regex engine skips the
+# Chinese text between by a bitmap test (a case-insensitive alternation tried all three branches
+# at every position: ~2× slower). The class holds what (?i) lets [a-z] match: the ASCII letters
+# and İ ı ſ K (U+212A); the same matches as ``(?i)https?[:：]|www{_DOT}|[a-z0-9]{_DOT}{_TLD}``.
+_LETTER = "0-9A-Za-zİıſK"
+_GATE_RE = re.compile(
+    rf"[{_LETTER}](?:(?<=[hH])(?i:ttps?)[:：]|(?<=[wW])(?i:ww){_DOT}|{_DOT}(?i:{_TLD})"
+    rf"(?![{_LETTER[3:]}]))"
+)
 _URL_RE = re.compile(
     rf"(?i)(?<![@\w.])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?{_DOT})+{_TLD})"
     r"(?![a-z0-9])(?::\d{1,5})?(?:/[\w\-./?%&=#~+:]*)?"

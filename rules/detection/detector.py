@@ -414,6 +414,7 @@ class Detector:
                     values=values,
                     cues=bool(table.get("cues", False)),
                     window=int(table.get("window", 0)),
+                    next_sentence=bool(table.get("next_sentence", False)),
                 )
             )
         return specs

@@ -38,6 +38,7 @@ class HeuristicSpec:
     window: int = (
         0  # cooccurrence: other words within this many characters of the trigger (0: sentence)
     )
+    next_sentence: bool = False  # pair checks: the sentence after the trigger's counts too
 
 
 Span = tuple[int, int]
@@ -46,7 +47,7 @@ Heuristic = Callable[[HeuristicSpec, Normalised, list[Span], MessageMeta], list[
 # A number with a unit (``47处``, ``85%``), also approximate (``1200余人``, ``30多户``,
 # ``二百余间``; Chinese numerals only with 余/多, so ``一起`` and ``三人行`` are no quantity).
 _QUANTITY_RE = re.compile(
-    r"(?:\d+(?:[.,]\d+)?\s*(?:余|多)?|[一二两三四五六七八九十百千万]+[余多])\s*(?:万|亿)?\s*"
+    r"(?:\d+(?:[.,]\d+)?\s*(?:余|多)?|[一二两三四五六七八九十百千万]+[余多来])\s*(?:万|亿)?\s*"
     r"(?:%|‰|人次|人|户|例|起|件|处|家|元|吨|宗|次|名|所|座|辆|头|只|间|栋|幢|套|项|位|台|批|"
     r"床|公斤|千克|平方米|平方公里|立方米|毫米|亩|公里|个百分点|倍)"
 )
@@ -201,6 +202,8 @@ def _pair_in_sentence(key: str) -> Heuristic:
         words = spec.words.get(key, ())
         for s, e in triggers:
             lo, hi, _, _ = _sentence_span(norm, s)
+            if spec.next_sentence and hi < len(norm.text):
+                hi = norm.sentence(hi + 1)[1]  # a reply to a rhetorical question ("…？骗鬼呢")
             other = _memo_any(memo, norm.text, lo, hi, words)
             if other is not None:
                 found.append(norm.span(min(s, lo + other[0]), max(e, lo + other[1])))

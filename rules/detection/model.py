@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -23,20 +24,12 @@ MODEL_PATH = Path(__file__).resolve().parent / "model" / "cold_char_ngram.json.g
 FORMAT = "groupguard-char-ngram-lr/1"
 
 
-# Slice objects of the 2- to max_n-grams of a text of each length up to this: built once, so
+# Slice objects of the 2- to max_n-grams of a text of a given length: built once per length, so
 # cutting the n-grams of a message is one ``map`` in C instead of a comprehension per length.
-_SLICE_CACHE_MAX = 256
-_slices: dict[tuple[int, int], tuple[slice, ...]] = {}
-
-
+# Bounded like any cache of a pure function; long texts are rare and cheap to re-slice.
+@lru_cache(maxsize=512)
 def _gram_slices(length: int, max_n: int) -> tuple[slice, ...]:
-    key = (length, max_n)
-    found = _slices.get(key)
-    if found is None:
-        found = tuple(slice(i, i + k) for k in range(2, max_n + 1) for i in range(length - k + 1))
-        if length <= _SLICE_CACHE_MAX:
-            _slices[key] = found
-    return found
+    return tuple(slice(i, i + k) for k in range(2, max_n + 1) for i in range(length - k + 1))
 
 
 def ngrams(text: str, max_n: int = 3) -> set[str]:
@@ -55,6 +48,15 @@ class ModelScore:
 # Scores of recent texts: work chat repeats itself ("收到，谢谢", "好的，马上安排"). Bounded: the
 # memo is emptied when it reaches this size.
 MEMO_SIZE = 4096
+# Bounds of recent clauses and messages (see ``TextModel.below``): whole messages repeat
+# ("收到，谢谢"), their clauses far more ("请查收会议纪要", "辛苦了"). Each entry is a short string
+# and a few floats (and a clause's characters); each memo is emptied when it reaches this size.
+CLAUSE_MEMO_SIZE = 65536
+# The clause separator for ``below``: the commonest sentence punctuation left in prepared text.
+_CLAUSE_SEP = "，"
+# A clause's share of that bound: inside it, across its leading and its trailing separator, and
+# its characters.
+_ClauseBound = tuple[float, float, float, frozenset[str]]
 
 
 @lru_cache(maxsize=16)
@@ -67,9 +69,12 @@ class TextModel:
 
     __slots__ = (
         "_bigram_bound",
+        "_clause_memo",
         "_get",
         "_keys",
         "_memo",
+        "_sep_bound",
+        "_text_memo",
         "_unigram_bound",
         "_weights",
         "bias",
@@ -109,6 +114,11 @@ class TextModel:
                 for b, w in longest.items():
                     bigrams[b] = bigrams.get(b, 0.0) + w
         self._bigram_bound = bigrams if max_n <= 3 else None  # the bound covers 1- to 3-grams
+        # The separator's own weight, counted once per separator when clauses are bounded apart.
+        self._sep_bound = self._unigram_bound.get(_CLAUSE_SEP, 0.0)
+        self._clause_memo: dict[str, _ClauseBound] = {}
+        # Per message: the bound, and whether the whole-text bound has tightened it already.
+        self._text_memo: dict[str, tuple[float, bool]] = {}
         self.bias = bias
         self.max_n = max_n
         self.thresholds = dict(thresholds or {})
@@ -141,23 +151,88 @@ class TextModel:
 
     def below(self, text: str, probability: float) -> bool:
         """True when ``probability(text)`` is certainly below ``probability``, decided from an
-        upper bound on the score that costs a fraction of scoring: the sum of the positive weights
-        of the distinct characters, of the bigram at every position and of the heaviest trigram
-        that may follow it, divided by a lower bound on the number of distinct n-grams
+        upper bound on the score that costs a fraction of scoring. The numerator bounds the sum
+        of the positive weights present: per clause (the text split at ``，``), its distinct
+        characters' positive weights plus, at every bigram position, the bigram's positive weight
+        and the heaviest positive trigram that may follow it; per separator, ``_sep_bound`` (the
+        bigrams across the clause edge). A character in two clauses counts twice, which only
+        loosens the bound. The denominator is a lower bound on the number of distinct n-grams
         (3 × distinct characters − 3: each distinct character but the first one or two ends a
-        distinct bigram and a distinct trigram). False means "score it"; never a wrong True."""
-        bigrams = self._bigram_bound
-        if bigrams is None or not 0.0 < probability < 1.0:
+        distinct bigram and a distinct trigram). Clause numerators are remembered, so a message
+        made of clauses seen before costs a split, a few dict look-ups and a set union, and the
+        bound of a message seen before costs one look-up. False means "score it"; never a wrong
+        True."""
+        if self._bigram_bound is None or not 0.0 < probability < 1.0:
             return False
-        limit = _logit_of(probability)
+        limit = _logit_of(probability) - self.bias - 1e-9
+        memo = self._text_memo
+        known = memo.get(text)  # the same message again ("收到，谢谢", a reminder reposted)
+        if known is None:
+            if len(memo) >= CLAUSE_MEMO_SIZE:
+                memo.clear()
+            known = memo[text] = (self._scaled_bound(text), False)
+        scaled, tightened = known
+        if scaled < limit or tightened:
+            return scaled < limit
+        # The clause-wise bound counts a character shared by clauses once per clause; before
+        # scoring in full, try the bound over the whole text (distinct characters counted once).
+        scaled = min(scaled, self._whole_text_bound(text))
+        memo[text] = (scaled, True)
+        return scaled < limit
+
+    def _whole_text_bound(self, text: str) -> float:
+        """``below``'s bound on ``logit - bias`` taken over the whole text at once: tighter than
+        the clause-wise one when clauses share characters, and dearer (a ``set`` of the text and
+        a bigram string per position)."""
         chars = set(text)
+        upper = self._positive_sum(text, chars)
+        return max(upper, 0.0) / math.sqrt(max(1, 3 * len(chars) - 3))
+
+    def _positive_sum(self, text: str, chars: Collection[str]) -> float:
+        """The positive weights of ``chars``, plus at every bigram position of ``text`` the
+        bigram's positive weight and the heaviest positive trigram that may follow it."""
+        bigrams = self._bigram_bound
+        assert bigrams is not None
         upper = sum(map(self._unigram_bound.get, chars, repeat(0.0)))
-        upper += sum(
+        return upper + sum(
             map(bigrams.get, map(text.__getitem__, _gram_slices(len(text), 2)), repeat(0.0))
         )
+
+    def _scaled_bound(self, text: str) -> float:
+        """``below``'s upper bound on ``logit - bias`` for ``text``."""
+        memo = self._clause_memo
+        clauses = text.split(_CLAUSE_SEP)
+        last = len(clauses) - 1
+        upper = last * self._sep_bound
+        chars: frozenset[str] | None = None
+        for i, clause in enumerate(clauses):
+            known = memo.get(clause)
+            if known is None:
+                known = self._clause_bound(clause)
+                if len(memo) >= CLAUSE_MEMO_SIZE:
+                    memo.clear()
+                memo[clause] = known
+            inner, lead, trail, seen = known
+            upper += inner + (lead if i else 0.0) + (trail if i < last else 0.0)
+            # Union of remembered character sets: ``set(text)`` would allocate a string per
+            # CJK character, which costs more than the rest of the bound.
+            chars = seen if chars is None else chars | seen
         if upper <= 0.0:
-            return self.bias < limit
-        return self.bias + upper / math.sqrt(max(1, 3 * len(chars) - 3)) + 1e-9 < limit
+            return 0.0  # nothing positive: the logit is at most the bias
+        distinct = len(chars) if chars is not None else 0
+        return upper / math.sqrt(max(1, 3 * distinct - 3))
+
+    def _clause_bound(self, clause: str) -> _ClauseBound:
+        """``below``'s numerator for one clause: inside it, and the bigram (with its heaviest
+        trigram) across its leading and its trailing separator."""
+        bigrams = self._bigram_bound
+        assert bigrams is not None
+        chars = frozenset(clause)
+        inner = self._positive_sum(clause, chars)
+        if not clause:
+            return inner, bigrams.get(_CLAUSE_SEP * 2, 0.0), 0.0, chars
+        lead = bigrams.get(_CLAUSE_SEP + clause[0], 0.0)
+        return inner, lead, bigrams.get(clause[-1] + _CLAUSE_SEP, 0.0), chars
 
     def probability(self, text: str) -> float:
         """P(offensive) for prepared text (remembered for the last few thousand texts)."""

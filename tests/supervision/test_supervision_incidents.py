@@ -71,6 +71,8 @@ async def test_an_incident_walks_every_stage_and_reaches_the_right_tiers(hdb: Ha
 
     assert "下一步应为“分析研判”" in await say("/incident 1 确认 还没分析")  # out of order
     assert "分析研判" in await say("/incident 1 分析 多人转发，影响较大")
+    assert "备注已记录" in await say("/incident 1 备注 已联系财务科")  # nobody is told
+    assert len(h.sent_to(TIER1)) == 1
     assert "确认事实" in await say("/incident 1 确认 核实：补贴延迟一周发放")
     assert "处置意见" in await say("/incident 1 处置 直接处理")  # needs a proposal first
     assert "分管主任" in await say("/incident 1 意见 财务科说明原因并公布发放时间")
@@ -86,13 +88,14 @@ async def test_an_incident_walks_every_stage_and_reaches_the_right_tiers(hdb: Ha
     assert [s.stage for s in walked] == [
         "record",
         "analyse",
+        "analyse",
         "confirm",
         "confirm",
         "handle",
         "handle",
         "report",
     ]
-    assert all(s.actor == "u1" for s in walked) and walked[2].note == "核实：补贴延迟一周发放"
+    assert all(s.actor == "u1" for s in walked) and walked[3].note == "核实：补贴延迟一周发放"
     assert "已结案" in await say("/incident 1 报告 again")
     notices = await h.audit(category="incident")
     assert [r["outcome"] for r in notices] == ["done"] * 4  # opened, proposal, major, report

@@ -63,3 +63,55 @@ def test_approve_from_the_inbox_then_record_and_report(console: Console, browser
     driver.find_element(By.ID, "check-go").click()
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr.hit"))
     driver.save_screenshot(str(SHOTS / "check.png"))
+
+
+def test_an_incident_walked_in_the_browser_then_a_group_and_the_settings(
+    console: Console, browser: Any
+) -> None:
+    from storage.roster import RosterPerson, RosterRepository
+
+    driver = browser
+    app = console.runtime.app
+    now = app.clock.now()
+
+    async def members(r: Any) -> None:
+        roster = RosterRepository(r.c)
+        for name in ("王小红", "陈大伟", "刘芳"):
+            status = "transferred" if name == "陈大伟" else "active"
+            await roster.apply(RosterPerson(name, "党群工作部", "", None, None, status, ()), now)
+        for user_id, nickname in (
+            ("u1", "王小红-党群工作部"),
+            ("u2", "陈大伟-党群工作部"),
+            ("u3", "刘芳-党群工作部"),
+            ("u4", "路人甲"),
+            ("zhao", "赵六-党群工作部"),
+        ):
+            await r.ensure_member("console", "dq", user_id, nickname, now)
+
+    console.run(app.store.write(members))
+    _login(driver, console, "李副主任")
+    driver.get(f"{console.url}/incidents")
+    driver.find_element(By.ID, "incident-link-1").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "stages"))
+    assert "当前阶段" in driver.find_element(By.ID, "stage-record").text
+    driver.find_element(By.ID, "incident-note").send_keys("转发范围限于本群，已联系当事人")
+    driver.find_element(By.ID, "incident-advance").click()
+    # Wait for the answer's own element: reading the old page's while it unloads goes stale.
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "incident-message"))
+    assert driver.find_element(By.ID, "incident-stage").text == "分析研判"
+    analysed = driver.find_element(By.ID, "stage-analyse").text
+    assert "李副主任" in analysed and "转发范围限于本群" in analysed
+    assert "13812345678" not in driver.find_element(By.ID, "incident-summary").text
+    driver.save_screenshot(str(SHOTS / "incident.png"))
+
+    driver.get(f"{console.url}/groups/console/dq")
+    audit = driver.find_element(By.ID, "member-audit").text
+    assert "路**" in audit and "名册中已调离" in audit and "路人甲" not in audit
+    driver.save_screenshot(str(SHOTS / "group.png"))
+
+    driver.find_element(By.ID, "logout").click()
+    _login(driver, console, "钱工")
+    driver.find_element(By.ID, "nav-settings").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "set-policy"))
+    assert "30 天" in driver.find_element(By.ID, "set-policy").text
+    driver.save_screenshot(str(SHOTS / "settings.png"))

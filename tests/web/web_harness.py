@@ -1,10 +1,11 @@
 """A web console on 127.0.0.1 for the tests: its own event loop in a thread (selenium is
 synchronous), a fresh SQLite database, a directory of two units under one office, a filing
-waiting for 李副主任, and a few recorded actions to filter."""
+waiting for 李副主任, a few recorded actions to filter and an incident in 党群工作部's group."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from aiohttp import web
 from bot.actions.spec import Target
 from bot.config import Settings
 from bot.runtime import Runtime, build
-from bot.web.cli import start
 from bot.web.security import Passwords
+from bot.web.serving import start
 from bot.workflows.governance.form import parse_form
 from rules.decisions import Decision, Evidence
 from storage.web_logins import WebLoginRepository
@@ -52,6 +53,7 @@ GROUPS = [
         "name": "党群工作部工作群",
         "unit": "党群工作部",
         "responsible": "赵六",
+        "admins": ["adm"],  # an admin by config, on no roster
         "filing": "unfiled",
     },
     {
@@ -134,6 +136,14 @@ async def _seed(runtime: Runtime) -> None:
             "done",
             "",
         )
+    await app.incidents.open(
+        platform="console",
+        chat_id="dq",
+        source="admin",
+        by="u-dq",
+        summary="明天大家一起去门口讨说法，联系 13812345678",
+        user_id="u-dq",
+    )
 
 
 def start_console(tmp: Path) -> tuple[Console, threading.Thread, asyncio.Event]:
@@ -144,7 +154,7 @@ def start_console(tmp: Path) -> tuple[Console, threading.Thread, asyncio.Event]:
     async def main() -> None:
         runtime = await build(settings_for(tmp), {})
         await _seed(runtime)
-        runner = await start(runtime, "127.0.0.1", 0)
+        runner = await start(runtime.app, "127.0.0.1", 0)
         site_port = runner.addresses[0][1]
         ready.update(runtime=runtime, url=f"http://127.0.0.1:{site_port}", runner=runner)
         ready["stop"] = stop = asyncio.Event()
@@ -160,4 +170,24 @@ def start_console(tmp: Path) -> tuple[Console, threading.Thread, asyncio.Event]:
     return Console(ready["url"], ready["runtime"], loop), thread, ready["stop"]
 
 
-__all__ = ["PASSWORD", "Console", "start_console", "web"]
+async def login(session: Any, url: str, name: str, password: str = PASSWORD) -> int:
+    """Log in over plain HTTP (an aiohttp ClientSession); returns the answer's status."""
+    token = await csrf_of(session, f"{url}/login")
+    response = await session.post(
+        f"{url}/login",
+        data={"csrf": token, "name": name, "password": password},
+        allow_redirects=False,
+    )
+    status: int = response.status
+    return status
+
+
+async def csrf_of(session: Any, page_url: str) -> str:
+    """The session's CSRF token, as a page's forms carry it."""
+    page = await (await session.get(page_url)).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token, "no CSRF token on the page"
+    return token[1]
+
+
+__all__ = ["PASSWORD", "Console", "csrf_of", "login", "start_console", "web"]

@@ -5,8 +5,9 @@
 - ``/incident 12``: where incident 12 stands;
 - ``/incident 12 分析|确认|处置|报告 说明``: the next stage, with a note;
 - ``/incident 12 意见 处置意见``: the proposed handling (to 分管主任 at once);
-- ``/incident 12 重大 [说明]``: mark it 重大舆情风险 (to the cyberspace office at once).
-English verbs work too (analyse, confirm, handle, report, proposal, major)."""
+- ``/incident 12 重大 [说明]``: mark it 重大舆情风险 (to the cyberspace office at once);
+- ``/incident 12 备注 说明``: a note at the current stage (nobody is told).
+English verbs work too (analyse, confirm, handle, report, proposal, major, note)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ STAGE_VERBS = {
 }
 PROPOSAL_VERBS = frozenset({"意见", "处置意见", "proposal", "propose"})
 MAJOR_VERBS = frozenset({"重大", "major"})
+NOTE_VERBS = frozenset({"备注", "note"})
 _ID = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
 
 ARTICLE = "R2 Art.19"
@@ -99,6 +101,8 @@ class IncidentCommand:
             result = await self._desk.propose(incident_id, who, note)
         elif verb in MAJOR_VERBS:
             result = await self._desk.mark_major(incident_id, who, note)
+        elif verb in NOTE_VERBS and note:
+            result = await self._desk.note(incident_id, who, note)
         else:
             return tools.t("incident.usage", id=incident_id)
         if not result.ok:

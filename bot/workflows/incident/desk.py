@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.i18n import Catalogue
 from bot.names import load_names
 from bot.workflows.incident import records
-from bot.workflows.incident.records import CLOSED, STAGES, IncidentRow
+from bot.workflows.incident.records import CLOSED, STAGES, IncidentRow, person_actor
 from bot.workflows.kernel import TimerDue
 from rules.decisions import Decision
 from rules.masking import mask_pii
@@ -244,6 +244,12 @@ class IncidentDesk:
             "incident.major_set",
         )
 
+    async def note(self, incident_id: int, actor: str, note: str) -> Result:
+        """A note at the current stage (what was learnt, who was called); nobody is told."""
+        return await self._annotate(
+            incident_id, actor, mask_pii(note)[:1000], {}, [], "incident.note_added"
+        )
+
     async def _annotate(
         self,
         incident_id: int,
@@ -268,7 +274,7 @@ class IncidentDesk:
             return Result(True, self._t(done_key, id=incident_id), incident_id), step
 
         result, step_id = await self._store.write(write)
-        if step_id is not None:
+        if step_id is not None and tiers:
             await self.tell(incident_id, step_id, tiers)
         return result
 
@@ -357,15 +363,19 @@ class IncidentDesk:
             summary=incident.summary,
             signals=self.explain(incident.signals) or "-",
             stage=self.stage(step.stage),
-            actor=names.member(incident.platform, incident.chat_id, step.actor)
-            if step.actor != "bot"
-            else "GroupGuard",
+            actor=self.actor(names, incident, step.actor),
             at=f"{at:%Y-%m-%d %H:%M} {at.tzname() or ''}".strip(),
             note=step.note or "-",
             proposal=incident.proposal or "-",
             major=self._t("incident.major_flag") if incident.major else "",
         )
         return f"{title}\n{body}".rstrip()
+
+    @staticmethod
+    def actor(names: Any, incident: IncidentRow, actor: str) -> str:
+        if actor == "bot":
+            return "GroupGuard"
+        return person_actor(actor) or names.member(incident.platform, incident.chat_id, actor)
 
     async def on_timer(self, due: TimerDue) -> None:
         payload = due.payload

@@ -17,6 +17,17 @@ from storage.repository import Repository
 STAGES = ("record", "analyse", "confirm", "handle", "report")
 CLOSED = "closed"
 INCIDENT_TABLES = (Incident.__table__, IncidentStep.__table__)
+# Steps taken outside a chat name the person, not a platform account: ``cli:姓名`` from the
+# command line, ``web:姓名`` from the web console.
+PERSON_ACTORS = ("cli:", "web:")
+
+
+def person_actor(actor: str) -> str | None:
+    """The real name behind a command-line or console actor; None for a chat account."""
+    for prefix in PERSON_ACTORS:
+        if actor.startswith(prefix):
+            return actor[len(prefix) :]
+    return None
 
 
 @dataclass(frozen=True, slots=True)

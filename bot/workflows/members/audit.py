@@ -44,6 +44,10 @@ class AuditReport:
     unnamed: tuple[AuditLine, ...]
     inactive: tuple[AuditLine, ...]
     left_post: tuple[AuditLine, ...]
+    # Matched to an active roster entry or directory person (detail: roster / directory);
+    # the web console's member table shows everyone's match, not only the findings.
+    on_roster: tuple[AuditLine, ...] = ()
+    admins_unlisted: tuple[AuditLine, ...] = ()  # admins the roster does not know (not flagged)
 
 
 class MemberAudit:
@@ -64,16 +68,20 @@ class MemberAudit:
             lambda r: RosterRepository(r.c).activity(platform, chat_id)
         )
         present = [m for m in rows if m.status == "active" and m.user_id != own]
-        strangers, unnamed, inactive, left_post = [], [], [], []
+        strangers, unnamed, inactive, left_post, on_roster, unlisted = [], [], [], [], [], []
         for m in present:
             who = await self.m.identify(platform, m.user_id, m.nickname)
             admin = await self.m.admins.is_admin(platform, chat_id, Member(m.user_id, m.nickname))
             if who is None and not admin:
                 strangers.append(AuditLine(m.user_id, m.nickname))
+            elif who is None:
+                unlisted.append(AuditLine(m.user_id, m.nickname))
             elif who is not None and who.status != ACTIVE:
                 left_post.append(
                     AuditLine(m.user_id, m.nickname, self.m.t(f"members.word_{who.status}"))
                 )
+            elif who is not None:
+                on_roster.append(AuditLine(m.user_id, m.nickname, who.source))
             if nickname_policy.enabled and not nickname_complies(
                 m.nickname, nickname_policy.pattern
             ):
@@ -92,6 +100,8 @@ class MemberAudit:
             tuple(unnamed),
             tuple(inactive),
             tuple(left_post),
+            tuple(on_roster),
+            tuple(unlisted),
         )
 
     def report_text(self, report: AuditReport) -> str:
