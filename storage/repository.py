@@ -265,10 +265,22 @@ class Repository(
         )
         return result.rowcount
 
-    async def armed_timers(self, due_before: datetime | None = None) -> list[TimerRow]:
+    async def armed_timers(
+        self,
+        due_before: datetime | None = None,
+        *,
+        kind: str | None = None,
+        chat: tuple[str, str] | None = None,
+    ) -> list[TimerRow]:
+        """Armed timers, all or those due by ``due_before``, of one ``kind``, in one ``chat``
+        (platform, chat id)."""
         stmt = _TIMER_SELECT.where(Timer.status == "armed")
         if due_before is not None:
             stmt = stmt.where(Timer.due_at <= due_before)
+        if kind is not None:
+            stmt = stmt.where(Timer.kind == kind)
+        if chat is not None:
+            stmt = stmt.where(Timer.platform == chat[0], Timer.chat_id == chat[1])
         rows = await self.c.execute(stmt.order_by(Timer.due_at))
         return [TimerRow(*r) for r in rows.all()]
 

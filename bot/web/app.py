@@ -116,12 +116,21 @@ def _t(request: web.Request) -> Callable[..., str]:
 
 
 def _word(catalogue: Catalogue, group: str, value: str | None) -> str:
-    """A recorded code (an action kind, a category, an outcome) in words where the catalogue
-    has them; a code it does not know (a workflow's own, like gov:step_approved) as it is."""
+    """A recorded code (an action kind, a category, an outcome) in words from the catalogue;
+    only a code of no known workflow is shown as it is."""
     if not value:
         return "—"
     key = f"{group}.{value}"
-    return catalogue.t(key) if catalogue.has(key) else value
+    if catalogue.has(key):
+        return catalogue.t(key)
+    if group == "action" and ":" in value:
+        # A workflow's own kind (gov:step_approved, mem:task_done, web:csrf): its words, or
+        # at least the workflow's, never the code.
+        prefix, _, rest = value.partition(":")
+        for candidate in (f"record_kind.{prefix}.{rest}", f"record_kind.{prefix}._other"):
+            if catalogue.has(candidate):
+                return catalogue.t(candidate)
+    return value
 
 
 def _local(request: web.Request, moment: datetime | None) -> str:

@@ -28,6 +28,7 @@ from bot.workflows.kernel import Answer, Request, TimerDue, button
 from rules.decisions import Decision
 from storage.directory import DirectoryRepository, PersonRow, RegistryRow
 from storage.filings import FilingRepository, FilingRow
+from storage.repository import Repository
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,7 @@ class Governance:
         groups = await self.directory.seed(now)
         armed = await self._store.read(lambda r: r.armed_timers())
         have = {(t.kind, t.platform, t.chat_id) for t in armed}
+        planned: list[tuple[str, str, str, datetime]] = []
         for group in groups:
             self._known.add((group.platform, group.chat_id))
             if group.service_stopped_at is not None:
@@ -207,14 +209,28 @@ class Governance:
             lifecycle = {INACTIVE, DISSOLVE, TEMP_BEFORE, TEMP_END, TEMP_OVERDUE}
             if any((k, group.platform, group.chat_id) in have for k in lifecycle):
                 continue
-            await self._arm_lifecycle(group, now)
+            planned += self._lifecycle(group, now)
+        # One transaction for every group's timers: 2,000 configured groups cost one commit
+        # at the first start, not 2,000.
+        await self._store.write(lambda r: _arm_all(r, planned, now))
 
     async def _arm_lifecycle(self, group: RegistryRow, now: datetime) -> None:
+        planned = self._lifecycle(group, now)
+        await self._store.write(lambda r: _arm_all(r, planned, self._clock.now()))
+
+    def _lifecycle(self, group: RegistryRow, now: datetime) -> list[tuple[str, str, str, datetime]]:
+        """The lifecycle timers a group needs: (kind, platform, chat id, due)."""
+        platform, chat_id = group.platform, group.chat_id
         if group.term == "temporary" and group.ends_on is not None:
-            await self._arm_temporary(group.platform, group.chat_id, group.ends_on, now)
-            return
+            end = self.directory.end_of(group.ends_on)
+            before = end - self._cfg.temporary_remind_before
+            return [
+                *([(TEMP_BEFORE, platform, chat_id, before)] if before > now else []),
+                (TEMP_END, platform, chat_id, end),
+                (TEMP_OVERDUE, platform, chat_id, end + self._cfg.temporary_escalate_after),
+            ]
         last = group.last_activity_at or now
-        await self._arm(INACTIVE, group.platform, group.chat_id, last + self._cfg.inactive_after)
+        return [(INACTIVE, platform, chat_id, last + self._cfg.inactive_after)]
 
     async def _arm(
         self,
@@ -238,16 +254,6 @@ class Governance:
                 await r.cancel_timers(kind, platform, chat_id, key)
 
         await self._store.write(work)
-
-    async def _arm_temporary(
-        self, platform: str, chat_id: str, ends_on: date, now: datetime
-    ) -> None:
-        end = self.directory.end_of(ends_on)
-        before = end - self._cfg.temporary_remind_before
-        if before > now:
-            await self._arm(TEMP_BEFORE, platform, chat_id, before)
-        await self._arm(TEMP_END, platform, chat_id, end)
-        await self._arm(TEMP_OVERDUE, platform, chat_id, end + self._cfg.temporary_escalate_after)
 
     # ------------------------------------------------------------------ every event
     def serves(self, event: AnyEvent) -> bool:
@@ -1061,3 +1067,10 @@ class Governance:
             detail=f"{why}; told: " + ",".join(told),
             article="R1 Art.14",
         )
+
+
+async def _arm_all(
+    repo: Repository, planned: list[tuple[str, str, str, datetime]], now: datetime
+) -> None:
+    for kind, platform, chat_id, due in planned:
+        await repo.arm_timer(kind, platform, chat_id, None, due, now, {})
