@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.actions.registry import ActionRegistry, builtin_specs
+from bot.actions.spec import MEMBER_STATE
 from bot.admins import AdminDirectory
 from bot.card_proposals import CardProposals
 from bot.clean_text import clean_event
@@ -534,6 +535,10 @@ class Application:
                 await repo.record_membership(
                     event.platform, event.chat_id, member.user_id, membership[0], by, now
                 )
+                # Other instances cached the member's standing before this join.
+                await repo.record_changes(
+                    [(MEMBER_STATE, event.platform, event.chat_id, member.user_id)], now
+                )
             blacklisted = await repo.is_blacklisted(event.platform, member.user_id)
             return quiet, previous, blacklisted
 
@@ -717,6 +722,9 @@ class Application:
             )
             await repo.record_membership(
                 event.platform, event.chat_id, event.member.user_id, kind, removed_by, now
+            )
+            await repo.record_changes(
+                [(MEMBER_STATE, event.platform, event.chat_id, event.member.user_id)], now
             )
             return True
 

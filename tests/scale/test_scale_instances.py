@@ -281,3 +281,18 @@ async def test_update_ids_older_than_kept_are_forgotten_and_the_table_is_indexed
         assert any(i["column_names"] == ["at"] for i in indexes)
     finally:
         await h.close()
+
+
+async def test_a_departure_through_one_instance_reaches_the_others_cached_member(
+    pair: tuple[Harness, Harness],
+) -> None:
+    a, b = pair
+    await b.say("李四-工会: 早")  # B caches the member as active
+    (member,) = await b.app.store.read(lambda r: r.members_of("console", "console-group"))
+    assert b.app.hot._members[("console", "console-group", member.user_id)].status == "active"
+    await a.say("李四-工会: 在")  # A's console knows the member too (same id)
+    await a.say("/leave 李四-工会")
+    await _within(
+        1.0,
+        lambda: b.app.hot._members[("console", "console-group", member.user_id)].status == "left",
+    )
