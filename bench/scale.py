@@ -13,7 +13,9 @@ Per configuration it prints:
   in the inbox (so it includes recording, deciding, acting and journaling);
 - ack p50/p99: the webhook's answer (the update durably recorded), per update;
 - act p50/p99: from the POST of an offending message to its delete's outcome in the journal;
-- RSS: the bot processes' resident memory at the end, summed.
+- RSS: the bot processes' resident memory at the end, summed;
+- busy: the share of the machine's CPU in use during the run (all processes); bots: the bot
+  processes' CPU time over the run's wall time (100 % = one core).
 
 Run: ``python bench/scale.py [--messages 3000] [--paced 200]``. This machine has 2 cores,
 shared by PostgreSQL, the load generator and the bots, so the per-core figure (msg/s ÷
@@ -102,6 +104,9 @@ class Result:
     ack: list[float]
     act: list[float]
     rss_mb: float
+    posted: float  # seconds until the last update was acknowledged
+    busy: float  # share of the machine's CPU time in use during the run
+    bot_cpu: float  # CPU seconds the bot processes used during the run
 
     @property
     def rate(self) -> float:
@@ -127,6 +132,27 @@ def _rss_mb(fleet: Fleet) -> float:
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total / 1024
+
+
+def _machine_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def _bot_cpu(fleet: Fleet) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for instance in fleet.instances:
+        assert instance.process is not None
+        try:
+            stat = Path(f"/proc/{instance.process.pid}/stat").read_text()
+        except OSError:
+            continue
+        parts = stat.rsplit(")", 1)[1].split()
+        total += int(parts[11]) + int(parts[12])  # utime, stime
+    return total / ticks
 
 
 def _groups_yaml(count: int) -> str:
@@ -180,6 +206,7 @@ async def _run(
         updates.append((update, bad))
     order = iter(range(len(updates)))
     engine = create_async_engine(url)
+    machine_before, bot_before = _machine_times(), _bot_cpu(fleet)
     started = time.monotonic()
 
     async def post_worker(session: aiohttp.ClientSession) -> None:
@@ -201,8 +228,11 @@ async def _run(
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
         workers = 1 if paced else CONCURRENCY
         await asyncio.gather(*(post_worker(session) for _ in range(workers)))
+    posted = time.monotonic() - started
     await _handled(fleet, messages)
     seconds = time.monotonic() - started
+    machine_after, bot_cpu = _machine_times(), _bot_cpu(fleet) - bot_before
+    busy = (machine_after[0] - machine_before[0]) / max(1, machine_after[1] - machine_before[1])
     act = []
     async with engine.connect() as conn:
         rows = await conn.execute(text(_DELETES))
@@ -213,7 +243,7 @@ async def _run(
     await engine.dispose()
     rss = _rss_mb(fleet)
     await fleet.stop_all()
-    return Result(name, instances, messages, seconds, ack, act, rss)
+    return Result(name, instances, messages, seconds, ack, act, rss, posted, busy, bot_cpu)
 
 
 _DELETES = (
@@ -269,7 +299,8 @@ def _print(result: Result, cores: int) -> None:
     print(
         f"{result.name:<22} {result.instances:>2}  {result.rate:>8.0f}  {per_core:>8.0f}  "
         f"{_pct(result.ack, 0.5):>7.1f} {_pct(result.ack, 0.99):>7.1f}  "
-        f"{_pct(result.act, 0.5):>7.1f} {_pct(result.act, 0.99):>7.1f}  {result.rss_mb:>7.0f}"
+        f"{_pct(result.act, 0.5):>7.1f} {_pct(result.act, 0.99):>7.1f}  {result.rss_mb:>7.0f}  "
+        f"{result.busy:>5.0%}  {result.bot_cpu / result.seconds:>6.0%}"
     )
 
 
@@ -302,7 +333,8 @@ async def main() -> None:
                 print(f"{args.messages} updates per run, 10% offending; {cores} cores")
                 print(
                     f"{'run':<22} {'n':>2}  {'msg/s':>8}  {'per core':>8}  "
-                    f"{'ack p50':>7} {'p99 ms':>7}  {'act p50':>7} {'p99 ms':>7}  {'RSS MB':>7}"
+                    f"{'ack p50':>7} {'p99 ms':>7}  {'act p50':>7} {'p99 ms':>7}  {'RSS MB':>7}  "
+                    f"{'busy':>5}  {'bots':>6}"
                 )
                 if not args.skip_throughput:
                     await _throughput(api, server, folder, args.messages, cores)
