@@ -72,6 +72,7 @@ from rules.engine import Engine
 from rules.nickname import nickname_complies
 from rules.observation import GroupState, Kind, MemberRecord, Observation
 from rules.opinion import OpinionLexicon
+from rules.policy import GroupPolicy
 from storage.repository import MemberRow, Repository
 from storage.store import Store
 
@@ -616,21 +617,13 @@ class Application:
             member.nickname,
             message_text=observation.text,
         )
-        offending = any(d.counts_as_offence for d in decisions)
 
         async def journal(repo: Repository) -> tuple[list[Decision], Journaled | None]:
             # One transaction: the queued rows a decision rests on, the offence history the
             # ladder needs (decided again with it), the claim and the intents.
-            final = decisions
-            if offending:
-                since = observation.at - policy.window
-                counts = await repo.offence_counts(
-                    event.platform, event.chat_id, observation.user_id, since
-                )
-                if counts:
-                    final = self.engine.decide(
-                        observation, policy, replace(record, offences=counts), group
-                    )
+            final = await self._with_history(
+                repo, event.platform, event.chat_id, observation, policy, record, group, decisions
+            )
             claim = (event.platform, event.update_id)
             return final, await self.executor.journal_in(repo, target, final, claim)
 
@@ -684,15 +677,35 @@ class Application:
         when something offends, so the ladder sees the right offence number."""
         policy = self.settings.policy_for(platform, chat_id)
         decisions = self.engine.decide(observation, policy, record, group)
-        if any(d.counts_as_offence for d in decisions):
-            since = observation.at - policy.window
-            counts = await self.hot.flush(
-                also=lambda r: r.offence_counts(platform, chat_id, observation.user_id, since)
+        if not any(d.counts_as_offence for d in decisions):
+            return decisions
+        decided = await self.hot.flush(
+            also=lambda r: self._with_history(
+                r, platform, chat_id, observation, policy, record, group, decisions
             )
-            if counts:
-                record = replace(record, offences=counts)
-                decisions = self.engine.decide(observation, policy, record, group)
-        return decisions
+        )
+        return decided if decided is not None else decisions
+
+    async def _with_history(
+        self,
+        repo: Repository,
+        platform: str,
+        chat_id: str,
+        observation: Observation,
+        policy: GroupPolicy,
+        record: MemberRecord,
+        group: GroupState,
+        decisions: list[Decision],
+    ) -> list[Decision]:
+        """Decide again with the member's offence history when something offends (only then
+        is the query paid for), so the ladder sees the right offence number."""
+        if not any(d.counts_as_offence for d in decisions):
+            return decisions
+        since = observation.at - policy.window
+        counts = await repo.offence_counts(platform, chat_id, observation.user_id, since)
+        if not counts:
+            return decisions
+        return self.engine.decide(observation, policy, replace(record, offences=counts), group)
 
     async def _left(self, event: MemberLeft) -> Handled:
         now = self.clock.now()

@@ -256,7 +256,7 @@ class Executor:
             fresh = await self._write_outcomes(
                 zip(action_ids, outcomes, strict=True),
                 done=decision_id,
-                changes=self._changes(target, touched),
+                changes=_changes(target.platform, target.chat_id, target.user_id, touched),
                 reread=(target, touched),
             )
             if touched and self.on_applied is not None:
@@ -353,19 +353,13 @@ class Executor:
                 touched |= spec.invalidates
         return frozenset(touched)
 
-    @staticmethod
-    def _changes(
-        target: Target, scopes: frozenset[str]
-    ) -> list[tuple[str, str, str | None, str | None]]:
-        return [(scope, target.platform, target.chat_id, target.user_id) for scope in scopes]
-
     async def changed(
         self, platform: str, chat_id: str, user_id: str | None, scopes: frozenset[str]
     ) -> None:
         """State changed outside a decision's outcomes (a background ban): recorded for the
         other instances, and this one's cache told."""
         now = self.clock.now()
-        rows = [(scope, platform, chat_id, user_id) for scope in scopes]
+        rows = _changes(platform, chat_id, user_id, scopes)
         await self.store.write(lambda r: r.record_changes(rows, now))
         if self.on_applied is not None:
             await self.on_applied(platform, chat_id, user_id, scopes, None)
@@ -573,6 +567,13 @@ class Executor:
 
     async def notify_admins(self, platform: str, chat_id: str, text: str) -> list[str]:
         return await self.messenger.notify_admins(platform, chat_id, text)
+
+
+def _changes(
+    platform: str, chat_id: str, user_id: str | None, scopes: frozenset[str]
+) -> list[tuple[str, str, str | None, str | None]]:
+    """The ``state_changes`` rows (scope, platform, chat id, user id) other instances read."""
+    return [(scope, platform, chat_id, user_id) for scope in scopes]
 
 
 def _action(kind: str, params: dict[str, Any]) -> Action:

@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.clock import Clock
-from storage.repository import Repository
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,6 @@ class InstanceLease:
         self._task: asyncio.Task[None] | None = None
         # Run after a renewal that found lapsed instances: each adopts one kind of work.
         self.on_lapsed: list[Callable[[], Awaitable[None]]] = []
-        self.renewals = 0
 
     async def start(self) -> None:
         now = self.clock.now()
@@ -64,7 +62,7 @@ class InstanceLease:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         try:
-            await self.store.write(lambda r: r.release_instance(self.id))
+            await self.store.write(lambda r: r.drop_instances([self.id]))
         except Exception:
             log.warning("could not release this instance's lease; it lapses by itself")
 
@@ -85,7 +83,6 @@ class InstanceLease:
             await self.store.write(
                 lambda r: r.register_instance(self.id, socket.gethostname(), now)
             )
-        self.renewals += 1
         if self.shared:
             cutoff = now - self.lease
             lapsed = await self.store.read(lambda r: r.lapsed_instances(cutoff))
@@ -93,7 +90,7 @@ class InstanceLease:
                 log.warning("instances lapsed: %s; adopting their work", ", ".join(lapsed))
                 for adopt in self.on_lapsed:
                     await adopt()
-                await self.store.write(lambda r: _forget(r, lapsed))
+                await self.store.write(lambda r: r.drop_instances(lapsed))
 
     async def _renew_forever(self) -> None:
         period = self.lease.total_seconds() / 3
@@ -103,8 +100,3 @@ class InstanceLease:
                 await self.renew()
             except Exception:
                 log.exception("instance lease: renewal failed; will retry")
-
-
-async def _forget(repo: Repository, lapsed: list[str]) -> None:
-    for other in lapsed:
-        await repo.forget_instance(other)

@@ -24,11 +24,6 @@ from storage.models import (
 )
 from storage.queries import Queries
 
-# The scopes of ``state_changes`` rows (the same words as the action specs' invalidations).
-GROUP = "group"
-MEMBER = "member"
-LISTING = "blacklist"
-
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -55,9 +50,10 @@ class InstanceQueries(Queries):
         )
         return result.rowcount == 1
 
-    async def release_instance(self, instance_id: str) -> None:
-        """A clean stop: the lease ends now, so what is left is adopted at once."""
-        await self.c.execute(delete(Instance).where(Instance.id == instance_id))
+    async def drop_instances(self, instance_ids: Sequence[str]) -> None:
+        """End leases now: this instance's at a clean stop (what is left is adopted at once),
+        or lapsed ones whose work was adopted."""
+        await self.c.execute(delete(Instance).where(Instance.id.in_(list(instance_ids))))
 
     async def live_instances(self, since: datetime) -> set[str]:
         rows = await self.c.execute(select(Instance.id).where(Instance.heartbeat_at >= since))
@@ -66,9 +62,6 @@ class InstanceQueries(Queries):
     async def lapsed_instances(self, before: datetime) -> list[str]:
         rows = await self.c.execute(select(Instance.id).where(Instance.heartbeat_at < before))
         return [r for (r,) in rows.all()]
-
-    async def forget_instance(self, instance_id: str) -> None:
-        await self.c.execute(delete(Instance).where(Instance.id == instance_id))
 
     # --- decisions -----------------------------------------------------------------------
     async def own_decisions(self, owner: str, decision_ids: Sequence[str], at: datetime) -> None:
