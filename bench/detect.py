@@ -2,13 +2,13 @@
 
     python bench/detect.py [--messages 100000] [--quick] [--no-check]
 
-Measures, on one core: the full detector (normalise + all lexicons + PII + heuristics) with and
-without the classifier, with the shipped lexicons plus 10,000 synthetic terms, with p50/p99 per
-message; raw ahocorasick-rs matching of the same terms (the practical limit); a naive
-``for term in terms: if term in text`` loop on a subset; the detector with 1k / 10k / 100k
-synthetic terms and the memory each lexicon takes; and ``groupguard check --stdin --json`` end to
-end on the same messages beside the round-3 way of running it (bot.runtime imported, one
-``click.echo`` per line), in the same run.
+Measures, on one core: the full detector (normalise + all lexicons + PII + heuristics) with both
+models (the COLD classifier and the work-chat model), with each alone and with neither, with the
+shipped lexicons plus 10,000 synthetic terms, with p50/p99 per message; raw ahocorasick-rs
+matching of the same terms (the practical limit); a naive ``for term in terms: if term in text``
+loop on a subset; the detector with 1k / 10k / 100k synthetic terms and the memory each lexicon
+takes; and ``groupguard check --stdin --json`` end to end on the same messages beside the round-3
+way of running it (bot.runtime imported, one ``click.echo`` per line), in the same run.
 """
 
 from __future__ import annotations
@@ -181,12 +181,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         extension = write_extension(Path(tmp), synthetic_terms(10_000, rng))
         detector = Detector.load([extension])
-        plain = Detector.load([extension], model=None)
+        cold_only = Detector.load([extension], workchat=None)
+        workchat_only = Detector.load([extension], model=None)
+        plain = Detector.load([extension], model=None, workchat=None)
         print(f"\nshipped lexicons + 10k synthetic terms: {detector.term_count:,} terms")
-        full = rate("full detector, with the classifier", detector.detect, messages)
-        rate("full detector, without the classifier", plain.detect, messages)
-        latencies("with the classifier", detector.detect, messages)
-        latencies("without the classifier", plain.detect, messages)
+        full = rate("full detector, both models", detector.detect, messages)
+        rate("full detector, COLD classifier only", cold_only.detect, messages)
+        rate("full detector, work-chat model only", workchat_only.detect, messages)
+        rate("full detector, no model (baseline)", plain.detect, messages)
+        latencies("both models", detector.detect, messages)
+        latencies("COLD classifier only", cold_only.detect, messages)
+        latencies("no model", plain.detect, messages)
         builtin_terms = [
             line.split(" @")[0].strip()
             for path in (ROOT / "rules" / "lexicons").glob("*/*.txt")
@@ -221,7 +226,7 @@ def main() -> None:
     shipped = Detector.load()
     gc.collect()
     grown = (process.memory_info().rss - before) / 2**20
-    print(f"\nshipped detector with the classifier: load adds {grown:.1f} MB RSS")
+    print(f"\nshipped detector with both models: load adds {grown:.1f} MB RSS")
     del shipped
 
     print("\ndetector speed by synthetic lexicon size (plus shipped lexicons):")

@@ -241,6 +241,11 @@ class DetectionSettings(_Section):
     model_review: float | None = Field(default=None, gt=0, lt=1)
     model_high: float | None = Field(default=None, gt=0, le=1)
     model_min_chars: int = Field(default=4, ge=1, le=1000)
+    # The work-chat model (round 7): true: the shipped one; false: none; or a model file path.
+    # Its thresholds work like the classifier's; empty: the ones chosen out of fold at training.
+    workchat: bool | Path = True
+    workchat_review: float | None = Field(default=None, gt=0, lt=1)
+    workchat_high: float | None = Field(default=None, gt=0, le=1)
     # Links to these domains (and their subdomains) are never advertising.
     trusted_domains: tuple[str, ...] = ("gov.cn",)
     # A member's own work phone or e-mail (联系我 138…) is not a privacy offence.
@@ -254,20 +259,34 @@ class DetectionSettings(_Section):
             and self.model_review > self.model_high
         ):
             raise ValueError("model_review must not be above model_high")
-        if isinstance(self.model, Path) and not self.model.is_file():
-            raise ValueError(f"model: no such file {self.model}")
+        if (
+            self.workchat_review is not None
+            and self.workchat_high is not None
+            and self.workchat_review > self.workchat_high
+        ):
+            raise ValueError("workchat_review must not be above workchat_high")
+        for key in ("model", "workchat"):
+            value = getattr(self, key)
+            if isinstance(value, Path) and not value.is_file():
+                raise ValueError(f"{key}: no such file {value}")
         return self
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments for ``Detector.load``."""
         from rules.detection.detector import MODEL_PATH
+        from rules.detection.workchat import WORKCHAT_PATH
 
-        model = self.model
+        def chosen(value: bool | Path, shipped: Path) -> Path | None:
+            return shipped if value is True else (None if value is False else value)
+
         return {
-            "model": MODEL_PATH if model is True else (None if model is False else model),
+            "model": chosen(self.model, MODEL_PATH),
             "model_review": self.model_review,
             "model_high": self.model_high,
             "model_min_chars": self.model_min_chars,
+            "workchat": chosen(self.workchat, WORKCHAT_PATH),
+            "workchat_review": self.workchat_review,
+            "workchat_high": self.workchat_high,
             "trusted_domains": self.trusted_domains,
             "own_contact_ok": self.own_contact_ok,
         }

@@ -134,7 +134,7 @@ def choose_thresholds(
     other_offence = np.array([bool(c & {"abuse", "harmful"}) for c in cats])
     # Where Detector.detect would add a model hit at all (at the lowest grid threshold): not beside
     # a lexicon/heuristic hit of its category, not in a sentence with an enforcement cue.
-    probe = Detector.load(model=model, model_review=0.5, model_high=0.5)
+    probe = Detector.load(model=model, model_review=0.5, model_high=0.5, workchat=None)
     eligible = np.array([any(h.source == "model" for h in probe.detect(t)) for t in texts])
     probs = np.where(eligible, probs, 0.0)
     safe = y == 0
@@ -217,6 +217,15 @@ def compare(
     return within
 
 
+def write_unless_checking(out: Path, blob: bytes, *, within: bool, check: bool) -> None:
+    """``--check``: exit 0 within the tolerances, 1 outside; otherwise write the model file."""
+    if check:
+        sys.exit(0 if within else 1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(blob)
+    print(f"wrote {out} (sha256 {hashlib.sha256(blob).hexdigest()})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -246,7 +255,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    detector = Detector.load(model=None)  # lexicons etc. only: thresholds are set beside them
+    # Lexicons etc. only (no model of either kind): thresholds are set beside them.
+    detector = Detector.load(model=None, workchat=None)
     prepare = detector.prepare_for_model
     if args.thresholds_only:
         with gzip.open(args.out, "rt", encoding="utf-8") as fh:
@@ -281,17 +291,12 @@ def main() -> None:
     model = TextModel({g: w * SCALE for g, w in weights.items()}, payload["bias"], max_n=MAX_N)
     payload["thresholds"] = choose_thresholds(model, detector, dev_texts, y_dev, args)
     blob = serialise(payload)
-    digest = hashlib.sha256(blob).hexdigest()
     print(f"  {len(weights):,} n-gram weights kept (|w| ≥ {PRUNE}); {len(blob) / 2**20:.2f} MB")
 
     within = True
     if args.out.is_file():
         within = compare(args.out, blob, payload, model, [prepare(t) for t in dev_texts])
-    if args.check:
-        sys.exit(0 if within else 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(blob)
-    print(f"wrote {args.out} (sha256 {digest})")
+    write_unless_checking(args.out, blob, within=within, check=args.check)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,13 @@ def _detection(settings: Settings, detector: Detector, c: Catalogue) -> Section:
             (t("web.set_model_high"), f"{model.high:.2f}"),
             (t("web.set_model_min_chars"), t("web.set_chars", n=model.min_chars)),
         ]
+    workchat = detector.workchat
+    rows.append((t("web.set_workchat"), _yes_no(c, workchat is not None)))
+    if workchat is not None:
+        rows += [
+            (t("web.set_workchat_review"), f"{workchat.review:.3f}"),
+            (t("web.set_workchat_high"), f"{workchat.high:.3f}"),
+        ]
     rows += [
         (t("web.set_trusted_domains"), "、".join(d.trusted_domains) or t("web.none")),
         (t("web.set_own_contact_ok"), _yes_no(c, d.own_contact_ok)),

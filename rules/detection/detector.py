@@ -23,6 +23,7 @@ from rules.detection.model import MODEL_PATH, TextModel
 from rules.detection.normaliser import Normalised, Normaliser, SentenceIndex
 from rules.detection.pii import find_pii, may_hold_pii, own_contact
 from rules.detection.variants import PinyinTable
+from rules.detection.workchat import WORKCHAT_PATH, WorkchatModel
 
 _MIN_TERM_CHARS = 2
 _PLAIN = MessageMeta(False, None, None)
@@ -84,6 +85,18 @@ class ModelSettings:
     groups: tuple[str, ...]  # a group word present: harmful/discrimination, else abuse
     abuse: _Info
     discrimination: _Info
+
+
+@dataclass(frozen=True, slots=True)
+class WorkchatSettings:
+    """How the work-chat model's gate score becomes a hit (``Detector.load``'s ``workchat_*``)."""
+
+    model: WorkchatModel
+    review: float  # at or above: a hit with needs_review=True
+    high: float  # at or above: acted on, unless its category is review-only
+    min_chars: int
+    infos: dict[str, _Info]  # per category the model may name (disabled categories left out)
+    review_only: frozenset[str]  # categories whose model hits always go to the admins
 
 
 def _applies(allow: AllowFile, hit: Hit) -> bool:
@@ -156,9 +169,11 @@ class Detector:
         model: ModelSettings | None = None,
         own_contact_cues: tuple[str, ...] = (),
         own_contact_not_work: tuple[str, ...] = (),
+        workchat: WorkchatSettings | None = None,
     ) -> None:
         self._normaliser = normaliser
         self._model = model
+        self._workchat = workchat
         # Links are found by a regex, not the automaton: a message that may hold one runs the
         # contact check even when no handle word was matched.
         self._contact_index = next(
@@ -221,6 +236,9 @@ class Detector:
         model_min_chars: int = 4,
         trusted_domains: Collection[str] = ("gov.cn",),
         own_contact_ok: bool = True,
+        workchat: Path | WorkchatModel | None = WORKCHAT_PATH,
+        workchat_review: float | None = None,
+        workchat_high: float | None = None,
     ) -> Detector:
         """Build a detector from the built-in lexicons (``rules/lexicons``) and ``lexicon_dirs``
         in order; a later file with the same relative path replaces an earlier one.
@@ -230,7 +248,9 @@ class Detector:
         COLD dev); a score at or above ``model_high`` is a hit acted on, one in between is a hit
         with ``needs_review``. ``trusted_domains``: links to these domains (and their
         subdomains) are never advertising. ``own_contact_ok``: the sender's own mobile or e-mail
-        given in a work context (``联系我 138…``) is not a privacy hit."""
+        given in a work context (``联系我 138…``) is not a privacy hit. ``workchat``: the
+        shipped work-chat model (default), another file, or None; ``workchat_review`` /
+        ``workchat_high`` its thresholds (default: the file's, chosen out of fold)."""
         dirs = [BUILTIN_DIR] if include_builtin else []
         dirs.extend(Path(d) for d in lexicon_dirs)
         sources = discover(dirs)
@@ -238,6 +258,8 @@ class Detector:
         normaliser = Normaliser(char_map)
         if isinstance(model, str | Path):
             model = TextModel.load(Path(model))
+        if isinstance(workchat, str | Path):
+            workchat = WorkchatModel.load(Path(workchat))
         return cls._from_sources(
             sources,
             normaliser,
@@ -248,6 +270,9 @@ class Detector:
             model_min_chars=model_min_chars,
             trusted_domains=tuple(trusted_domains),
             own_contact_ok=own_contact_ok,
+            workchat=workchat,
+            workchat_review=workchat_review,
+            workchat_high=workchat_high,
         )
 
     @classmethod
@@ -263,6 +288,9 @@ class Detector:
         model_min_chars: int = 4,
         trusted_domains: tuple[str, ...] = (),
         own_contact_ok: bool = True,
+        workchat: WorkchatModel | None = None,
+        workchat_review: float | None = None,
+        workchat_high: float | None = None,
     ) -> Detector:
         pinyin = PinyinTable.load()
         builder = _Builder(normaliser)
@@ -323,7 +351,45 @@ class Detector:
             ),
             own_contact_cues=own_cues,
             own_contact_not_work=own_not_work,
+            workchat=cls._workchat_settings(
+                workchat, sources.checks, disabled, workchat_review, workchat_high,
+                model_min_chars, builder,
+            ),
         )  # fmt: skip
+
+    @staticmethod
+    def _workchat_settings(
+        model: WorkchatModel | None,
+        checks: dict[str, Any],
+        disabled: frozenset[str],
+        review: float | None,
+        high: float | None,
+        min_chars: int,
+        builder: _Builder,
+    ) -> WorkchatSettings | None:
+        table = checks.get("workchat")
+        if model is None or table is None or not table.get("enabled", True):
+            return None  # no [workchat] table (a detector without the built-in lexicons)
+        high = float(high if high is not None else model.thresholds.get("high", 1.0))
+        review = float(review if review is not None else model.thresholds.get("review", high))
+        if not 0.0 < review <= high <= 1.0:
+            builder.warnings.append(
+                f"work-chat model thresholds must satisfy 0 < review <= high <= 1 (got {review}, "
+                f"{high}); review set to high"
+            )
+            review = high = min(max(high, 0.01), 1.0)
+        infos = {
+            name: _Info(name, t.get("kind", "model"), t["article"], t["reason"])
+            for name in model.categories.names
+            if name not in disabled and (t := table.get(name))
+        }
+        missing = [n for n in model.categories.names if n not in disabled and n not in infos]
+        if missing:
+            builder.warnings.append(f"checks.toml: [workchat.{missing[0]}] needed")
+            return None
+        return WorkchatSettings(
+            model, review, high, min_chars, infos, frozenset(table.get("review_only", ()))
+        )
 
     @staticmethod
     def _model_settings(
@@ -435,6 +501,10 @@ class Detector:
     def model(self) -> ModelSettings | None:
         return self._model
 
+    @property
+    def workchat(self) -> WorkchatSettings | None:
+        return self._workchat
+
     def detect(
         self,
         text: str,
@@ -462,6 +532,8 @@ class Detector:
                 model_hit = self._model_hit(prepared, ())
                 if model_hit is not None:
                     hits.append(model_hit)
+            if self._workchat is not None:
+                hits = self._with_workchat(prepared, hits)
             return self._dedupe(hits) if hits else hits
         if collapsed is not None:
             folded = prepared if same_offsets else normaliser.fold(text)
@@ -529,7 +601,31 @@ class Detector:
             model_hit = self._model_hit(prepared, hits)
             if model_hit is not None:
                 hits.append(model_hit)
+        if self._workchat is not None and not cues:
+            hits = self._with_workchat(prepared, hits)
         return self._dedupe(hits) if hits else hits
+
+    def _with_workchat(self, prepared: str, hits: list[Hit]) -> list[Hit]:
+        """``hits`` plus the work-chat model's hit, when the gate lets the text through and the
+        category it names has no hit yet (a rule's hit says it better)."""
+        settings = self._workchat
+        assert settings is not None
+        if len(prepared) < settings.min_chars:
+            return hits
+        p = settings.model.gate.probability(prepared)
+        if p < settings.review:
+            return hits
+        guess = settings.model.categories.guess(prepared)
+        info = settings.infos.get(guess.category)
+        if info is None or any(h.category == guess.category for h in hits):
+            return hits
+        hit = Hit(
+            info.category, info.kind, info.article, "", 0, 0, info.reason, "model",
+            score=round(p, 4),
+            features=guess.top,
+            needs_review=p < settings.high or guess.category in settings.review_only,
+        )  # fmt: skip
+        return [*hits, hit]
 
     def _model_hit(self, prepared: str, hits: Sequence[Hit]) -> Hit | None:
         """The classifier's hit, unless a lexicon or heuristic hit of its category (in ``hits``)

@@ -39,6 +39,12 @@ def ngrams(text: str, max_n: int = 3) -> set[str]:
     return grams
 
 
+def read_payload(path: Path) -> dict:
+    """A stored model: gzip-compressed JSON."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelScore:
     probability: float
@@ -126,10 +132,14 @@ class TextModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> TextModel:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = read_payload(path)
         if data.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} model")
+        return cls.from_payload(data)
+
+    @classmethod
+    def from_payload(cls, data: dict) -> TextModel:
+        """A model from its stored form (``load``'s file, or the gate of a work-chat model)."""
         scale = float(data["scale"])  # weights are stored as integers: w = stored * scale
         weights = {g: w * scale for g, w in data["weights"].items()}
         return cls(

@@ -182,3 +182,17 @@ async def test_with_no_admin_reachable_privately_the_group_is_asked_and_told_why
         assert row["outcome"] == "fallback" and row["notified"] == [f"group:{GROUP}"]
     finally:
         await h.close()
+
+
+async def test_a_work_chat_model_leak_guess_is_only_ever_asked_about(h: Harness) -> None:
+    # Round 7's work-chat model names 涉密 for a request to pass meeting papers outside. Its
+    # score is above the acting threshold, but a 涉密 guess escalates to both tiers: it asks.
+    leak = "那个会议的材料你拍给我，我转给外面的朋友参考一下"
+    posted = (await h.say(f"{MEMBER}: {leak}"))[-1]
+    assert h.adapter.calls == []  # nothing done to the member before an admin decides
+    private = [t for where, t in h.adapter.sent if where == "private:u1"]
+    assert len(private) == 1 and "待复核" in private[0] and MEMBER in private[0]
+    (handled,) = await h.record(press("wf:review:1:confirm", ADMIN))
+    assert "确认违规" in handled.replies[0]
+    assert ("delete_message", GROUP, posted.event.message_id) in h.adapter.calls
+    assert await offences(h, "u3") == {"secret": 1}

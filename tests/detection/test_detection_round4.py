@@ -53,13 +53,13 @@ def test_thresholds_are_parameters_and_bands_are_flagged():
     # Thresholds from the arguments: everything scored at least 0.0001 is a hit, and with the
     # high threshold above any score every model hit needs review.
     texts = [json.loads(line)["text"] for line in HELDOUT4.read_text("utf-8").splitlines()]
-    low = Detector.load(model_review=0.0001, model_high=1.0)
+    low = Detector.load(model_review=0.0001, model_high=1.0, workchat=None)
     hits = _model_hits(low, texts)
     assert hits and all(h.needs_review for h in hits)
     for h in hits:
         assert h.category in ("abuse", "harmful") and h.start == h.end == 0
         assert h.score is not None and 0.0001 <= h.score <= 1.0 and h.features
-    acting = Detector.load(model_review=0.0001, model_high=0.0001)
+    acting = Detector.load(model_review=0.0001, model_high=0.0001, workchat=None)
     assert all(not h.needs_review for h in _model_hits(acting, texts))
     # A group word makes it discrimination; otherwise abuse.
     cats = {

@@ -8,6 +8,8 @@ import re
 import aiohttp
 from web_harness import Console, login
 
+from rules.detection.workchat import WorkchatModel
+
 
 def _page(console: Console, name: str) -> tuple[int, str]:
     async def go() -> tuple[int, str]:
@@ -25,6 +27,10 @@ def test_the_registrar_reads_the_settings_in_words_without_secrets(console: Cons
     values = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page))
     assert values["违规计数周期"] == "30 天"
     assert values["直接处置的分数"] == "0.96" and values["交管理员复核的分数"] == "0.90"
+    assert values["工作群违规模型"] == "是"
+    shipped = WorkchatModel.load().thresholds  # chosen when it was trained
+    assert values["工作群模型直接处置的分数"] == f"{shipped['high']:.3f}"
+    assert values["工作群模型交管理员复核的分数"] == f"{shipped['review']:.3f}"
     assert values["内部群组"] == "使用部门填报 → 分管主任审核 → 主任签批 → 报信息技术部备案"
     assert values["违法信息"].startswith("删除消息、纳入黑名单、上报（1 级")
     assert values["成员定期核查"] == "每月 1 日 09:00"

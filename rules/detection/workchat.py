@@ -1,0 +1,172 @@
+"""A second character n-gram model, for work-chat violations that no rule spells out.
+
+The COLD model (``model.py``) knows social-media offence; it does not know a leaked personnel
+list, a rumour passed on, a side-business advert or a card game for money. This model is trained
+by ``scripts/train_workchat.py`` on labelled work-group messages (the repository's development
+splits and a written training corpus, ``scripts/data/workchat/``) and works in two steps:
+
+1. **The gate** — a binary linear model (violation or ordinary work talk) over *clause* n-grams:
+   the text is cut at ``，`` and ``。``, each clause contributes its distinct character 1–3-grams,
+   and the feature vector is their sum over clauses scaled by ``1 / sqrt(total)``. No n-gram
+   spans two clauses, so a clause's weight sum and n-gram count are remembered and a message made
+   of clauses seen before ("收到", "请查收会议纪要", "辛苦了") costs a split and a few look-ups.
+2. **The category** — only for a message the gate lets through: a multinomial linear model over
+   the same n-grams picks which of the eight categories it is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+
+from rules.detection.model import ngrams, read_payload
+
+WORKCHAT_PATH = Path(__file__).resolve().parent / "model" / "workchat_char_ngram.json.gz"
+WORKCHAT_FORMAT = "groupguard-workchat/2"
+
+# Each memo is a bounded cache of a pure function of the text, emptied when it reaches its size.
+CLAUSE_MEMO_SIZE = 65536
+TEXT_MEMO_SIZE = 4096
+
+
+def clauses(text: str) -> list[str]:
+    """The non-empty clauses of prepared text: cut at the commonest sentence punctuation."""
+    return [c for c in text.replace("。", "，").split("，") if c]
+
+
+def clause_grams(text: str, max_n: int = 3) -> list[set[str]]:
+    """Per clause, its distinct character n-grams (the gate's features, training and runtime)."""
+    return [ngrams(c, max_n) for c in clauses(text)]
+
+
+class ClauseGate:
+    """P(violation) from clause n-grams: ``bias + sum of weights / sqrt(number of n-grams)``,
+    summed over clauses. Loaded once per ``Detector.load``; weights immutable afterwards."""
+
+    __slots__ = ("_clause_memo", "_get", "_size", "_text_memo", "bias", "max_n")
+
+    def __init__(self, weights: dict[str, float], bias: float, *, max_n: int = 3) -> None:
+        self._get = weights.get
+        self.bias = bias
+        self.max_n = max_n
+        self._clause_memo: dict[str, tuple[float, int]] = {}
+        self._text_memo: dict[str, float] = {}
+        self._size = len(weights)
+
+    @classmethod
+    def from_payload(cls, data: dict) -> ClauseGate:
+        scale = float(data["scale"])  # weights are stored as integers: w = stored * scale
+        weights = {g: w * scale for g, w in data["weights"].items()}
+        return cls(weights, float(data["bias"]), max_n=int(data["max_n"]))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def probability(self, text: str) -> float:
+        p = self._text_memo.get(text)
+        if p is not None:
+            return p
+        memo, get = self._clause_memo, self._get
+        total, count = 0.0, 0
+        for clause in clauses(text):
+            known = memo.get(clause)
+            if known is None:
+                grams = ngrams(clause, self.max_n)
+                known = (sum(map(get, grams, repeat(0.0))), len(grams))
+                if len(memo) >= CLAUSE_MEMO_SIZE:
+                    memo.clear()
+                memo[clause] = known
+            total += known[0]
+            count += known[1]
+        z = self.bias + (total / math.sqrt(count) if count else 0.0)
+        p = 0.0 if z < -30 else 1.0 / (1.0 + math.exp(-z))
+        if len(self._text_memo) >= TEXT_MEMO_SIZE:
+            self._text_memo.clear()
+        self._text_memo[text] = p
+        return p
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryGuess:
+    category: str
+    share: float  # the category's softmax share among the eight
+    top: tuple[str, ...]  # the n-grams that weighed most for it
+
+
+class CategoryModel:
+    """Multinomial logistic regression over distinct char n-grams (scored only past the gate)."""
+
+    __slots__ = ("_bias", "_weights", "max_n", "names")
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        weights: dict[str, tuple[float, ...]],
+        bias: tuple[float, ...],
+        *,
+        max_n: int = 3,
+    ) -> None:
+        if len(bias) != len(names) or any(len(w) != len(names) for w in weights.values()):
+            raise ValueError("category model: every weight row needs one value per category")
+        self.names = names
+        self._weights = weights
+        self._bias = bias
+        self.max_n = max_n
+
+    @classmethod
+    def from_payload(cls, data: dict) -> CategoryModel:
+        scale = float(data["scale"])
+        return cls(
+            tuple(data["names"]),
+            {g: tuple(v * scale for v in row) for g, row in data["weights"].items()},
+            tuple(float(b) for b in data["bias"]),
+            max_n=int(data["max_n"]),
+        )
+
+    def guess(self, text: str, top: int = 3) -> CategoryGuess:
+        grams = ngrams(text, self.max_n)
+        scale = 1.0 / math.sqrt(len(grams)) if grams else 0.0
+        rows = [(g, row) for g in grams if (row := self._weights.get(g)) is not None]
+        scores = [b + scale * sum(row[i] for _, row in rows) for i, b in enumerate(self._bias)]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        peak = scores[best]
+        share = 1.0 / sum(math.exp(s - peak) for s in scores)
+        # Words explain better than single characters: n-grams of two or more characters first;
+        # one with punctuation in it ("婚，") explains nothing to a reader.
+        heavy = sorted(
+            ((len(g) > 1, row[best], g) for g, row in rows if row[best] > 0 and g.isalnum()),
+            reverse=True,
+        )
+        shown: list[str] = []
+        for _, _, gram in heavy:
+            if any(gram in g for g in shown):
+                continue  # a longer n-gram explains better than its own pieces
+            shown.append(gram)
+            if len(shown) == top:
+                break
+        return CategoryGuess(self.names[best], share, tuple(shown))
+
+
+@dataclass(frozen=True, slots=True)
+class WorkchatModel:
+    gate: ClauseGate
+    categories: CategoryModel
+    thresholds: dict[str, float]
+    meta: dict
+
+    @classmethod
+    def load(cls, path: Path = WORKCHAT_PATH) -> WorkchatModel:
+        data = read_payload(path)
+        if data.get("format") != WORKCHAT_FORMAT:
+            raise ValueError(f"{path}: not a {WORKCHAT_FORMAT} model")
+        return cls(
+            ClauseGate.from_payload(data["gate"]),
+            CategoryModel.from_payload(data["categories"]),
+            {k: float(v) for k, v in data.get("thresholds", {}).items()},
+            {k: v for k, v in data.items() if k not in ("gate", "categories")},
+        )
+
+    def __len__(self) -> int:
+        return len(self.gate)

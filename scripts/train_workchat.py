@@ -1,0 +1,329 @@
+"""Train the shipped work-chat model (rules/detection/model/workchat_char_ngram.json.gz).
+
+    pip install -e '.[train]'
+    python scripts/train_workchat.py [--out PATH] [--check]
+
+Data (labelled work-group messages; ``heldout7`` and later held-out splits are never read):
+
+- the development splits: ``tests/data/detection_eval.jsonl`` (dev, heldout, heldout2,
+  heldout3) and ``tests/detection/data/heldout4.jsonl`` … ``heldout6.jsonl``;
+- a written training corpus, ``scripts/data/workchat/*.jsonl`` (see its README);
+- negatives only: COLD ``train.csv``'s safe comments (Deng et al., EMNLP 2022, Apache-2.0),
+  weighted down, so that social-media talk about regions, sexes and illnesses is not taken for a
+  work-chat violation.
+
+Two models over character 1–3-grams of the detector's prepared text:
+
+- **gate** (logistic regression, liblinear): any violation vs ordinary work talk, over clause
+  n-grams (``workchat.clause_grams``: each clause's distinct n-grams, counted once per clause they
+  occur in, scaled by ``1 / sqrt(total)``), so that the runtime can remember clauses;
+- **categories** (multinomial logistic regression, lbfgs): which of the eight, over the distinct
+  n-grams of the whole text worth ``1 / sqrt(number of distinct n-grams)`` (the COLD model's
+  features), fitted on the positives (a message with two labels counts once for each).
+
+Thresholds are chosen on out-of-fold gate scores (5-fold, stratified, seed 0) of the work-chat
+messages, beside the rest of the detector (lexicons, heuristics, PII, the COLD model):
+
+- ``high`` (a hit acted on): the lowest threshold at which the gate's acted-on hits add at most
+  ``--ordinary-added`` of ordinary messages and none of COLD dev's safe comments beyond what the
+  rest of the detector flags;
+- ``review`` (sent to the admins): the lowest threshold at which hits add at most
+  ``--review-ordinary`` of ordinary messages.
+
+Reproducible like ``train_classifier.py``: deterministic solvers, integer weights, no time stamp
+in the gzip header; every run prints its difference from the shipped file and ``--check`` exits 1
+outside ``WEIGHT_TOLERANCE_UNITS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import StratifiedKFold  # noqa: E402
+from train_classifier import (  # noqa: E402
+    MIN_DF,
+    build_vocab,
+    featurise,
+    serialise,
+    write_unless_checking,
+)
+
+from rules.detection import CATEGORIES, Detector  # noqa: E402
+from rules.detection.model import read_payload  # noqa: E402
+from rules.detection.workchat import (  # noqa: E402
+    WORKCHAT_FORMAT,
+    WORKCHAT_PATH,
+    ClauseGate,
+    clause_grams,
+)
+
+MAX_N = 3
+SCALE = 1e-4
+PRUNE = 0.02
+WEIGHT_TOLERANCE_UNITS = 3
+COLD = ROOT.parent / "shared" / "data" / "cold"
+SPLIT_FILES = (
+    ROOT / "tests" / "data" / "detection_eval.jsonl",
+    ROOT / "tests" / "detection" / "data" / "heldout4.jsonl",
+    ROOT / "tests" / "detection" / "data" / "heldout5.jsonl",
+    ROOT / "tests" / "detection" / "data" / "heldout6.jsonl",
+)
+CORPUS = ROOT / "scripts" / "data" / "workchat"
+HELD_OUT = {"heldout7"}  # measured, never trained on
+GATE_C = 4.0
+CATEGORY_C = 8.0
+COLD_WEIGHT = 0.25  # one COLD safe comment counts this much beside one work-chat message
+
+
+def load_workchat() -> list[dict]:
+    files = [*SPLIT_FILES, *sorted(CORPUS.glob("*.jsonl"))]
+    records = [
+        json.loads(line)
+        for path in files
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    return [r for r in records if r.get("split") not in HELD_OUT]
+
+
+def load_cold(name: str) -> tuple[list[str], np.ndarray]:
+    with (COLD / name).open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["TEXT"] for r in rows], np.array([int(r["label"]) for r in rows])
+
+
+def clause_vocab(texts: list[str]) -> dict[str, int]:
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set().union(*clause_grams(text, MAX_N)))
+    return {g: i for i, g in enumerate(sorted(g for g, n in df.items() if n >= MIN_DF))}
+
+
+def clause_featurise(texts: list[str], vocab: dict[str, int]) -> sp.csr_matrix:
+    indptr, indices, data = [0], [], []
+    for text in texts:
+        per_clause = clause_grams(text, MAX_N)
+        total = sum(map(len, per_clause))
+        counts = Counter(vocab[g] for grams in per_clause for g in grams if g in vocab)
+        scale = 1.0 / np.sqrt(total) if total else 0.0
+        for col in sorted(counts):
+            indices.append(col)
+            data.append(counts[col] * scale)
+        indptr.append(len(indices))
+    return sp.csr_matrix((data, indices, indptr), shape=(len(texts), len(vocab)))
+
+
+def fit_gate(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray) -> LogisticRegression:
+    clf = LogisticRegression(C=GATE_C, solver="liblinear", max_iter=2000, random_state=0)
+    return clf.fit(x, y, sample_weight=w)
+
+
+def integer_weights(coef: np.ndarray, inverse: dict[int, str]) -> dict[str, int]:
+    return {inverse[i]: round(float(v) / SCALE) for i, v in enumerate(coef) if abs(v) >= PRUNE}
+
+
+def fit_categories(x: sp.csr_matrix, labels: list[list[str]], names: list[str]):
+    pairs = [(i, lab) for i, labs in enumerate(labels) for lab in labs]
+    clf = LogisticRegression(C=CATEGORY_C, solver="lbfgs", max_iter=5000)
+    return clf.fit(x[[i for i, _ in pairs]], np.array([names.index(lab) for _, lab in pairs]))
+
+
+def out_of_fold(g_work, x_work, y_work, labels, names, g_cold, w_cold):
+    """Each work-chat message's gate score and category from models that never saw it."""
+    scores = np.zeros(len(y_work))
+    guesses: list[str] = [""] * len(y_work)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    for train_idx, test_idx in folds.split(np.zeros(len(y_work)), y_work):
+        x = sp.vstack([g_work[train_idx], g_cold])
+        y = np.concatenate([y_work[train_idx], np.zeros(g_cold.shape[0], dtype=int)])
+        w = np.concatenate([np.ones(len(train_idx)), w_cold])
+        scores[test_idx] = fit_gate(x, y, w).predict_proba(g_work[test_idx])[:, 1]
+        cat = fit_categories(x_work[train_idx], [labels[i] for i in train_idx], names)
+        for i, k in zip(test_idx, cat.predict(x_work[test_idx]), strict=True):
+            guesses[i] = names[k]
+    return scores, guesses
+
+
+def report_recall(records, rule_cats, scores, guesses, thresholds) -> None:
+    """Out of fold, per category: found by the rest of the detector, and with the model's hits
+    at the review and at the high threshold."""
+    print("  out-of-fold recall per category: rules alone / + model at review / + model at high")
+    for cat in CATEGORIES:
+        idx = [i for i, r in enumerate(records) if cat in r["labels"]]
+        if not idx:
+            continue
+        rules = sum(cat in rule_cats[i] for i in idx)
+        line = [f"{rules / len(idx):.2f}"]
+        for t in (thresholds["review"], thresholds["high"]):
+            got = sum(cat in rule_cats[i] or (scores[i] >= t and guesses[i] == cat) for i in idx)
+            line.append(f"{got / len(idx):.2f}")
+        print(f"    {cat:<10} n={len(idx):<4} " + " / ".join(line))
+
+
+def choose_thresholds(scores, records, rule_cats, cold_scores, cold_rule_flag, args) -> dict:
+    ordinary = np.array([not r["labels"] for r in records])
+    # A gate hit adds a flag only where the rest of the detector flagged nothing.
+    fresh = np.array([not cats for cats in rule_cats])
+    grid = np.round(np.arange(0.50, 0.996, 0.005), 3)
+    n_ord = int(ordinary.sum())
+    high = float(grid[-1])
+    for t in grid:
+        added = (fresh & ordinary & (scores >= t)).sum() / n_ord
+        cold_added = int(((~cold_rule_flag) & (cold_scores >= t)).sum())
+        if added <= args.ordinary_added and cold_added == 0:
+            high = float(t)
+            break
+    review = high
+    for t in grid[grid < high][::-1]:
+        if (fresh & ordinary & (scores >= t)).sum() / n_ord > args.review_ordinary:
+            break
+        review = float(t)
+    pos = ~ordinary
+    for name, t in (("review", review), ("high", high)):
+        print(
+            f"  {name} {t}: out-of-fold positives reaching it {(scores >= t)[pos].mean():.1%}, "
+            f"ordinary added {(fresh & ordinary & (scores >= t)).sum()}/{n_ord}, COLD dev safe "
+            f"added {int(((~cold_rule_flag) & (cold_scores >= t)).sum())}"
+        )
+    return {"review": review, "high": high}
+
+
+def compare(shipped_path: Path, blob: bytes, payload: dict) -> bool:
+    shipped = read_payload(shipped_path)
+    largest, differ, crossing = 0, 0, 0
+    for part in ("gate", "categories"):
+        old, new = shipped[part]["weights"], payload[part]["weights"]
+        for g in old.keys() & new.keys():
+            a, b = np.atleast_1d(old[g]), np.atleast_1d(new[g])
+            d = int(np.abs(a - b).max())
+            differ += d > 0
+            largest = max(largest, d)
+        edge = PRUNE / SCALE + WEIGHT_TOLERANCE_UNITS
+        for g in new.keys() ^ old.keys():
+            row = np.atleast_1d(new.get(g, old.get(g)))
+            crossing += int(np.abs(row).max() > edge)
+    same = "byte-identical" if shipped_path.read_bytes() == blob else "differs"
+    digest = hashlib.sha256(blob).hexdigest()[:16]
+    print(f"retrain vs shipped {shipped_path.name}: {same} (sha256 {digest}…)")
+    print(
+        f"  weights differing {differ:,}, largest by {largest} unit(s) of {SCALE:g} "
+        f"(tolerance {WEIGHT_TOLERANCE_UNITS}); n-grams appearing/vanishing away from the "
+        f"pruning line: {crossing}; thresholds {shipped.get('thresholds')} → "
+        f"{payload['thresholds']}"
+    )
+    within = largest <= WEIGHT_TOLERANCE_UNITS and crossing == 0
+    print(f"  {'OK — within the tolerances' if within else 'OUTSIDE the tolerances'}")
+    return within
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=WORKCHAT_PATH)
+    parser.add_argument("--ordinary-added", type=float, default=0.003)
+    parser.add_argument("--review-ordinary", type=float, default=0.01)
+    parser.add_argument("--check", action="store_true", help="compare with --out, write nothing")
+    parser.add_argument(
+        "--exclude",
+        nargs="*",
+        default=[],
+        help="leave these splits out as well (to measure them as if held out; not for shipping)",
+    )
+    args = parser.parse_args()
+
+    rules_only = Detector.load(model=None, workchat=None)
+    with_cold = Detector.load(workchat=None)  # the rest of the detector, COLD model included
+    prepare = rules_only.prepare_for_model
+    records = [r for r in load_workchat() if r.get("split") not in args.exclude]
+    cold_train, cold_y = load_cold("train.csv")
+    cold_safe = [prepare(t) for t, y in zip(cold_train, cold_y, strict=True) if y == 0]
+    work = [prepare(r["text"]) for r in records]
+    y = np.array([int(bool(r["labels"])) for r in records])
+    counts = Counter(lab for r in records for lab in (r["labels"] or ["ordinary"]))
+    print(
+        f"work-chat messages {len(records):,} ({dict(sorted(counts.items()))}); "
+        f"COLD train safe {len(cold_safe):,} at weight {COLD_WEIGHT}"
+    )
+
+    gate_vocab = clause_vocab(work + cold_safe)
+    gate_inverse = {i: g for g, i in gate_vocab.items()}
+    g_work, g_cold = clause_featurise(work, gate_vocab), clause_featurise(cold_safe, gate_vocab)
+    vocab = build_vocab(work)
+    inverse = {i: g for g, i in vocab.items()}
+    x_work = featurise(work, vocab)
+    w_cold = np.full(len(cold_safe), COLD_WEIGHT)
+    labels = [list(r["labels"]) for r in records]
+    names = [c for c in CATEGORIES if any(c in labs for labs in labels)]
+    scores, guesses = out_of_fold(g_work, x_work, y, labels, names, g_cold, w_cold)
+    gate = fit_gate(
+        sp.vstack([g_work, g_cold]),
+        np.concatenate([y, np.zeros(len(cold_safe), dtype=int)]),
+        np.concatenate([np.ones(len(y)), w_cold]),
+    )
+    gate_payload = {
+        "features": "clause char 1-3-grams",
+        "max_n": MAX_N,
+        "scale": SCALE,
+        "bias": round(float(gate.intercept_[0]), 6),
+        "weights": integer_weights(gate.coef_[0], gate_inverse),
+    }
+
+    cat = fit_categories(x_work, labels, names)
+    rows: dict[str, list[int]] = {}
+    for j in range(cat.coef_.shape[1]):
+        col = cat.coef_[:, j]
+        if np.abs(col).max() >= PRUNE:
+            rows[inverse[j]] = [round(float(v) / SCALE) for v in col]
+    cat_payload = {
+        "names": names,
+        "max_n": MAX_N,
+        "scale": SCALE,
+        "bias": [round(float(b), 6) for b in cat.intercept_],
+        "weights": rows,
+    }
+
+    rule_cats = [{h.category for h in with_cold.detect(r["text"])} for r in records]
+    cold_dev, cold_dev_y = load_cold("dev.csv")
+    safe_dev = [t for t, lab in zip(cold_dev, cold_dev_y, strict=True) if lab == 0]
+    cold_rule_flag = np.array([bool(with_cold.detect(t)) for t in safe_dev])
+    gate_model = ClauseGate.from_payload(gate_payload)
+    cold_scores = np.array([gate_model.probability(prepare(t)) for t in safe_dev])
+    thresholds = choose_thresholds(scores, records, rule_cats, cold_scores, cold_rule_flag, args)
+    report_recall(records, rule_cats, scores, guesses, thresholds)
+
+    payload = {
+        "format": WORKCHAT_FORMAT,
+        "gate": gate_payload,
+        "categories": cat_payload,
+        "thresholds": thresholds,
+        "C": {"gate": GATE_C, "categories": CATEGORY_C, "cold_weight": COLD_WEIGHT},
+        "trained_with": f"scikit-learn {sklearn.__version__}, liblinear + lbfgs",
+        "data": "work-chat development splits and scripts/data/workchat; COLD train.csv safe "
+        "comments as negatives (thu-coai/COLDataset, Apache-2.0)",
+        "licence": "Apache-2.0 (derived in part from COLD, Deng et al. EMNLP 2022)",
+    }
+    blob = serialise(payload)
+    print(
+        f"  gate {len(gate_payload['weights']):,} n-grams, categories {len(rows):,} n-grams "
+        f"× {len(names)}; {len(blob) / 2**20:.2f} MB"
+    )
+    within = True
+    if args.out.is_file():
+        within = compare(args.out, blob, payload)
+    write_unless_checking(args.out, blob, within=within, check=args.check)
+
+
+if __name__ == "__main__":
+    main()
