@@ -186,9 +186,7 @@ def compare(
         (abs(shipped_model.probability(t) - model.probability(t)) for t in prepared_dev),
         default=0.0,
     )
-    same = "byte-identical" if shipped_path.read_bytes() == blob else "differs"
-    digest = hashlib.sha256(blob).hexdigest()[:16]
-    print(f"retrain vs shipped {shipped_path.name}: {same} (sha256 {digest}…)")
+    print_identity(shipped_path, blob)
     print(
         f"  weights: {len(differ):,} of {len(common):,} differ, largest by {largest} unit(s) of "
         f"{SCALE:g} = {largest * SCALE:.1e} (tolerance {WEIGHT_TOLERANCE_UNITS} units = "
@@ -215,6 +213,12 @@ def compare(
         f"{'OK — within the tolerances' if within else 'OUTSIDE the tolerances'}"
     )
     return within
+
+
+def print_identity(shipped_path: Path, blob: bytes) -> None:
+    same = "byte-identical" if shipped_path.read_bytes() == blob else "differs"
+    digest = hashlib.sha256(blob).hexdigest()[:16]
+    print(f"retrain vs shipped {shipped_path.name}: {same} (sha256 {digest}…)")
 
 
 def write_unless_checking(out: Path, blob: bytes, *, within: bool, check: bool) -> None:

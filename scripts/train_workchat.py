@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -57,6 +56,7 @@ from train_classifier import (  # noqa: E402
     MIN_DF,
     build_vocab,
     featurise,
+    print_identity,
     serialise,
     write_unless_checking,
 )
@@ -215,9 +215,7 @@ def compare(shipped_path: Path, blob: bytes, payload: dict) -> bool:
         for g in new.keys() ^ old.keys():
             row = np.atleast_1d(new.get(g, old.get(g)))
             crossing += int(np.abs(row).max() > edge)
-    same = "byte-identical" if shipped_path.read_bytes() == blob else "differs"
-    digest = hashlib.sha256(blob).hexdigest()[:16]
-    print(f"retrain vs shipped {shipped_path.name}: {same} (sha256 {digest}…)")
+    print_identity(shipped_path, blob)
     print(
         f"  weights differing {differ:,}, largest by {largest} unit(s) of {SCALE:g} "
         f"(tolerance {WEIGHT_TOLERANCE_UNITS}); n-grams appearing/vanishing away from the "
