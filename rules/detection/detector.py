@@ -99,6 +99,28 @@ class WorkchatSettings:
     review_only: frozenset[str]  # categories whose model hits always go to the admins
 
 
+def _thresholds(
+    label: str,
+    shipped: dict[str, float],
+    review: float | None,
+    high: float | None,
+    *,
+    default_high: float,
+    builder: _Builder,
+) -> tuple[float, float]:
+    """A model's (review, high): the arguments, else the model file's; an impossible pair is a
+    warning and review set to high, not a crash."""
+    high = float(high if high is not None else shipped.get("high", default_high))
+    review = float(review if review is not None else shipped.get("review", high))
+    if not 0.0 < review <= high <= 1.0:
+        builder.warnings.append(
+            f"{label} thresholds must satisfy 0 < review <= high <= 1 (got {review}, {high}); "
+            "review set to high"
+        )
+        review = high = min(max(high, 0.01), 1.0)
+    return review, high
+
+
 def _applies(allow: AllowFile, hit: Hit) -> bool:
     return not allow.applies or bool({hit.category, f"{hit.category}.{hit.kind}"} & allow.applies)
 
@@ -370,14 +392,9 @@ class Detector:
         table = checks.get("workchat")
         if model is None or table is None or not table.get("enabled", True):
             return None  # no [workchat] table (a detector without the built-in lexicons)
-        high = float(high if high is not None else model.thresholds.get("high", 1.0))
-        review = float(review if review is not None else model.thresholds.get("review", high))
-        if not 0.0 < review <= high <= 1.0:
-            builder.warnings.append(
-                f"work-chat model thresholds must satisfy 0 < review <= high <= 1 (got {review}, "
-                f"{high}); review set to high"
-            )
-            review = high = min(max(high, 0.01), 1.0)
+        review, high = _thresholds(
+            "work-chat model", model.thresholds, review, high, default_high=1.0, builder=builder
+        )
         infos = {
             name: _Info(name, t.get("kind", "model"), t["article"], t["reason"])
             for name in model.categories.names
@@ -407,14 +424,9 @@ class Detector:
             return None  # no [model] table (a detector without the built-in lexicons): no model
         if "abuse" in disabled and "harmful" in disabled:
             return None
-        high = float(high if high is not None else model.thresholds.get("high", 0.9))
-        review = float(review if review is not None else model.thresholds.get("review", high))
-        if not 0.0 < review <= high <= 1.0:
-            builder.warnings.append(
-                f"model thresholds must satisfy 0 < review <= high <= 1 (got {review}, {high}); "
-                "review set to high"
-            )
-            review = high = min(max(high, 0.01), 1.0)
+        review, high = _thresholds(
+            "model", model.thresholds, review, high, default_high=0.9, builder=builder
+        )
         infos = {
             key: _Info(t["category"], t["kind"], t["article"], t["reason"])
             for key in ("abuse", "discrimination")

@@ -139,7 +139,7 @@ class TextModel:
 
     @classmethod
     def from_payload(cls, data: dict) -> TextModel:
-        """A model from its stored form (``load``'s file, or the gate of a work-chat model)."""
+        """A model from its stored form (the JSON that ``load`` reads)."""
         scale = float(data["scale"])  # weights are stored as integers: w = stored * scale
         weights = {g: w * scale for g, w in data["weights"].items()}
         return cls(
