@@ -22,6 +22,7 @@ from rules.detection.matcher import ALLOW, CUE, TERM, TRIGGER, Matcher, Role
 from rules.detection.model import MODEL_PATH, TextModel
 from rules.detection.normaliser import Normalised, Normaliser, SentenceIndex
 from rules.detection.pii import find_pii, may_hold_pii, own_contact
+from rules.detection.screen import ModelScreen
 from rules.detection.variants import PinyinTable
 from rules.detection.workchat import WORKCHAT_PATH, WorkchatModel
 
@@ -196,6 +197,18 @@ class Detector:
         self._normaliser = normaliser
         self._model = model
         self._workchat = workchat
+        # Both models' first look at a message, in one pass over its clauses (``screen.py``).
+        self._screen = (
+            ModelScreen(
+                model.model if model is not None else None,
+                model.review if model is not None else 1.0,
+                workchat.model.gate if workchat is not None else None,
+            )
+            if model is not None or workchat is not None
+            else None
+        )
+        # Shorter texts are not screened: no model scores them.
+        self._min_chars = min((s.min_chars for s in (model, workchat) if s is not None), default=0)
         # Links are found by a regex, not the automaton: a message that may hold one runs the
         # contact check even when no handle word was matched.
         self._contact_index = next(
@@ -540,12 +553,8 @@ class Detector:
         )
         if not raw and not forwarded and not media_kind and not want_links:
             hits = self._pii_hits(text, []) if want_pii else []
-            if self._model is not None:
-                model_hit = self._model_hit(prepared, ())
-                if model_hit is not None:
-                    hits.append(model_hit)
-            if self._workchat is not None:
-                hits = self._with_workchat(prepared, hits)
+            if self._screen is not None:
+                hits = self._model_hits(prepared, hits)
             return self._dedupe(hits) if hits else hits
         if collapsed is not None:
             folded = prepared if same_offsets else normaliser.fold(text)
@@ -609,23 +618,30 @@ class Detector:
         if want_pii:
             hits = self._pii_hits(text, hits)
         # Enforcement or publicity wording ("警惕…都是骗子") quotes what it warns of: no model hit.
-        if self._model is not None and not cues:
+        if self._screen is not None and not cues:
+            hits = self._model_hits(prepared, hits)
+        return self._dedupe(hits) if hits else hits
+
+    def _model_hits(self, prepared: str, hits: list[Hit]) -> list[Hit]:
+        """``hits`` plus each model's hit: one screening pass says which model may have one."""
+        assert self._screen is not None
+        if len(prepared) < self._min_chars:
+            return hits
+        cold_may_reach, gate_p = self._screen(prepared)
+        if cold_may_reach:
             model_hit = self._model_hit(prepared, hits)
             if model_hit is not None:
                 hits.append(model_hit)
-        if self._workchat is not None and not cues:
-            hits = self._with_workchat(prepared, hits)
-        return self._dedupe(hits) if hits else hits
+        if self._workchat is not None and gate_p >= self._workchat.review:
+            hits = self._with_workchat(prepared, gate_p, hits)
+        return hits
 
-    def _with_workchat(self, prepared: str, hits: list[Hit]) -> list[Hit]:
-        """``hits`` plus the work-chat model's hit, when the gate lets the text through and the
-        category it names has no hit yet (a rule's hit says it better)."""
+    def _with_workchat(self, prepared: str, p: float, hits: list[Hit]) -> list[Hit]:
+        """``hits`` plus the work-chat model's hit for a text the gate let through with ``p``,
+        when the category it names has no hit yet (a rule's hit says it better)."""
         settings = self._workchat
         assert settings is not None
         if len(prepared) < settings.min_chars:
-            return hits
-        p = settings.model.gate.probability(prepared)
-        if p < settings.review:
             return hits
         guess = settings.model.categories.guess(prepared)
         info = settings.infos.get(guess.category)
@@ -640,8 +656,9 @@ class Detector:
         return [*hits, hit]
 
     def _model_hit(self, prepared: str, hits: Sequence[Hit]) -> Hit | None:
-        """The classifier's hit, unless a lexicon or heuristic hit of its category (in ``hits``)
-        already says it better: then the text is not even scored."""
+        """The classifier's hit for a text the screen could not clear, unless a lexicon or
+        heuristic hit of its category (in ``hits``) already says it better: then the text is
+        not even scored."""
         settings = self._model
         assert settings is not None
         if len(prepared) < settings.min_chars:
@@ -652,8 +669,6 @@ class Detector:
             info = self._model_info(prepared)
             if any(h.category == info.category for h in hits):
                 return None
-        if model.below(prepared, settings.review):
-            return None  # a cheap upper bound says it cannot reach the review threshold
         p = model.probability(prepared)
         if p < settings.review:
             return None

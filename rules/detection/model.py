@@ -54,19 +54,23 @@ class ModelScore:
 # Scores of recent texts: work chat repeats itself ("收到，谢谢", "好的，马上安排"). Bounded: the
 # memo is emptied when it reaches this size.
 MEMO_SIZE = 4096
-# Bounds of recent clauses and messages (see ``TextModel.below``): whole messages repeat
-# ("收到，谢谢"), their clauses far more ("请查收会议纪要", "辛苦了"). Each entry is a short string
-# and a few floats (and a clause's characters); each memo is emptied when it reaches this size.
-CLAUSE_MEMO_SIZE = 65536
-# The clause separator for ``below``: the commonest sentence punctuation left in prepared text.
-_CLAUSE_SEP = "，"
-# A clause's share of that bound: inside it, across its leading and its trailing separator, and
-# its characters.
-_ClauseBound = tuple[float, float, float, frozenset[str]]
+# Where both models cut a message into clauses: the commonest sentence punctuation left in
+# prepared text. The first is the one every other is folded into.
+CLAUSE_SEPARATORS = ("，", "。")
+# A clause's share of the upper bound (see ``TextModel.clause_bound``): inside it, across its
+# leading and its trailing separator, and its characters.
+ClauseBound = tuple[float, float, float, frozenset[str]]
 
 
-@lru_cache(maxsize=16)
-def _logit_of(probability: float) -> float:
+def split_clauses(text: str) -> list[str]:
+    """``text`` cut at every clause separator, empty clauses kept (``"甲，，乙"`` is three)."""
+    first, *others = CLAUSE_SEPARATORS
+    for sep in others:
+        text = text.replace(sep, first)
+    return text.split(first)
+
+
+def logit_of(probability: float) -> float:
     return math.log(probability / (1.0 - probability))
 
 
@@ -75,12 +79,9 @@ class TextModel:
 
     __slots__ = (
         "_bigram_bound",
-        "_clause_memo",
         "_get",
         "_keys",
         "_memo",
-        "_sep_bound",
-        "_text_memo",
         "_unigram_bound",
         "_weights",
         "bias",
@@ -102,8 +103,8 @@ class TextModel:
         self._keys = weights.keys()
         self._get = weights.get
         self._memo: dict[str, float] = {}
-        # For ``below``: each character's positive weight, and for each bigram its positive weight
-        # plus the largest positive weight of a trigram that starts with it.
+        # For the upper bound: each character's positive weight, and for each bigram its positive
+        # weight plus the largest positive weight of a trigram that starts with it.
         self._unigram_bound = {g: w for g, w in weights.items() if len(g) == 1 and w > 0}
         bigrams: dict[str, float] = {}
         if max_n >= 2:
@@ -120,11 +121,6 @@ class TextModel:
                 for b, w in longest.items():
                     bigrams[b] = bigrams.get(b, 0.0) + w
         self._bigram_bound = bigrams if max_n <= 3 else None  # the bound covers 1- to 3-grams
-        # The separator's own weight, counted once per separator when clauses are bounded apart.
-        self._sep_bound = self._unigram_bound.get(_CLAUSE_SEP, 0.0)
-        self._clause_memo: dict[str, _ClauseBound] = {}
-        # Per message: the bound, and whether the whole-text bound has tightened it already.
-        self._text_memo: dict[str, tuple[float, bool]] = {}
         self.bias = bias
         self.max_n = max_n
         self.thresholds = dict(thresholds or {})
@@ -159,41 +155,22 @@ class TextModel:
         total = sum(map(self._get, grams, repeat(0.0)))
         return self.bias + total / math.sqrt(len(grams))
 
-    def below(self, text: str, probability: float) -> bool:
-        """True when ``probability(text)`` is certainly below ``probability``, decided from an
-        upper bound on the score that costs a fraction of scoring. The numerator bounds the sum
-        of the positive weights present: per clause (the text split at ``，``), its distinct
-        characters' positive weights plus, at every bigram position, the bigram's positive weight
-        and the heaviest positive trigram that may follow it; per separator, ``_sep_bound`` (the
-        bigrams across the clause edge). A character in two clauses counts twice, which only
-        loosens the bound. The denominator is a lower bound on the number of distinct n-grams
-        (3 × distinct characters − 3: each distinct character but the first one or two ends a
-        distinct bigram and a distinct trigram). Clause numerators are remembered, so a message
-        made of clauses seen before costs a split, a few dict look-ups and a set union, and the
-        bound of a message seen before costs one look-up. False means "score it"; never a wrong
-        True."""
-        if self._bigram_bound is None or not 0.0 < probability < 1.0:
-            return False
-        limit = _logit_of(probability) - self.bias - 1e-9
-        memo = self._text_memo
-        known = memo.get(text)  # the same message again ("收到，谢谢", a reminder reposted)
-        if known is None:
-            if len(memo) >= CLAUSE_MEMO_SIZE:
-                memo.clear()
-            known = memo[text] = (self._scaled_bound(text), False)
-        scaled, tightened = known
-        if scaled < limit or tightened:
-            return scaled < limit
-        # The clause-wise bound counts a character shared by clauses once per clause; before
-        # scoring in full, try the bound over the whole text (distinct characters counted once).
-        scaled = min(scaled, self._whole_text_bound(text))
-        memo[text] = (scaled, True)
-        return scaled < limit
+    @property
+    def bounded(self) -> bool:
+        """Whether ``clause_bound`` and ``whole_text_bound`` apply (n-grams of up to 3)."""
+        return self._bigram_bound is not None
 
-    def _whole_text_bound(self, text: str) -> float:
-        """``below``'s bound on ``logit - bias`` taken over the whole text at once: tighter than
-        the clause-wise one when clauses share characters, and dearer (a ``set`` of the text and
-        a bigram string per position)."""
+    @property
+    def separator_bound(self) -> float:
+        """A clause separator's own weight at most, counted once per separator."""
+        return max(self._unigram_bound.get(sep, 0.0) for sep in CLAUSE_SEPARATORS)
+
+    def whole_text_bound(self, text: str) -> float:
+        """An upper bound on ``logit - bias`` for ``text``: the positive weights present (see
+        ``_positive_sum``) over a lower bound on the number of distinct n-grams (3 × distinct
+        characters − 3: each distinct character but the first one or two ends a distinct bigram
+        and a distinct trigram). Tighter than the clause-wise bound of ``ModelScreen`` when
+        clauses share characters, and dearer (a ``set`` of the text, a bigram per position)."""
         chars = set(text)
         upper = self._positive_sum(text, chars)
         return max(upper, 0.0) / math.sqrt(max(1, 3 * len(chars) - 3))
@@ -208,41 +185,19 @@ class TextModel:
             map(bigrams.get, map(text.__getitem__, _gram_slices(len(text), 2)), repeat(0.0))
         )
 
-    def _scaled_bound(self, text: str) -> float:
-        """``below``'s upper bound on ``logit - bias`` for ``text``."""
-        memo = self._clause_memo
-        clauses = text.split(_CLAUSE_SEP)
-        last = len(clauses) - 1
-        upper = last * self._sep_bound
-        chars: frozenset[str] | None = None
-        for i, clause in enumerate(clauses):
-            known = memo.get(clause)
-            if known is None:
-                known = self._clause_bound(clause)
-                if len(memo) >= CLAUSE_MEMO_SIZE:
-                    memo.clear()
-                memo[clause] = known
-            inner, lead, trail, seen = known
-            upper += inner + (lead if i else 0.0) + (trail if i < last else 0.0)
-            # Union of remembered character sets: ``set(text)`` would allocate a string per
-            # CJK character, which costs more than the rest of the bound.
-            chars = seen if chars is None else chars | seen
-        if upper <= 0.0:
-            return 0.0  # nothing positive: the logit is at most the bias
-        distinct = len(chars) if chars is not None else 0
-        return upper / math.sqrt(max(1, 3 * distinct - 3))
-
-    def _clause_bound(self, clause: str) -> _ClauseBound:
-        """``below``'s numerator for one clause: inside it, and the bigram (with its heaviest
-        trigram) across its leading and its trailing separator."""
+    def clause_bound(self, clause: str) -> ClauseBound:
+        """One clause's share of an upper bound on the sum of positive weights in a message:
+        inside it, and the bigram (with its heaviest trigram) across its leading and its
+        trailing separator, whichever separator that is; and its characters."""
         bigrams = self._bigram_bound
         assert bigrams is not None
         chars = frozenset(clause)
         inner = self._positive_sum(clause, chars)
-        if not clause:
-            return inner, bigrams.get(_CLAUSE_SEP * 2, 0.0), 0.0, chars
-        lead = bigrams.get(_CLAUSE_SEP + clause[0], 0.0)
-        return inner, lead, bigrams.get(clause[-1] + _CLAUSE_SEP, 0.0), chars
+        seps = CLAUSE_SEPARATORS
+        if not clause:  # two separators in a row
+            return inner, max(bigrams.get(a + b, 0.0) for a in seps for b in seps), 0.0, chars
+        lead = max(bigrams.get(sep + clause[0], 0.0) for sep in seps)
+        return inner, lead, max(bigrams.get(clause[-1] + sep, 0.0) for sep in seps), chars
 
     def probability(self, text: str) -> float:
         """P(offensive) for prepared text (remembered for the last few thousand texts)."""

@@ -8,8 +8,9 @@ splits and a written training corpus, ``scripts/data/workchat/``) and works in t
 1. **The gate** — a binary linear model (violation or ordinary work talk) over *clause* n-grams:
    the text is cut at ``，`` and ``。``, each clause contributes its distinct character 1–3-grams,
    and the feature vector is their sum over clauses scaled by ``1 / sqrt(total)``. No n-gram
-   spans two clauses, so a clause's weight sum and n-gram count are remembered and a message made
-   of clauses seen before ("收到", "请查收会议纪要", "辛苦了") costs a split and a few look-ups.
+   spans two clauses, so a clause's weight sum and n-gram count can be remembered and a message
+   made of clauses seen before ("收到", "请查收会议纪要", "辛苦了") costs a split and a few look-ups
+   (``screen.py`` does this for both models at once).
 2. **The category** — only for a message the gate lets through: a multinomial linear model over
    the same n-grams picks which of the eight categories it is.
 """
@@ -21,19 +22,15 @@ from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
-from rules.detection.model import ngrams, read_payload
+from rules.detection.model import ngrams, read_payload, split_clauses
 
 WORKCHAT_PATH = Path(__file__).resolve().parent / "model" / "workchat_char_ngram.json.gz"
 WORKCHAT_FORMAT = "groupguard-workchat/2"
 
-# Each memo is a bounded cache of a pure function of the text, emptied when it reaches its size.
-CLAUSE_MEMO_SIZE = 65536
-TEXT_MEMO_SIZE = 4096
-
 
 def clauses(text: str) -> list[str]:
     """The non-empty clauses of prepared text: cut at the commonest sentence punctuation."""
-    return [c for c in text.replace("。", "，").split("，") if c]
+    return [c for c in split_clauses(text) if c]
 
 
 def clause_grams(text: str, max_n: int = 3) -> list[set[str]]:
@@ -45,14 +42,12 @@ class ClauseGate:
     """P(violation) from clause n-grams: ``bias + sum of weights / sqrt(number of n-grams)``,
     summed over clauses. Loaded once per ``Detector.load``; weights immutable afterwards."""
 
-    __slots__ = ("_clause_memo", "_get", "_size", "_text_memo", "bias", "max_n")
+    __slots__ = ("_get", "_size", "bias", "max_n")
 
     def __init__(self, weights: dict[str, float], bias: float, *, max_n: int = 3) -> None:
         self._get = weights.get
         self.bias = bias
         self.max_n = max_n
-        self._clause_memo: dict[str, tuple[float, int]] = {}
-        self._text_memo: dict[str, float] = {}
         self._size = len(weights)
 
     @classmethod
@@ -64,28 +59,24 @@ class ClauseGate:
     def __len__(self) -> int:
         return self._size
 
+    def clause_terms(self, clause: str) -> tuple[float, int]:
+        """One clause's share of the score: its n-grams' weight sum and their number."""
+        grams = ngrams(clause, self.max_n)
+        return sum(map(self._get, grams, repeat(0.0))), len(grams)
+
+    def probability_of(self, total: float, count: int) -> float:
+        """P(violation) from the clause shares summed over a message."""
+        z = self.bias + (total / math.sqrt(count) if count else 0.0)
+        return 0.0 if z < -30 else 1.0 / (1.0 + math.exp(-z))
+
     def probability(self, text: str) -> float:
-        p = self._text_memo.get(text)
-        if p is not None:
-            return p
-        memo, get = self._clause_memo, self._get
+        """P(violation) for prepared text (``ModelScreen`` gives the same, remembered)."""
         total, count = 0.0, 0
         for clause in clauses(text):
-            known = memo.get(clause)
-            if known is None:
-                grams = ngrams(clause, self.max_n)
-                known = (sum(map(get, grams, repeat(0.0))), len(grams))
-                if len(memo) >= CLAUSE_MEMO_SIZE:
-                    memo.clear()
-                memo[clause] = known
-            total += known[0]
-            count += known[1]
-        z = self.bias + (total / math.sqrt(count) if count else 0.0)
-        p = 0.0 if z < -30 else 1.0 / (1.0 + math.exp(-z))
-        if len(self._text_memo) >= TEXT_MEMO_SIZE:
-            self._text_memo.clear()
-        self._text_memo[text] = p
-        return p
+            weight, grams = self.clause_terms(clause)
+            total += weight
+            count += grams
+        return self.probability_of(total, count)
 
 
 @dataclass(frozen=True, slots=True)

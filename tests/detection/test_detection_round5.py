@@ -12,6 +12,7 @@ import pytest
 
 from rules.detection import Detector
 from rules.detection.model import MEMO_SIZE, TextModel
+from rules.detection.screen import ModelScreen
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT5 = Path(__file__).resolve().parent / "data" / "heldout5.jsonl"
@@ -144,11 +145,13 @@ def test_bound_never_skips_a_text_that_reaches_the_threshold(detector: Detector)
     model = detector.model.model
     prepared = [detector.prepare_for_model(t) for t in _texts()]
     for threshold in (0.05, 0.3, 0.5, 0.9, 0.97):
-        skipped = [t for t in prepared if model.below(t, threshold)]
-        assert all(model.probability(t) < threshold for t in skipped)
-    # and it does skip most ordinary work messages at the review threshold
+        screen = ModelScreen(model, threshold, None)
+        skipped = [t for t in prepared if not screen(t)[0]]
+        assert skipped and all(model.probability(t) < threshold for t in skipped)
+    # and it does skip ordinary work messages at the review threshold
+    screen = ModelScreen(model, 0.9, None)
     work = ["请各社区于本周五前报送台账，明天上午9点开会", "消防演练定在周四下午，请大家准时参加"]
-    assert all(model.below(detector.prepare_for_model(t), 0.9) for t in work)
+    assert not any(screen(detector.prepare_for_model(t))[0] for t in work)
 
 
 def test_memo_is_bounded_and_gives_the_same_score():

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from rules.detection import Detector
-from rules.detection.model import CLAUSE_MEMO_SIZE, TextModel
+from rules.detection.model import TextModel
+from rules.detection.screen import ModelScreen
 
 
 @pytest.fixture(scope="module")
@@ -37,21 +38,30 @@ def _comma_texts() -> list[str]:
 def test_clause_bound_never_skips_a_text_that_reaches_the_threshold(detector: Detector):
     model = detector.model.model
     prepared = [detector.prepare_for_model(t) for t in _comma_texts()]
+    prepared += [t.replace("，", "。", 1) for t in prepared[::3]]  # either separator, or both
     for threshold in (0.05, 0.3, 0.5, 0.9, 0.97):
+        screen = ModelScreen(model, threshold, None)
         for text in prepared:
-            if model.below(text, threshold):
+            if not screen(text)[0]:
                 assert model.probability(text) < threshold, (text, threshold)
+    # No positive weight at all: the score is the bias's, which a low enough threshold is under.
+    assert model.clause_bound("0了0")[0] == 0.0 and model.probability("0了0") > 0.01
+    assert ModelScreen(model, 0.01, None)("0了0")[0]
 
 
-def test_clause_memo_is_bounded_and_gives_the_same_answer():
+def test_clause_memo_is_bounded_and_gives_the_same_answer(monkeypatch: pytest.MonkeyPatch):
+    import rules.detection.screen as screen_module
+
+    monkeypatch.setattr(screen_module, "CLAUSE_MEMO_SIZE", 3)
+    monkeypatch.setattr(screen_module, "TEXT_MEMO_SIZE", 2)
     model = TextModel.load()
-    text = "请查收会议纪要，党费请在25号前交齐"
-    first = model.below(text, 0.9)
-    for i in range(CLAUSE_MEMO_SIZE + 10):
-        model.below(f"第{i}号文件已签收，收到", 0.9)
-    assert len(model._clause_memo) <= CLAUSE_MEMO_SIZE
-    assert len(model._text_memo) <= CLAUSE_MEMO_SIZE
-    assert model.below(text, 0.9) == first
+    texts = ["请查收会议纪要，党费请在25号前交齐", "你个傻逼，滚出去", "收到。谢谢，辛苦了"]
+    reference = {t: ModelScreen(model, 0.5, None)(t) for t in texts}
+    screen = ModelScreen(model, 0.5, None)
+    for i in range(50):
+        screen(f"第{i}号文件已签收，收到")
+        assert len(screen._clause_memo) <= 3 and len(screen._text_memo) <= 2
+    assert {t: screen(t) for t in texts} == reference
 
 
 # -- one test per new pattern class, each with the ordinary messages that must stay clean ------

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from rules.detection import CATEGORIES, Detector, Hit
-from rules.detection.model import ngrams, read_payload
+from rules.detection.model import TextModel, ngrams, read_payload
+from rules.detection.screen import ModelScreen
 from rules.detection.workchat import (
     WORKCHAT_FORMAT,
     WORKCHAT_PATH,
@@ -65,22 +66,25 @@ def test_the_gate_is_its_definition_over_clauses():
         total = sum(weights.get(g, 0.0) for grams in per for g in grams)
         z = payload["bias"] + (total / math.sqrt(count) if count else 0.0)
         assert gate.probability(text) == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-12)
-        assert gate.probability(text) == gate.probability(text)  # remembered, same answer
+        # the screen, one pass for both models with remembered clauses, gives the same
+        screen = ModelScreen(TextModel.load(), 0.5, gate)
+        assert screen(text)[1] == pytest.approx(gate.probability(text), abs=1e-12)
+        assert screen(text) == screen(text)  # remembered, same answer
     assert clauses("甲，乙。丙，，") == ["甲", "乙", "丙"]
 
 
 def test_clause_memo_is_bounded_and_gives_the_same_answer(monkeypatch: pytest.MonkeyPatch):
-    import rules.detection.workchat as workchat
+    import rules.detection.screen as screen_module
 
-    monkeypatch.setattr(workchat, "CLAUSE_MEMO_SIZE", 3)
-    monkeypatch.setattr(workchat, "TEXT_MEMO_SIZE", 2)
-    fresh = ClauseGate.from_payload(read_payload(WORKCHAT_PATH)["gate"])
-    reference = {t: fresh.probability(t) for t in (LEAK, AD)}
+    monkeypatch.setattr(screen_module, "CLAUSE_MEMO_SIZE", 3)
+    monkeypatch.setattr(screen_module, "TEXT_MEMO_SIZE", 2)
     gate = ClauseGate.from_payload(read_payload(WORKCHAT_PATH)["gate"])
+    reference = {t: gate.probability(t) for t in (LEAK, AD)}
+    screen = ModelScreen(None, 1.0, gate)
     for i in range(50):
-        gate.probability(f"第{i}条，收到，谢谢")
-        assert len(gate._clause_memo) <= 3 and len(gate._text_memo) <= 2
-    assert {t: gate.probability(t) for t in reference} == reference
+        screen(f"第{i}条，收到，谢谢")
+        assert len(screen._clause_memo) <= 3 and len(screen._text_memo) <= 2
+    assert {t: screen(t)[1] for t in reference} == reference
 
 
 def test_a_hit_says_it_is_the_model_with_its_score_category_and_words(detector: Detector):
