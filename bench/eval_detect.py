@@ -37,10 +37,11 @@ SPLITS = {
     "heldout4": "held out in round 4 (tests/detection/data/heldout4.jsonl, pass it with --eval)",
     "heldout5": "held out in round 5 (tests/detection/data/heldout5.jsonl, pass it with --eval)",
     "heldout6": "held out in round 6 (tests/detection/data/heldout6.jsonl, pass it with --eval)",
-    "heldout7": "held out (tests/detection/data/heldout7.jsonl, pass it with --eval)",
+    "heldout7": "held out in round 7 (tests/detection/data/heldout7.jsonl, pass it with --eval)",
+    "heldout8": "held out (tests/detection/data/heldout8.jsonl, pass it with --eval)",
 }
 
-HELD_OUT = {"heldout7"}  # measured before and after round 7; never trained or tuned on
+HELD_OUT = {"heldout8"}  # measured before and after round 8; never trained or tuned on
 
 
 def load_eval(path: Path) -> list[dict]:

@@ -121,7 +121,10 @@ def statistics(
 def hearsay(
     spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
 ) -> list[Span]:
-    """Hedged news (据说/听说/网传) that is forwarded, alarming or carries numbers."""
+    """Hedged news (据说/听说/网传) that is forwarded, alarming or carries numbers, unless the
+    message says it was checked (``verified``: "我刚打电话核实了", "经检测合格", "是谣言")."""
+    if _any_in(norm.text, spec.words.get("verified", ())) is not None:
+        return []
     found: list[Span] = []
     memo: dict = {}
     alarming = spec.words.get("alarming", ())

@@ -244,14 +244,17 @@ _THIRD_PARTY = ("同事", "朋友", "老公", "老婆", "爱人", "家人", "妈
 _OWN_KINDS = frozenset({"mobile", "email"})
 
 
-def own_contact(text: str, match: PiiMatch, cues: tuple[str, ...], before: int = 12) -> bool:
-    """The sender gives their own mobile or e-mail: a first-person cue (联系我, 我的电话, 打我手机,
-    我的邮箱 …) within ``before`` characters ahead of it, and nobody else named in between."""
+def own_contact(text: str, match: PiiMatch, cues: tuple[str, ...], before: int = 16) -> bool:
+    """The sender gives their own mobile or e-mail: a first-person or work-number cue (联系我,
+    我的电话, 我是…, 工作电话 …) within ``before`` characters ahead of it, not someone's (``王主任的
+    工作电话``), and nobody else named in between (联系我同事 138…)."""
     if match.kind not in _OWN_KINDS:
         return False
     window = text[max(0, match.start - before) : match.start]
     for cue in cues:
         i = window.rfind(cue)
-        if i >= 0 and not any(w in window[i + len(cue) :] for w in _THIRD_PARTY):
+        if i < 0 or (i > 0 and window[i - 1] == "的"):
+            continue
+        if not any(w in window[i + len(cue) :] for w in _THIRD_PARTY):
             return True
     return False

@@ -1,0 +1,95 @@
+"""Round 8: fewer false alarms on ordinary work talk, by kinds of context — each kind with the
+violation beside it that must still be caught (docs/detection.md, "Round 8")."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.detection import Detector
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Detector:
+    return Detector.load(model=None, workchat=None)
+
+
+def acted(detector: Detector, text: str) -> set[tuple[str, str]]:
+    return {(h.category, h.kind) for h in detector.detect(text) if not h.needs_review}
+
+
+# (ordinary work message that names the subject innocently, violation that must still be caught,
+#  the violation's (category, kind))
+_KINDS = {
+    # The sender's own work number is no one's private data (the config decides, on by default).
+    "own work number in a self-introduction": (
+        "大家好，我是新来的网格员小周，负责8-12栋，工作电话18574920316",
+        "王主任的工作电话 13812345678，有事找他",
+        ("privacy", "mobile"),
+    ),
+    "own number, someone else's in between": (
+        "我的工作号 18673320418，物业问题直接打这个",
+        "我是王阿姨的女儿，她电话13812345678",
+        ("privacy", "mobile"),
+    ),
+    # R2 Art.13(5): figures need a sign-off or a source; a named source is one.
+    "statistics with a named source": (
+        "据区应急局发布，全区转移群众312人，无人员伤亡，简报按此口径",
+        "全区转移群众312人，受伤17人，我自己先估的",
+        ("unverified", "statistics"),
+    ),
+    "statistics checked against the record": (
+        "我这边统计的参会人数，跟签到表核对过了，一共57人",
+        "本周共排查隐患47处，整改率85%",
+        ("unverified", "statistics"),
+    ),
+    # R1 Art.11: hearsay that the message itself says was checked is not passed on unverified.
+    "hearsay answered with the check": (
+        "网上说周五停电，我刚打电话核实了，供电局官网有公告",
+        "听说周五要停电，大家多备点水",
+        ("unverified", "hearsay"),
+    ),
+    # A training course, a contest or secrecy administration names what it is about.
+    "secrecy training names its subject": (
+        "下周二保密教育培训，课程叫《机密文件管理规范》，全体干部参加",
+        "这份机密文件我拍给你看看，别外传",
+        ("secret", "marking"),
+    ),
+    "secrecy administration reports what it handled": (
+        "涉密文件清退工作已完成，登记表给保密办了",
+        "涉密文件我放网盘了，密码发群里",
+        ("secret", "classified"),
+    ),
+    # Police, court and regulator briefings name the offence they deal with.
+    "a police briefing names the offence": (
+        "派出所通报：辖区查处一起聚众赌博案件，请网格员加强巡查",
+        "今晚出租屋聚众赌博，带够钱来",
+        ("illegal", "gambling"),
+    ),
+    "a game with no stakes says so": (
+        "象棋扑克放老年活动室了，娱乐可以，千万别带彩",
+        "今晚老地方打牌，带彩的，一百一把",
+        ("illegal", "gambling"),
+    ),
+    # Reminders of what the group is for name what does not belong in it.
+    "a reminder of the group's purpose": (
+        "群里不要发商业广告和投票链接，工作群只用于工作沟通，谢谢配合",
+        "帮我孩子投一票，链接在这，谢谢大家",
+        ("offtopic", "vote_canvassing"),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(_KINDS))
+def test_ordinary_talk_stays_clean_and_the_violation_is_still_caught(
+    rules_only: Detector, kind: str
+):
+    ordinary, violation, expected = _KINDS[kind]
+    assert acted(rules_only, ordinary) == set(), ordinary
+    assert expected in acted(rules_only, violation), violation
+
+
+def test_own_contact_switched_off_makes_every_number_privacy():
+    strict = Detector.load(model=None, workchat=None, own_contact_ok=False)
+    assert ("privacy", "mobile") in acted(
+        strict, _KINDS["own work number in a self-introduction"][0]
+    )
