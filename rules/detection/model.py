@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -57,9 +56,17 @@ MEMO_SIZE = 4096
 # Where both models cut a message into clauses: the commonest sentence punctuation left in
 # prepared text. The first is the one every other is folded into.
 CLAUSE_SEPARATORS = ("，", "。")
-# A clause's share of the upper bound (see ``TextModel.clause_bound``): inside it, across its
-# leading and its trailing separator, and its characters.
-ClauseBound = tuple[float, float, float, frozenset[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseBound:
+    """One clause's share of an upper bound on a message's score (``TextModel.clause_bound``)."""
+
+    positive: float  # the positive weights of its distinct n-grams
+    negative: float  # minus the negative ones: the message holds them all, so at least this
+    lead: float  # n-grams across the separator before it, at most
+    trail: float  # n-grams across the separator after it, at most
+    grams: frozenset[str]  # its distinct n-grams (the message has at least as many)
 
 
 def split_clauses(text: str) -> list[str]:
@@ -82,7 +89,7 @@ class TextModel:
         "_get",
         "_keys",
         "_memo",
-        "_unigram_bound",
+        "_sep_bound",
         "_weights",
         "bias",
         "max_n",
@@ -103,9 +110,9 @@ class TextModel:
         self._keys = weights.keys()
         self._get = weights.get
         self._memo: dict[str, float] = {}
-        # For the upper bound: each character's positive weight, and for each bigram its positive
-        # weight plus the largest positive weight of a trigram that starts with it.
-        self._unigram_bound = {g: w for g, w in weights.items() if len(g) == 1 and w > 0}
+        # For the upper bound: the separators' own positive weights, and for each bigram its
+        # positive weight plus the largest positive weight of a trigram that starts with it.
+        self._sep_bound = max(max(weights.get(sep, 0.0), 0.0) for sep in CLAUSE_SEPARATORS)
         bigrams: dict[str, float] = {}
         if max_n >= 2:
             for g, w in weights.items():
@@ -157,47 +164,36 @@ class TextModel:
 
     @property
     def bounded(self) -> bool:
-        """Whether ``clause_bound`` and ``whole_text_bound`` apply (n-grams of up to 3)."""
+        """Whether ``clause_bound`` applies (n-grams of up to 3)."""
         return self._bigram_bound is not None
 
     @property
     def separator_bound(self) -> float:
-        """A clause separator's own weight at most, counted once per separator."""
-        return max(self._unigram_bound.get(sep, 0.0) for sep in CLAUSE_SEPARATORS)
-
-    def whole_text_bound(self, text: str) -> float:
-        """An upper bound on ``logit - bias`` for ``text``: the positive weights present (see
-        ``_positive_sum``) over a lower bound on the number of distinct n-grams (3 × distinct
-        characters − 3: each distinct character but the first one or two ends a distinct bigram
-        and a distinct trigram). Tighter than the clause-wise bound of ``ModelScreen`` when
-        clauses share characters, and dearer (a ``set`` of the text, a bigram per position)."""
-        chars = set(text)
-        upper = self._positive_sum(text, chars)
-        return max(upper, 0.0) / math.sqrt(max(1, 3 * len(chars) - 3))
-
-    def _positive_sum(self, text: str, chars: Collection[str]) -> float:
-        """The positive weights of ``chars``, plus at every bigram position of ``text`` the
-        bigram's positive weight and the heaviest positive trigram that may follow it."""
-        bigrams = self._bigram_bound
-        assert bigrams is not None
-        upper = sum(map(self._unigram_bound.get, chars, repeat(0.0)))
-        return upper + sum(
-            map(bigrams.get, map(text.__getitem__, _gram_slices(len(text), 2)), repeat(0.0))
-        )
+        """A clause separator's own positive weight at most, counted once per separator."""
+        return self._sep_bound
 
     def clause_bound(self, clause: str) -> ClauseBound:
-        """One clause's share of an upper bound on the sum of positive weights in a message:
-        inside it, and the bigram (with its heaviest trigram) across its leading and its
-        trailing separator, whichever separator that is; and its characters."""
+        """One clause's share of an upper bound on ``logit - bias`` of any message it is part
+        of (the message cut at every clause separator). Inside the clause, its n-grams' weights
+        exactly, positive and negative apart; across each separator, at most the bigram (with
+        its heaviest trigram) that starts at the clause's last character or at the separator,
+        and the trigram of its last two characters and the separator."""
         bigrams = self._bigram_bound
         assert bigrams is not None
-        chars = frozenset(clause)
-        inner = self._positive_sum(clause, chars)
+        get = self._get
+        grams = frozenset(ngrams(clause, self.max_n))
+        weights = [w for w in map(get, grams, repeat(0.0)) if w]
+        positive = sum(w for w in weights if w > 0)
+        negative = positive - sum(weights)
         seps = CLAUSE_SEPARATORS
         if not clause:  # two separators in a row
-            return inner, max(bigrams.get(a + b, 0.0) for a in seps for b in seps), 0.0, chars
+            lead = max(bigrams.get(a + b, 0.0) for a in seps for b in seps)
+            return ClauseBound(positive, negative, lead, 0.0, grams)
         lead = max(bigrams.get(sep + clause[0], 0.0) for sep in seps)
-        return inner, lead, max(bigrams.get(clause[-1] + sep, 0.0) for sep in seps), chars
+        trail = max(bigrams.get(clause[-1] + sep, 0.0) for sep in seps)
+        if len(clause) >= 2:
+            trail += max(max(get(clause[-2:] + sep, 0.0), 0.0) for sep in seps)
+        return ClauseBound(positive, negative, lead, trail, grams)
 
     def probability(self, text: str) -> float:
         """P(offensive) for prepared text (remembered for the last few thousand texts)."""

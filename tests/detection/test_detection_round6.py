@@ -45,7 +45,7 @@ def test_clause_bound_never_skips_a_text_that_reaches_the_threshold(detector: De
             if not screen(text)[0]:
                 assert model.probability(text) < threshold, (text, threshold)
     # No positive weight at all: the score is the bias's, which a low enough threshold is under.
-    assert model.clause_bound("0了0")[0] == 0.0 and model.probability("0了0") > 0.01
+    assert model.clause_bound("0了0").positive == 0.0 and model.probability("0了0") > 0.01
     assert ModelScreen(model, 0.01, None)("0了0")[0]
 
 
