@@ -161,7 +161,10 @@ def test_new_terms(detector: Detector, text: str, category: str):
     ],
 )
 def test_new_term_traps_stay_clean(detector: Detector, text: str):
-    assert detector.detect(text) == []
+    # No term matches inside the longer word; a model may at most ask the admins ("小人物": the
+    # work-chat model's n-gram "小人" asks about abuse, which a 误报 answer records).
+    hits = detector.detect(text)
+    assert [h for h in hits if not (h.source == "model" and h.needs_review)] == [], hits
 
 
 def _write(directory: Path, toml: str) -> Path:

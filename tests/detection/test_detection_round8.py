@@ -3,9 +3,12 @@ violation beside it that must still be caught (docs/detection.md, "Round 8")."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from rules.detection import Detector
+from rules.detection import CATEGORIES, Detector
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +96,45 @@ def test_own_contact_switched_off_makes_every_number_privacy():
     assert ("privacy", "mobile") in acted(
         strict, _KINDS["own work number in a self-introduction"][0]
     )
+
+
+# -- heldout8: written by a separate writer (committed before any round-8 change); measured
+# before the round (rules and both models of round 7) and after it, never trained or tuned on.
+# Guarded at the figures after, so that a later change cannot lower them unnoticed: positives
+# found per category by hits acted on, and by hits acted on or sent for review.
+DATA = Path(__file__).resolve().parent / "data"
+HELDOUT8_RULES = dict(zip(CATEGORIES, (11, 5, 11, 5, 4, 13, 6, 12), strict=True))
+HELDOUT8_ACTED = dict(zip(CATEGORIES, (11, 10, 11, 20, 20, 22, 18, 19), strict=True))
+HELDOUT8_REVIEW = dict(zip(CATEGORIES, (22, 13, 21, 21, 24, 23, 19, 19), strict=True))
+
+
+def _heldout8(detector: Detector) -> tuple[dict[str, int], dict[str, int], int, int, int]:
+    acted = dict.fromkeys(CATEGORIES, 0)
+    review = dict.fromkeys(CATEGORIES, 0)
+    ordinary = flagged = asked = 0
+    for line in (DATA / "heldout8.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        hits = detector.detect(rec["text"])
+        got = {h.category for h in hits if not h.needs_review}
+        seen = {h.category for h in hits}
+        for cat in rec["labels"]:
+            acted[cat] += cat in got
+            review[cat] += cat in seen
+        if not rec["labels"]:
+            ordinary += 1
+            flagged += bool(got)
+            asked += bool(seen) and not got
+    return acted, review, ordinary, flagged, asked
+
+
+def test_heldout8_is_written_and_the_work_chat_model_adds_to_the_rules(detector: Detector):
+    recs = [json.loads(x) for x in (DATA / "heldout8.jsonl").read_text("utf-8").splitlines()]
+    assert {r["split"] for r in recs} == {"heldout8"} and len(recs) == 350
+    rules, _, _, flagged_rules, _ = _heldout8(Detector.load(workchat=None))
+    assert rules == HELDOUT8_RULES and flagged_rules == 5
+    acted, review, ordinary, flagged, asked = _heldout8(detector)
+    assert all(acted[c] >= n for c, n in HELDOUT8_ACTED.items()), acted
+    assert all(review[c] >= n for c, n in HELDOUT8_REVIEW.items()), review
+    assert sum(acted.values()) >= sum(rules.values()) + 60
+    # The model adds no false alarm on ordinary work talk, acted on or asked about.
+    assert ordinary == 150 and flagged <= flagged_rules and asked == 0, (flagged, asked)
