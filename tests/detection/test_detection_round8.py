@@ -98,22 +98,28 @@ def test_own_contact_switched_off_makes_every_number_privacy():
     )
 
 
-# -- heldout8: written by a separate writer (committed before any round-8 change); measured
-# before the round (rules and both models of round 7) and after it, never trained or tuned on.
-# Guarded at the figures after, so that a later change cannot lower them unnoticed: positives
-# found per category by hits acted on, and by hits acted on or sent for review.
+# -- heldout8: written by a separate writer (committed before any round-8 change), measured
+# before the round and after its first half (docs/detection.md); development data since.
+# heldout9: written by another writer in personas and dialect, committed before it was measured;
+# measured with round 7, after round 8's first half and after its second (the model retrained on
+# three more written splits and heldout8), never trained or tuned on. Guarded at the figures
+# after, so that a later change cannot lower them unnoticed: positives found per category by
+# hits acted on, and by hits acted on or sent for review.
 DATA = Path(__file__).resolve().parent / "data"
-HELDOUT8_RULES = dict(zip(CATEGORIES, (11, 5, 11, 5, 4, 13, 6, 12), strict=True))
-HELDOUT8_ACTED = dict(zip(CATEGORIES, (11, 10, 11, 20, 20, 22, 18, 19), strict=True))
-HELDOUT8_REVIEW = dict(zip(CATEGORIES, (22, 13, 21, 21, 24, 23, 19, 19), strict=True))
+HELDOUT9_RULES = dict(zip(CATEGORIES, (9, 6, 9, 7, 3, 12, 7, 10), strict=True))
+HELDOUT9_ACTED = dict(zip(CATEGORIES, (9, 16, 9, 20, 18, 17, 20, 23), strict=True))
+HELDOUT9_REVIEW = dict(zip(CATEGORIES, (22, 23, 24, 22, 21, 23, 24, 24), strict=True))
 
 
-def _heldout8(detector: Detector) -> tuple[dict[str, int], dict[str, int], int, int, int]:
+def _records(name: str) -> list[dict]:
+    return [json.loads(x) for x in (DATA / f"{name}.jsonl").read_text("utf-8").splitlines()]
+
+
+def _measure(detector: Detector, name: str) -> tuple[dict[str, int], dict[str, int], int, int, int]:
     acted = dict.fromkeys(CATEGORIES, 0)
     review = dict.fromkeys(CATEGORIES, 0)
     ordinary = flagged = asked = 0
-    for line in (DATA / "heldout8.jsonl").read_text(encoding="utf-8").splitlines():
-        rec = json.loads(line)
+    for rec in _records(name):
         hits = detector.detect(rec["text"])
         got = {h.category for h in hits if not h.needs_review}
         seen = {h.category for h in hits}
@@ -127,14 +133,21 @@ def _heldout8(detector: Detector) -> tuple[dict[str, int], dict[str, int], int, 
     return acted, review, ordinary, flagged, asked
 
 
-def test_heldout8_is_written_and_the_work_chat_model_adds_to_the_rules(detector: Detector):
-    recs = [json.loads(x) for x in (DATA / "heldout8.jsonl").read_text("utf-8").splitlines()]
-    assert {r["split"] for r in recs} == {"heldout8"} and len(recs) == 350
-    rules, _, _, flagged_rules, _ = _heldout8(Detector.load(workchat=None))
-    assert rules == HELDOUT8_RULES and flagged_rules == 5
-    acted, review, ordinary, flagged, asked = _heldout8(detector)
-    assert all(acted[c] >= n for c, n in HELDOUT8_ACTED.items()), acted
-    assert all(review[c] >= n for c, n in HELDOUT8_REVIEW.items()), review
+@pytest.mark.parametrize("name", ["heldout8", "heldout9"])
+def test_heldout_splits_are_written_whole(name: str):
+    recs = _records(name)
+    assert {r["split"] for r in recs} == {name} and len(recs) == 350
+    assert sum(not r["labels"] for r in recs) == 150
+    assert all(sum(c in r["labels"] for r in recs) == 25 for c in CATEGORIES)
+    assert len({r["text"] for r in recs}) == 350
+
+
+def test_heldout9_the_work_chat_model_adds_to_the_rules(detector: Detector):
+    rules, _, _, flagged_rules, _ = _measure(Detector.load(workchat=None), "heldout9")
+    assert rules == HELDOUT9_RULES and flagged_rules == 4
+    acted, review, ordinary, flagged, asked = _measure(detector, "heldout9")
+    assert all(acted[c] >= n for c, n in HELDOUT9_ACTED.items()), acted
+    assert all(review[c] >= n for c, n in HELDOUT9_REVIEW.items()), review
     assert sum(acted.values()) >= sum(rules.values()) + 60
-    # The model adds no false alarm on ordinary work talk, acted on or asked about.
-    assert ordinary == 150 and flagged <= flagged_rules and asked == 0, (flagged, asked)
+    # The model adds no acted-on false alarm on ordinary work talk, and asks about at most 2.
+    assert ordinary == 150 and flagged <= flagged_rules and asked <= 2, (flagged, asked)
