@@ -113,20 +113,14 @@ class TextModel:
         # For the upper bound: the separators' own positive weights, and for each bigram its
         # positive weight plus the largest positive weight of a trigram that starts with it.
         self._sep_bound = max(max(weights.get(sep, 0.0), 0.0) for sep in CLAUSE_SEPARATORS)
-        bigrams: dict[str, float] = {}
-        if max_n >= 2:
-            for g, w in weights.items():
-                if w <= 0:
-                    continue
-                if len(g) == 2:
-                    bigrams[g] = bigrams.get(g, 0.0) + w
-            if max_n >= 3:
-                longest: dict[str, float] = {}
-                for g, w in weights.items():
-                    if len(g) == 3 and w > longest.get(g[:2], 0.0):
-                        longest[g[:2]] = w
-                for b, w in longest.items():
-                    bigrams[b] = bigrams.get(b, 0.0) + w
+        positive = [(g, w) for g, w in weights.items() if w > 0]
+        bigrams = {g: w for g, w in positive if len(g) == 2}
+        longest: dict[str, float] = {}
+        for g, w in positive:
+            if len(g) == 3 and w > longest.get(g[:2], 0.0):
+                longest[g[:2]] = w
+        for b, w in longest.items():
+            bigrams[b] = bigrams.get(b, 0.0) + w
         self._bigram_bound = bigrams if max_n <= 3 else None  # the bound covers 1- to 3-grams
         self.bias = bias
         self.max_n = max_n

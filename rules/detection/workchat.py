@@ -18,6 +18,7 @@ splits and a written training corpus, ``scripts/data/workchat/``) and works in t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -89,36 +90,41 @@ class CategoryGuess:
 class CategoryModel:
     """Multinomial logistic regression over distinct char n-grams (scored only past the gate)."""
 
-    __slots__ = ("_bias", "_weights", "max_n", "names")
+    __slots__ = ("_bias", "_unit", "_weights", "max_n", "names")
 
     def __init__(
         self,
         names: tuple[str, ...],
-        weights: dict[str, tuple[float, ...]],
+        weights: Mapping[str, Sequence[float]],
         bias: tuple[float, ...],
         *,
         max_n: int = 3,
+        unit: float = 1.0,
     ) -> None:
+        """``weights``: per n-gram, one weight per category, in units of ``unit`` (the stored
+        integers as they are: scaling them all at load would cost more than every guess of a
+        run, since only a message the gate lets through is guessed)."""
         if len(bias) != len(names) or any(len(w) != len(names) for w in weights.values()):
             raise ValueError("category model: every weight row needs one value per category")
         self.names = names
         self._weights = weights
         self._bias = bias
+        self._unit = unit
         self.max_n = max_n
 
     @classmethod
     def from_payload(cls, data: dict) -> CategoryModel:
-        scale = float(data["scale"])
         return cls(
             tuple(data["names"]),
-            {g: tuple(v * scale for v in row) for g, row in data["weights"].items()},
+            data["weights"],
             tuple(float(b) for b in data["bias"]),
             max_n=int(data["max_n"]),
+            unit=float(data["scale"]),
         )
 
     def guess(self, text: str, top: int = 3) -> CategoryGuess:
         grams = ngrams(text, self.max_n)
-        scale = 1.0 / math.sqrt(len(grams)) if grams else 0.0
+        scale = self._unit / math.sqrt(len(grams)) if grams else 0.0
         rows = [(g, row) for g in grams if (row := self._weights.get(g)) is not None]
         scores = [b + scale * sum(row[i] for _, row in rows) for i, b in enumerate(self._bias)]
         best = max(range(len(scores)), key=scores.__getitem__)
