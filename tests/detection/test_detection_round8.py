@@ -73,6 +73,31 @@ _KINDS = {
         "今晚老地方打牌，带彩的，一百一把",
         ("illegal", "gambling"),
     ),
+    "teaching people to recognise a scheme": (
+        "今天市场监管所来讲“识别非法集资”，重点是保本高息、拉人头返利这几类",
+        "我们这个项目拉人头返利，一人返五百，稳赚不赔",
+        ("illegal", "fraud"),
+    ),
+    "a party game that says no money changes hands": (
+        "今晚团建玩狼人杀，纯娱乐不赌钱，输了的表演节目",
+        "今晚打牌赌钱，不赌钱没意思",
+        ("illegal", "gambling"),
+    ),
+    "a rumour checked and found untrue": (
+        "关于网传本街道下月停水三天：经向水务公司核实不属实",
+        "网传下月停水三天，还没核实，大家先囤水",
+        ("unverified", "hearsay"),
+    ),
+    "the duty phone of the one on duty": (
+        "这周我值班，值班手机18657001234，晚上有突发情况直接打",
+        "张三的手机18657001234，你们打给他催一下",
+        ("privacy", "mobile"),
+    ),
+    "figures the section head has checked": (
+        "本社区老年人接种率81.4%，数据已经主任审核",
+        "本社区老年人接种率81.4%，我自己估的，先报上去",
+        ("unverified", "statistics"),
+    ),
     # Reminders of what the group is for name what does not belong in it.
     "a reminder of the group's purpose": (
         "群里不要发商业广告和投票链接，工作群只用于工作沟通，谢谢配合",
