@@ -39,10 +39,11 @@ SPLITS = {
     "heldout6": "held out in round 6 (tests/detection/data/heldout6.jsonl, pass it with --eval)",
     "heldout7": "held out in round 7 (tests/detection/data/heldout7.jsonl, pass it with --eval)",
     "heldout8": "held out in round 8 (tests/detection/data/heldout8.jsonl, pass it with --eval)",
-    "heldout9": "held out (tests/detection/data/heldout9.jsonl, pass it with --eval)",
+    "heldout9": "held out in round 8 (tests/detection/data/heldout9.jsonl, pass it with --eval)",
+    "heldout10": "held out (tests/detection/data/heldout10.jsonl, pass it with --eval)",
 }
 
-HELD_OUT = {"heldout9"}  # measured before and after the second half of round 8; never tuned on
+HELD_OUT = {"heldout10"}  # measured before and after the third part of round 8; never tuned on
 
 
 def load_eval(path: Path) -> list[dict]:

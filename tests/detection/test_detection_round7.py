@@ -109,8 +109,8 @@ def test_above_high_acts_between_the_thresholds_asks_the_admins(detector: Detect
     assert settings is not None
     (ad,) = workchat_hits(detector, AD)
     assert ad.score >= settings.high and not ad.needs_review  # type: ignore[operator]
-    (person,) = workchat_hits(detector, "小张最近好像在吃抗抑郁的药")
-    assert person.category == "privacy"
+    (person,) = workchat_hits(detector, "听说老周家里出了点事")
+    assert person.category == "unverified"
     assert settings.review <= person.score < settings.high and person.needs_review  # type: ignore[operator]
 
 

@@ -123,17 +123,17 @@ def test_own_contact_switched_off_makes_every_number_privacy():
     )
 
 
-# -- heldout8: written by a separate writer (committed before any round-8 change), measured
-# before the round and after its first half (docs/detection.md); development data since.
-# heldout9: written by another writer in personas and dialect, committed before it was measured;
-# measured with round 7, after round 8's first half and after its second (the model retrained on
-# three more written splits and heldout8), never trained or tuned on. Guarded at the figures
-# after, so that a later change cannot lower them unnoticed: positives found per category by
-# hits acted on, and by hits acted on or sent for review.
+# -- Held-out splits, each written by a separate writer and committed before it was measured:
+# heldout8 (measured before round 8 and after its first part), heldout9 (personas and dialect;
+# measured with round 7 and after each part of round 8), heldout10 (ten work groups' weeks;
+# measured before and after the third part: three more written splits and heldout9 trained on).
+# Each was development data after its measurements. heldout10 is guarded at its figures after,
+# so that a later change cannot lower them unnoticed: positives found per category by hits acted
+# on, and by hits acted on or sent for review.
 DATA = Path(__file__).resolve().parent / "data"
-HELDOUT9_RULES = dict(zip(CATEGORIES, (9, 6, 9, 7, 3, 12, 7, 10), strict=True))
-HELDOUT9_ACTED = dict(zip(CATEGORIES, (9, 16, 9, 20, 18, 17, 20, 23), strict=True))
-HELDOUT9_REVIEW = dict(zip(CATEGORIES, (22, 23, 24, 22, 21, 23, 24, 24), strict=True))
+HELDOUT10_RULES = dict(zip(CATEGORIES, (6, 8, 15, 6, 9, 8, 7, 9), strict=True))
+HELDOUT10_ACTED = dict(zip(CATEGORIES, (6, 17, 15, 20, 22, 13, 24, 19), strict=True))
+HELDOUT10_REVIEW = dict(zip(CATEGORIES, (20, 20, 25, 20, 22, 18, 24, 21), strict=True))
 
 
 def _records(name: str) -> list[dict]:
@@ -158,7 +158,7 @@ def _measure(detector: Detector, name: str) -> tuple[dict[str, int], dict[str, i
     return acted, review, ordinary, flagged, asked
 
 
-@pytest.mark.parametrize("name", ["heldout8", "heldout9"])
+@pytest.mark.parametrize("name", ["heldout8", "heldout9", "heldout10"])
 def test_heldout_splits_are_written_whole(name: str):
     recs = _records(name)
     assert {r["split"] for r in recs} == {name} and len(recs) == 350
@@ -167,12 +167,12 @@ def test_heldout_splits_are_written_whole(name: str):
     assert len({r["text"] for r in recs}) == 350
 
 
-def test_heldout9_the_work_chat_model_adds_to_the_rules(detector: Detector):
-    rules, _, _, flagged_rules, _ = _measure(Detector.load(workchat=None), "heldout9")
-    assert rules == HELDOUT9_RULES and flagged_rules == 4
-    acted, review, ordinary, flagged, asked = _measure(detector, "heldout9")
-    assert all(acted[c] >= n for c, n in HELDOUT9_ACTED.items()), acted
-    assert all(review[c] >= n for c, n in HELDOUT9_REVIEW.items()), review
+def test_heldout10_the_work_chat_model_adds_to_the_rules(detector: Detector):
+    rules, _, _, flagged_rules, _ = _measure(Detector.load(workchat=None), "heldout10")
+    assert rules == HELDOUT10_RULES and flagged_rules == 4
+    acted, review, ordinary, flagged, asked = _measure(detector, "heldout10")
+    assert all(acted[c] >= n for c, n in HELDOUT10_ACTED.items()), acted
+    assert all(review[c] >= n for c, n in HELDOUT10_REVIEW.items()), review
     assert sum(acted.values()) >= sum(rules.values()) + 60
-    # The model adds no acted-on false alarm on ordinary work talk, and asks about at most 2.
-    assert ordinary == 150 and flagged <= flagged_rules and asked <= 2, (flagged, asked)
+    # The model adds no acted-on false alarm on ordinary work talk, and asks about at most 1.
+    assert ordinary == 150 and flagged <= flagged_rules and asked <= 1, (flagged, asked)
