@@ -101,11 +101,24 @@ def replay(config: Path | None, transcript: Path) -> None:
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read messages from stdin, one a line.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input line.")
 @click.option("--raw", is_flag=True, help="Show personal data unmasked (masked by default).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes for a long --stdin input; 0: one per core.",
+)
 @click.argument("texts", nargs=-1)
 def check(
-    config: Path | None, from_stdin: bool, as_json: bool, raw: bool, texts: tuple[str, ...]
+    config: Path | None,
+    from_stdin: bool,
+    as_json: bool,
+    raw: bool,
+    jobs: int,
+    texts: tuple[str, ...],
 ) -> None:
     """Show which content rules a message hits, and why. Exits 1 when one does (like grep)."""
+    from bot.batch_check import check_lines, default_jobs
     from rules.detection import Detector
     from rules.detection.report import format_hits, json_line
 
@@ -120,25 +133,21 @@ def check(
             include_builtin=settings.builtin_lexicons,
             **settings.detection.options(),
         )
-    lines = list(texts) if texts else (line.rstrip("\n") for line in sys.stdin)
     detect = detector.detect
-    out = sys.stdout
-    batch: list[str] = []
-    hit_any = False
-    for text in lines:
-        hits = detect(text)
-        hit_any = hit_any or bool(hits)
-        batch.append(
-            json_line(text, hits, raw=raw) if as_json else format_hits(text, hits, raw=raw)
-        )
-        if len(batch) >= 1024:
-            batch.append("")
-            out.write("\n".join(batch))
-            batch.clear()
-    if batch:
-        batch.append("")
-        out.write("\n".join(batch))
-    out.flush()
+    line_of = json_line if as_json else format_hits
+
+    def render(batch: list[str]) -> tuple[str, bool]:
+        rendered: list[str] = []
+        hit_any = False
+        for text in batch:
+            hits = detect(text)
+            hit_any = hit_any or bool(hits)
+            rendered.append(line_of(text, hits, raw=raw))
+        rendered.append("")
+        return "\n".join(rendered), hit_any
+
+    lines = list(texts) if texts else (line.rstrip("\n") for line in sys.stdin)
+    hit_any = check_lines(lines, render, sys.stdout, jobs=jobs or default_jobs())
     # Like grep: 1 when any message hits a rule, so scripts can test the result.
     sys.exit(1 if hit_any else 0)
 
