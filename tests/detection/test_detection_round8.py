@@ -98,6 +98,21 @@ _KINDS = {
         "本社区老年人接种率81.4%，我自己估的，先报上去",
         ("unverified", "statistics"),
     ),
+    "consumer protection names what it warns about": (
+        "小区门口有居民反映有人推销保健品，我已经联系市场监管所来看看",
+        "我这有进口保健品，降三高特别灵，群里朋友八折",
+        ("offtopic", "ads"),
+    ),
+    "an official selection says nobody need canvass": (
+        "最美网格员是区里评的，评委打分，不用拉票",
+        "帮我家孩子拉拉票，每天都能投，谢谢大家",
+        ("offtopic", "vote_canvassing"),
+    ),
+    "a word that is said not to be a marking": (
+        "那个'绝密'是剧本杀的名字😂 工会活动那个，不是文件，别紧张",
+        "这份绝密文件我拍了照，先发群里大家看看",
+        ("secret", "marking"),
+    ),
     # Reminders of what the group is for name what does not belong in it.
     "a reminder of the group's purpose": (
         "群里不要发商业广告和投票链接，工作群只用于工作沟通，谢谢配合",
