@@ -234,6 +234,11 @@ class Detector:
         )  # fmt: skip
         self._infos = tuple(infos)
         self._allow = tuple(allow_files)
+        # Per allow file: the categories its cues silence model hits of (all, when it lists none).
+        self._cue_categories = tuple(
+            frozenset(a.split(".", 1)[0] for a in f.applies) if f.applies else frozenset(CATEGORIES)
+            for f in self._allow
+        )
         self._heuristics = tuple(heuristics)
         # Heuristic hits that enforcement/publicity cues drop like lexicon hits (category, kind).
         self._cued = frozenset((h.category, h.kind) for h in heuristics if h.cues)
@@ -554,7 +559,7 @@ class Detector:
         if not raw and not forwarded and not media_kind and not want_links:
             hits = self._pii_hits(text, []) if want_pii else []
             if self._screen is not None:
-                hits = self._model_hits(prepared, hits)
+                hits = self._model_hits(prepared, hits, cold=True, silenced=frozenset())
             return self._dedupe(hits) if hits else hits
         if collapsed is not None:
             folded = prepared if same_offsets else normaliser.fold(text)
@@ -617,26 +622,36 @@ class Detector:
             hits = self._override(hits, text)
         if want_pii:
             hits = self._pii_hits(text, hits)
-        # Enforcement or publicity wording ("警惕…都是骗子") quotes what it warns of: no model hit.
-        if self._screen is not None and not cues:
-            hits = self._model_hits(prepared, hits)
+        if self._screen is not None:
+            # Enforcement or publicity wording ("警惕…都是骗子") quotes what it warns of: no COLD
+            # hit at all (it reads quoted offence as offence), and no work-chat guess of a
+            # category the cue's file applies to (a fraud warning silences a guess of fraud, not
+            # one of somebody's private details beside it).
+            silenced = frozenset().union(*(self._cue_categories[ref] for ref, _, _ in cues))
+            hits = self._model_hits(prepared, hits, cold=not cues, silenced=silenced)
         return self._dedupe(hits) if hits else hits
 
-    def _model_hits(self, prepared: str, hits: list[Hit]) -> list[Hit]:
-        """``hits`` plus each model's hit: one screening pass says which model may have one."""
+    def _model_hits(
+        self, prepared: str, hits: list[Hit], *, cold: bool, silenced: frozenset[str]
+    ) -> list[Hit]:
+        """``hits`` plus each model's hit: one screening pass says which model may have one.
+        ``cold``: whether the COLD classifier may add one; ``silenced``: categories the work-chat
+        model may not name."""
         assert self._screen is not None
         if len(prepared) < self._min_chars:
             return hits
         cold_may_reach, gate_p = self._screen(prepared)
-        if cold_may_reach:
+        if cold and cold_may_reach:
             model_hit = self._model_hit(prepared, hits)
             if model_hit is not None:
                 hits.append(model_hit)
         if self._workchat is not None and gate_p >= self._workchat.review:
-            hits = self._with_workchat(prepared, gate_p, hits)
+            hits = self._with_workchat(prepared, gate_p, hits, silenced)
         return hits
 
-    def _with_workchat(self, prepared: str, p: float, hits: list[Hit]) -> list[Hit]:
+    def _with_workchat(
+        self, prepared: str, p: float, hits: list[Hit], silenced: frozenset[str]
+    ) -> list[Hit]:
         """``hits`` plus the work-chat model's hit for a text the gate let through with ``p``,
         when the category it names has no hit yet (a rule's hit says it better)."""
         settings = self._workchat
@@ -645,7 +660,11 @@ class Detector:
             return hits
         guess = settings.model.categories.guess(prepared)
         info = settings.infos.get(guess.category)
-        if info is None or any(h.category == guess.category for h in hits):
+        if (
+            info is None
+            or guess.category in silenced
+            or any(h.category == guess.category for h in hits)
+        ):
             return hits
         hit = Hit(
             info.category, info.kind, info.article, "", 0, 0, info.reason, "model",
