@@ -18,8 +18,9 @@ def split_command(text: str, bot_username: str | None = None) -> tuple[str, tupl
     stripped = text.strip().replace("\u3000", " ")
     if not stripped or stripped[0] not in _SLASHES:
         return None
-    # Any whitespace ends the name: ``/filing`` is followed by a line break and its form.
-    head, rest = [*stripped[1:].split(None, 1), ""][:2]
+    # Any whitespace ends the name: ``/filing`` is followed by a line break and its form. A bare
+    # slash has neither name nor rest.
+    head, rest = [*stripped[1:].split(None, 1), "", ""][:2]
     name, _, addressee = head.partition("@")
     if not name or not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
         return None

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.command_text import split_command
 from bot.commands.tools import canonical_id
 
 
+@example("/", None)  # a bare slash, as typed by mistake (found by this test)
+@example("／\u3000", "gg_bot")
 @given(st.text(max_size=400), st.one_of(st.none(), st.text(max_size=32)))
 def test_any_text_is_a_command_or_not_never_an_error(text: str, bot: str | None) -> None:
     parsed = split_command(text, bot)
