@@ -113,6 +113,31 @@ _KINDS = {
         "这份绝密文件我拍了照，先发群里大家看看",
         ("secret", "marking"),
     ),
+    "a secrecy rule for the office": (
+        "涉密文件要在机要室登记后阅读，不能带出，新同事注意一下",
+        "涉密文件我拍下来发群里了，大家看看",
+        ("secret", "classified"),
+    ),
+    "procurement bargains with suppliers": (
+        "下周一的砍价谈判，是跟供应商谈年度采购价",
+        "帮我砍一刀，拼多多链接在这",
+        ("offtopic", "shopping_chain"),
+    ),
+    "figures from a named data source": (
+        "街道今年共办理残疾人证新办、换证183件，同比增长12%，数据来自区残联办证系统",
+        "街道今年共办理残疾人证183件，同比增长12%，大概是这个数",
+        ("unverified", "statistics"),
+    ),
+    "figures not yet reviewed stay flagged whatever the sign-off words": (
+        "本月完成率95%，已经科长审核，可以引用",
+        "本月完成率95%，还没审核，先发群里大家看看",
+        ("unverified", "statistics"),
+    ),
+    "one's own number in a contact list": (
+        "请各位把个人的工作手机号更新到这张表里，我的是13861052247",
+        "小李的是13861052247，有事找她",
+        ("privacy", "mobile"),
+    ),
     # Reminders of what the group is for name what does not belong in it.
     "a reminder of the group's purpose": (
         "群里不要发商业广告和投票链接，工作群只用于工作沟通，谢谢配合",
