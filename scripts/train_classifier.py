@@ -4,13 +4,19 @@
     python scripts/train_classifier.py [--data ../shared/data/cold] [--out PATH] [--check]
 
 Data: COLD (Deng et al., "COLD: A Benchmark for Chinese Offensive Language Detection", EMNLP
-2022; github.com/thu-coai/COLDataset, Apache-2.0). The model is fitted on ``train.csv`` only;
-``C`` and the two thresholds are chosen on ``dev.csv``:
+2022; github.com/thu-coai/COLDataset, Apache-2.0). The model is fitted on ``train.csv`` and the
+ordinary messages of the work-chat training data (``work_chat_ordinary``) as more safe examples;
+the features are character 1–3-grams scaled by their NB log-count ratios (NB-LR, Wang & Manning
+2012: +4 points of offensive comments caught at the same false alarms as plain logistic
+regression); ``C`` and the two thresholds are chosen on ``dev.csv``, ``C`` as the one whose
+thresholds catch the most offensive comments:
 
 - ``high``: the lowest threshold at which the whole detector (lexicons + heuristics + PII + model
   hits at or above it, exactly as ``Detector.detect`` adds them: not beside a hit of the model
-  hit's category, not with an enforcement cue) flags at most ``--safe-target`` (3 %, issue 17's
-  aim) of dev's safe comments, or at which the model's acted-on hits add at most
+  hit's category, not with an enforcement cue) flags at most ``--safe-target`` of dev's safe
+  comments (2.9 %: issue 17's aim is 3 %; the margin keeps COLD's test split from being pushed
+  over the aim by chance, at 3.6 points of offensive comments caught; 2.8 % would cost 5.7), or
+  at which the model's acted-on hits add at most
   ``--added-safe`` of them to what the other checks flag (when the other checks alone flag more
   than the target already);
 - ``review``: the lowest threshold at which hits between ``review`` and ``high`` (sent to the
@@ -40,6 +46,7 @@ import io
 import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +66,7 @@ MAX_N = 3
 MIN_DF = 2
 SCALE = 1e-4  # weight resolution in the file
 PRUNE = 0.02  # weights smaller than this (in absolute value) are dropped
-C_GRID = (1.0, 2.0, 4.0, 8.0)
+C_GRID = (2.0, 4.0, 8.0, 16.0)
 TOLERANCE = 1e-3  # largest dev score difference a retrain may show against the shipped file
 # Largest difference of one stored weight a retrain may show, in units of SCALE: liblinear's
 # floating point moves a handful of weights by one unit between machines (issue 17: 5 weights by
@@ -85,6 +92,16 @@ def featurise(texts: list[str], vocab: dict[str, int]) -> sp.csr_matrix:
     return sp.csr_matrix((data, indices, indptr), shape=(len(texts), len(vocab)))
 
 
+def work_chat_ordinary() -> list[str]:
+    """The ordinary messages of the work-chat training data (what train_workchat.py trains on,
+    held-out splits left out), as more safe examples. COLD's comments are not work chat: on them
+    alone the model learns that 垃圾 is an insult and flags "垃圾分类明天检查"; with them, ordinary
+    messages of unseen writers scoring ≥ 0.9 fell from 11 to 1 of 2,310, COLD dev unchanged."""
+    from train_workchat import load_workchat  # here: train_workchat imports this module
+
+    return [r["text"] for r in load_workchat() if not r["labels"]]
+
+
 def build_vocab(texts: list[str]) -> dict[str, int]:
     df: dict[str, int] = {}
     for text in texts:
@@ -93,10 +110,40 @@ def build_vocab(texts: list[str]) -> dict[str, int]:
     return {g: i for i, g in enumerate(sorted(g for g, n in df.items() if n >= MIN_DF))}
 
 
-def train(prepared_train: list[str], y_train: np.ndarray, prepared_dev: list[str], y_dev):
+def nb_ratios(x: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
+    """Per n-gram log-count ratio of offensive to safe comments (add-one smoothed): the NB part
+    of NB-LR (Wang & Manning 2012). Scaling each feature by it before the logistic regression
+    lets the regression start from what each n-gram says on its own."""
+    present = (x > 0).astype(np.float64)
+    pos = np.asarray(present[y == 1].sum(axis=0)).ravel() + 1.0
+    neg = np.asarray(present[y == 0].sum(axis=0)).ravel() + 1.0
+    return np.log((pos / pos.sum()) / (neg / neg.sum()))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    c: float
+    auc: float
+    weights: dict[str, int]  # n-gram → weight in units of SCALE
+    bias: float
+
+    def model(self) -> TextModel:
+        return TextModel({g: w * SCALE for g, w in self.weights.items()}, round(self.bias, 6),
+                         max_n=MAX_N)  # fmt: skip
+
+
+def train(
+    prepared_train: list[str], y_train: np.ndarray, prepared_dev: list[str], y_dev
+) -> list[Candidate]:
+    """One fitted model per C of ``C_GRID``; ``main`` keeps the one whose thresholds catch the
+    most offensive dev comments (AUC ranks the whole curve, the detector works at one point)."""
     vocab = build_vocab(prepared_train)
     x_train, x_dev = featurise(prepared_train, vocab), featurise(prepared_dev, vocab)
-    best = None
+    ratios = nb_ratios(x_train, y_train)
+    scale = sp.diags(ratios)
+    x_train, x_dev = x_train @ scale, x_dev @ scale
+    inverse = {i: g for g, i in vocab.items()}
+    out = []
     for c in C_GRID:
         clf = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=0)
         clf.fit(x_train, y_train)
@@ -104,15 +151,14 @@ def train(prepared_train: list[str], y_train: np.ndarray, prepared_dev: list[str
         auc = roc_auc_score(y_dev, p)
         acc = float(((p >= 0.5) == y_dev).mean())
         print(f"  C={c:<4} dev AUC {auc:.4f}  accuracy {acc:.4f}")
-        if best is None or auc > best[0]:
-            best = (auc, c, clf)
-    assert best is not None
-    auc, c, clf = best
-    inverse = {i: g for g, i in vocab.items()}
-    weights = {
-        inverse[i]: round(float(w) / SCALE) for i, w in enumerate(clf.coef_[0]) if abs(w) >= PRUNE
-    }
-    return c, auc, weights, float(clf.intercept_[0])
+        # The ratio folds into the weight: at run time the model is the same linear sum over the
+        # n-grams present, and inference does not know the weights came from NB-LR.
+        effective = clf.coef_[0] * ratios
+        weights = {
+            inverse[i]: round(float(w) / SCALE) for i, w in enumerate(effective) if abs(w) >= PRUNE
+        }
+        out.append(Candidate(c, float(auc), weights, float(clf.intercept_[0])))
+    return out
 
 
 def serialise(payload: dict) -> bytes:
@@ -125,8 +171,9 @@ def serialise(payload: dict) -> bytes:
 
 def choose_thresholds(
     model: TextModel, detector: Detector, texts: list[str], y: np.ndarray, args
-) -> dict[str, float]:
-    """Thresholds on dev, with the rest of the detector switched on."""
+) -> tuple[dict[str, float], float]:
+    """Thresholds on dev, with the rest of the detector switched on, and the share of dev's
+    offensive comments then flagged abuse or harmful (acted on)."""
     prepare = detector.prepare_for_model
     probs = np.array([model.probability(prepare(t)) for t in texts])
     cats = [{h.category for h in detector.detect(t)} for t in texts]  # the detector, no model
@@ -139,12 +186,13 @@ def choose_thresholds(
     probs = np.where(eligible, probs, 0.0)
     safe = y == 0
     n_safe = int(safe.sum())
-    grid = np.round(np.arange(0.50, 0.995, 0.005), 3)
+    grid = np.round(np.arange(0.50, 0.995, 0.0025), 4)
+    alone = other[safe].sum() / n_safe
     high = None
     for t in grid:
         flagged = (other | (probs >= t))[safe].sum() / n_safe
         added = ((~other) & (probs >= t))[safe].sum() / n_safe
-        if flagged <= args.safe_target or added <= args.added_safe:
+        if flagged <= args.safe_target or (alone > args.safe_target and added <= args.added_safe):
             high = float(t)
             break
     if high is None:
@@ -157,15 +205,16 @@ def choose_thresholds(
             break
         review = float(t)
     off = ~safe
+    caught = float((other_offence | (probs >= high))[off].mean())
     print(
         f"  thresholds: review {review}, high {high}; dev safe flagged (acted on) "
         f"{acted[safe].mean():.2%} (other checks alone {other[safe].mean():.2%}), "
         f"offensive flagged abuse/harmful (acted on) "
-        f"{(other_offence | (probs >= high))[off].mean():.2%}; sent to review only: safe "
+        f"{caught:.2%}; sent to review only: safe "
         f"{((~acted) & (probs >= review))[safe].mean():.2%}, offensive "
         f"{((~(other_offence | (probs >= high))) & (probs >= review))[off].mean():.2%}"
     )
-    return {"review": review, "high": high}
+    return {"review": review, "high": high}, caught
 
 
 def compare(
@@ -234,7 +283,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--safe-target", type=float, default=0.03)
+    parser.add_argument("--safe-target", type=float, default=0.029)
     parser.add_argument(
         "--added-safe",
         type=float,
@@ -267,7 +316,7 @@ def main() -> None:
             payload = json.load(fh)
         dev_texts, y_dev = read(args.data / "dev.csv")
         print(f"{args.out.name}: thresholds were {payload.get('thresholds')}")
-        payload["thresholds"] = choose_thresholds(
+        payload["thresholds"], _ = choose_thresholds(
             TextModel.load(args.out), detector, dev_texts, y_dev, args
         )
         blob = serialise(payload)
@@ -276,24 +325,43 @@ def main() -> None:
         return
     train_texts, y_train = read(args.data / "train.csv")
     dev_texts, y_dev = read(args.data / "dev.csv")
-    print(f"COLD train {len(train_texts):,}, dev {len(dev_texts):,} comments")
-    c, auc, weights, bias = train(
+    ordinary = work_chat_ordinary()
+    print(
+        f"COLD train {len(train_texts):,}, dev {len(dev_texts):,} comments; "
+        f"{len(ordinary):,} ordinary work-chat messages added as safe"
+    )
+    train_texts = [*train_texts, *ordinary]
+    y_train = np.concatenate([y_train, np.zeros(len(ordinary), dtype=y_train.dtype)])
+    candidates = train(
         [prepare(t) for t in train_texts], y_train, [prepare(t) for t in dev_texts], y_dev
     )
+    chosen = None
+    for candidate in candidates:
+        print(f"  C={candidate.c}:")
+        thresholds, caught = choose_thresholds(candidate.model(), detector, dev_texts, y_dev, args)
+        if chosen is None or caught > chosen[0]:
+            chosen = (caught, candidate, thresholds)
+    assert chosen is not None
+    _, best, thresholds = chosen
+    weights = best.weights
     payload = {
         "format": FORMAT,
         "max_n": MAX_N,
         "scale": SCALE,
-        "bias": round(bias, 6),
+        "bias": round(best.bias, 6),
         "weights": weights,
-        "C": c,
-        "dev_auc": round(auc, 4),
+        "C": best.c,
+        "dev_auc": round(best.auc, 4),
+        "method": "NB-LR: logistic regression on n-gram features scaled by their NB log-count "
+        "ratios (Wang & Manning 2012); the ratios are folded into the stored weights",
         "trained_with": f"scikit-learn {sklearn.__version__}, liblinear",
-        "data": "COLD train.csv (thu-coai/COLDataset), Apache-2.0; thresholds on dev.csv",
+        "data": "COLD train.csv (thu-coai/COLDataset), Apache-2.0, and the ordinary messages of "
+        "the work-chat training data as safe examples; thresholds on COLD dev.csv",
         "licence": "Apache-2.0 (derived from COLD, Deng et al. EMNLP 2022)",
+        "thresholds": thresholds,
     }
-    model = TextModel({g: w * SCALE for g, w in weights.items()}, payload["bias"], max_n=MAX_N)
-    payload["thresholds"] = choose_thresholds(model, detector, dev_texts, y_dev, args)
+    model = best.model()
+    print(f"  chosen: C={best.c}, thresholds {thresholds}")
     blob = serialise(payload)
     print(f"  {len(weights):,} n-gram weights kept (|w| ≥ {PRUNE}); {len(blob) / 2**20:.2f} MB")
 

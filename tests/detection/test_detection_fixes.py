@@ -79,7 +79,8 @@ def test_span_allow_phrases_apply_only_to_their_categories(tmp_path):
     (tmp_path / "illegal" / "test.txt").write_text(
         "@article A\n@reason r\n傻逼吧\n", encoding="utf-8"
     )
-    # Lexicon mechanics: without the work-chat model, whose hits have no span to allow.
-    detector = Detector.load([tmp_path], workchat=None)
+    # Lexicon mechanics: without the models, whose hits have no span to allow (the offensive-
+    # language classifier rightly scores the phrase as abuse on its own).
+    detector = Detector.load([tmp_path], model=None, workchat=None)
     # The phrase hides the abuse hit inside it, not the illegal one.
     assert cats(detector.detect("你个傻逼吧")) == {"illegal"}

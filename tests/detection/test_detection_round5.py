@@ -145,7 +145,7 @@ def _texts() -> list[str]:
 def test_bound_never_skips_a_text_that_reaches_the_threshold(detector: Detector):
     model = detector.model.model
     prepared = [detector.prepare_for_model(t) for t in _texts()]
-    for threshold in (0.05, 0.3, 0.5, 0.9, 0.97):
+    for threshold in (0.15, 0.3, 0.5, 0.9, 0.97):  # the bias alone is ~0.13
         screen = ModelScreen(model, threshold, None)
         skipped = [t for t in prepared if not screen(t)[0]]
         assert skipped and all(model.probability(t) < threshold for t in skipped)
