@@ -122,6 +122,25 @@ def _thresholds(
     return review, high
 
 
+_QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》", "〈": "〉", '"': '"', "'": "'", "‘": "’"}
+QUOTE_SLACK = 4  # characters a quotation may hold beside the hit ("“刷单群”", "“注销校园贷”")
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies inside one pair of quotation marks that holds little
+    else: at most QUOTE_SLACK more characters, none of them a sentence end."""
+    lo = max(0, start - QUOTE_SLACK)
+    for i in range(start - 1, lo - 1, -1):
+        close = _QUOTES.get(text[i])
+        if close is not None:
+            room = QUOTE_SLACK - (start - 1 - i)
+            j = text.find(close, end, end + room + 1)
+            return j >= 0
+        if text[i] in "。！？!?\n":
+            return False
+    return False
+
+
 def _applies(allow: AllowFile, hit: Hit) -> bool:
     return not allow.applies or bool({hit.category, f"{hit.category}.{hit.kind}"} & allow.applies)
 
@@ -192,6 +211,7 @@ class Detector:
         model: ModelSettings | None = None,
         own_contact_cues: tuple[str, ...] = (),
         own_contact_not_work: tuple[str, ...] = (),
+        own_contact_after: tuple[str, ...] = (),
         workchat: WorkchatSettings | None = None,
     ) -> None:
         self._normaliser = normaliser
@@ -219,6 +239,7 @@ class Detector:
         )
         self._own_contact_cues = tuple(own_contact_cues)
         self._own_contact_not_work = tuple(own_contact_not_work)
+        self._own_contact_after = tuple(own_contact_after)
         self._numeric = frozenset(i for i, p in enumerate(patterns) if set(p) <= _DIGITS)
         # Repeat markers: every doubled CJK character ("赌赌", "谢谢"), after the real patterns.
         # The fast path matches text with repeats not yet collapsed; a marker match says the
@@ -235,10 +256,16 @@ class Detector:
         self._infos = tuple(infos)
         self._allow = tuple(allow_files)
         # Per allow file: the categories its cues silence model hits of (all, when it lists none).
+        # Quoted-mention cues (标题, 原话, 两个字) are everyday words: they silence no model.
         self._cue_categories = tuple(
-            frozenset(a.split(".", 1)[0] for a in f.applies) if f.applies else frozenset(CATEGORIES)
+            frozenset()
+            if f.mode == "quoted"
+            else frozenset(a.split(".", 1)[0] for a in f.applies)
+            if f.applies
+            else frozenset(CATEGORIES)
             for f in self._allow
         )
+        self._silencing = frozenset(i for i, f in enumerate(self._allow) if f.mode != "quoted")
         self._heuristics = tuple(heuristics)
         # Heuristic hits that enforcement/publicity cues drop like lexicon hits (category, kind).
         self._cued = frozenset((h.category, h.kind) for h in heuristics if h.cues)
@@ -368,11 +395,13 @@ class Detector:
         ]
         own_cues: tuple[str, ...] = ()
         own_not_work: tuple[str, ...] = ()
+        own_after: tuple[str, ...] = ()
         if own_contact_ok:
             own = sources.checks.get("own_contact", {})
             if own.get("enabled", True):
                 own_cues = tuple(own.get("cues", ()))
                 own_not_work = tuple(own.get("not_work", ()))
+                own_after = tuple(own.get("cues_after", ()))
         patterns = list(builder.patterns)
         return cls(
             normaliser=normaliser,
@@ -628,7 +657,8 @@ class Detector:
             # category the cue's file applies to (a fraud warning silences a guess of fraud, not
             # one of somebody's private details beside it).
             silenced = frozenset().union(*(self._cue_categories[ref] for ref, _, _ in cues))
-            hits = self._model_hits(prepared, hits, cold=not cues, silenced=silenced)
+            cold = not any(ref in self._silencing for ref, _, _ in cues)
+            hits = self._model_hits(prepared, hits, cold=cold, silenced=silenced)
         return self._dedupe(hits) if hits else hits
 
     def _model_hits(
@@ -717,7 +747,7 @@ class Detector:
             info = self._pii.get(match.kind)
             if info is None:
                 continue
-            if cues and own_contact(text, match, cues):
+            if cues and own_contact(text, match, cues, self._own_contact_after):
                 continue  # the sender's own work phone or e-mail ("联系我 138…")
             hits.append(
                 Hit(info.category, info.kind, info.article, text[match.start : match.end],
@@ -777,7 +807,10 @@ class Detector:
             ):
                 lo, hi = sentences.bounds(hit.start)
                 if any(
-                    lo <= cs and ce <= hi and _applies(self._allow[ref], hit)
+                    lo <= cs
+                    and ce <= hi
+                    and _applies(self._allow[ref], hit)
+                    and (self._allow[ref].mode != "quoted" or _quoted(folded, hit.start, hit.end))
                     for ref, cs, ce in cues_by_sentence.get(sentences.index(hit.start), ())
                 ):
                     continue

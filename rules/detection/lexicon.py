@@ -38,10 +38,14 @@ class TermFile:
     removals: tuple[str, ...]
 
 
+ALLOW_MODES = ("span", "context", "quoted")
+
+
 @dataclass(frozen=True, slots=True)
 class AllowFile:
     """An allow-list: ``span`` phrases neutralise hits inside them; ``context`` cue words
-    neutralise hits of the listed categories/kinds in the same sentence."""
+    neutralise hits of the listed categories/kinds in the same sentence; ``quoted`` cue words do
+    so only for a hit in quotation marks (the word is mentioned, not used)."""
 
     path: Path
     mode: str
@@ -145,7 +149,11 @@ def discover(dirs: Sequence[Path]) -> LexiconSources:
     for relpath, path in by_relpath.items():
         sub = relpath.split("/", 1)[0]
         if sub == ALLOW_DIR:
-            allow_files.append(read_allow_file(path))
+            allow = read_allow_file(path)
+            if allow.mode not in ALLOW_MODES:
+                warnings.append(f"{path}: unknown @mode {allow.mode!r} (one of {ALLOW_MODES})")
+                continue
+            allow_files.append(allow)
             continue
         term_file = read_term_file(path, sub)
         if term_file.category not in CATEGORIES:

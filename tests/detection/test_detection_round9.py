@@ -1,0 +1,147 @@
+"""Round 9: a word mentioned is not a word used; the sender's own number said in more ways; a
+secret computer's password; the offensive-language classifier that knows work chat
+(docs/detection.md, "Round 9"). Each kind beside the violation it must still catch."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.detection import Detector
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Detector:
+    return Detector.load(model=None, workchat=None)
+
+
+def acted(detector: Detector, text: str) -> set[str]:
+    return {h.category for h in detector.detect(text) if not h.needs_review}
+
+
+# -- a listed word in quotation marks, spoken about, is mentioned (allow/quoted_*.txt) ----------
+
+_MENTIONED = [
+    "“废物”两个字是投诉人的原话，我已照录进台账",
+    "带“震惊”的标题一律不用，稿件请实事求是",
+    "宣传栏上“毒品”两个字掉色了，明天补刷",
+    "《涉密载体管理》课件放群文件了，周五前学完",
+    "“红包接龙”是年会的互动环节，工会出钱",
+    "自称“国家机密工程”要你集资的都是骗子，转告居民",
+    "周三清理“办证”小广告，各网格带上铲刀",
+]
+
+
+@pytest.mark.parametrize("text", _MENTIONED)
+def test_a_word_in_quotation_marks_spoken_about_is_not_a_hit(rules_only: Detector, text: str):
+    assert acted(rules_only, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # a scare quote with nothing said about the word is still the insult
+        ("你就是个“废物”，趁早滚蛋", "abuse"),
+        # the marking a document bore, told with 字样: the secret itself (R1 Art.11)
+        ("那个“绝密”字样的袋子我拆开看了，是关于边境部署的", "secret"),
+        # the same word used, not quoted
+        ("震惊！街道主任竟然这样做，点开看", "harmful"),
+        # quotation marks that hold a whole sentence are no mention of one word
+        ("他说“老子明天就去买毒品，谁管得着”，这是原话", "illegal"),
+    ],
+)
+def test_a_word_used_or_quoted_at_length_is_still_a_hit(
+    rules_only: Detector, text: str, category: str
+):
+    assert category in acted(rules_only, text)
+
+
+def test_mention_cues_do_not_silence_the_classifier(detector: Detector):
+    # 项目 is an everyday word: as a cue for quoted mentions it must not switch the models off.
+    assert "abuse" in acted(detector, "这个项目你个废物都能搞砸，滚出去")
+
+
+def test_an_unknown_allow_mode_is_reported_not_guessed(tmp_path):
+    allow = tmp_path / "allow"
+    allow.mkdir()
+    (allow / "typo.txt").write_text("@mode contxt\n打击赌博\n", encoding="utf-8")
+    detector = Detector.load([tmp_path], model=None, workchat=None)
+    assert any("typo.txt" in w and "contxt" in w for w in detector.warnings)
+
+
+# -- the sender's own number (R2 Art.17 protects other people's data, not one's own) ----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "大家好，我叫李娜，新调来社区办，电话139 1234 5678，请多关照",
+        "我下周去党校学习，期间手机保持畅通 13912345678",
+        "我的座机0571-88886666，手机13912345678，工作上有事随时联系",
+        "今晚值班的是我，电话：13912345678，有急事直接打",
+        "我这周值班 手机13912345678 夜里有事打",
+    ],
+)
+def test_ones_own_work_number_said_plainly_is_not_private_data(rules_only: Detector, text: str):
+    assert "privacy" not in acted(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我是小王，张三的电话是13912345678，你们找他",
+        "他的手机13912345678，有事随时联系他",
+        "我叫小李，帮我同事发一下，他电话13912345678",
+    ],
+)
+def test_someone_elses_number_beside_a_self_introduction_is_still_private(
+    rules_only: Detector, text: str
+):
+    assert "privacy" in acted(rules_only, text)
+
+
+# -- a secret computer's password (R1 Art.11: 涉密不上网) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "涉密电脑的开机密码改成Ab@2025了，值班的记一下",
+        "老李，你那台涉密计算机的口令是不是还是生日？发我一下",
+    ],
+)
+def test_a_secret_computers_password_in_the_group_is_a_secret_hit(rules_only: Detector, text: str):
+    assert "secret" in acted(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请定期修改涉密电脑开机密码，不要告诉他人",
+        "报废的涉密电脑由保密办统一回收，不要自己处理",
+    ],
+)
+def test_password_rules_and_disposal_notices_are_clean(rules_only: Detector, text: str):
+    assert acted(rules_only, text) == set()
+
+
+# -- the offensive-language classifier knows ordinary work chat --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "周三上午垃圾分类督导，请网格员到岗",
+        "小区垃圾房的门锁坏了，物业明天来修",
+        "厨余垃圾桶满了，联系清运公司",
+        "请大家文明发言，不要骂人",
+    ],
+)
+def test_ordinary_work_talk_with_an_insults_morpheme_is_clean(detector: Detector, text: str):
+    assert acted(detector, text) == set()
+    assert [h for h in detector.detect(text) if h.source == "model"] == []
+
+
+@pytest.mark.parametrize("text", ["你就是个垃圾，滚出我们组", "你这种废物也配当组长？"])
+def test_the_classifier_still_calls_contempt_abuse(detector: Detector, text: str):
+    hits = [h for h in detector.detect(text) if h.source == "model"]
+    assert hits and hits[0].category == "abuse" and not hits[0].needs_review
