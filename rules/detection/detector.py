@@ -420,6 +420,7 @@ class Detector:
             ),
             own_contact_cues=own_cues,
             own_contact_not_work=own_not_work,
+            own_contact_after=own_after,
             workchat=cls._workchat_settings(
                 workchat, sources.checks, disabled, workchat_review, workchat_high,
                 model_min_chars, builder,

@@ -240,8 +240,14 @@ def find_pii(text: str) -> list[PiiMatch]:
 
 # Between a first-person cue and the number: someone else's number after all (联系我同事 138…).
 _THIRD_PARTY = ("同事", "朋友", "老公", "老婆", "爱人", "家人", "妈", "爸", "儿子", "女儿", "他",
-                "她", "亲戚", "邻居", "领导", "客户", "的电话", "的手机", "的号")  # fmt: skip
+                "她", "亲戚", "邻居", "领导", "客户")  # fmt: skip
+# After a self-introduction, somebody's number ("我是小王，张三的电话是138…").
+_SOMEONES = ("的电话", "的手机", "的号")
 _OWN_KINDS = frozenset({"mobile", "email"})
+
+
+def _named_other(s: str, also: tuple[str, ...] = ()) -> bool:
+    return any(w in s for w in _THIRD_PARTY) or any(w in s for w in also)
 
 
 def own_contact(
@@ -255,7 +261,7 @@ def own_contact(
     """The sender gives their own mobile or e-mail: a first-person or work-number cue (联系我,
     我的电话, 我是…, 工作电话 …) within ``before`` characters ahead of it, not someone's (``王主任的
     工作电话``), and nobody else named in between (联系我同事 138…); or an ``after_cues`` word
-    (有事随时联系) within ``after`` characters behind it, with nobody named in between."""
+    (有事随时联系) within ``after`` characters behind it, with nobody named around the number."""
     if match.kind not in _OWN_KINDS:
         return False
     window = text[max(0, match.start - before) : match.start]
@@ -263,22 +269,9 @@ def own_contact(
         i = window.rfind(cue)
         if i < 0 or (i > 0 and window[i - 1] == "的"):
             continue
-        if not any(w in window[i + len(cue) :] for w in _THIRD_PARTY):
+        if not _named_other(window[i + len(cue) :], _SOMEONES):
             return True
-    ahead = text[max(0, match.start - after) : match.start]
-    if any(w in ahead for w in _THIRD_PARTY):
+    if _named_other(text[max(0, match.start - after) : match.start]):
         return False  # "他的手机138…，有事随时联系他"
     behind = text[match.end : match.end + after]
-    for cue in after_cues:
-        i = behind.find(cue)
-        if i >= 0 and not any(w in behind[:i] for w in _THIRD_PARTY):
-            return True
-    return False
-    window = text[max(0, match.start - before) : match.start]
-    for cue in cues:
-        i = window.rfind(cue)
-        if i < 0 or (i > 0 and window[i - 1] == "的"):
-            continue
-        if not any(w in window[i + len(cue) :] for w in _THIRD_PARTY):
-            return True
-    return False
+    return any((i := behind.find(cue)) >= 0 and not _named_other(behind[:i]) for cue in after_cues)

@@ -79,6 +79,7 @@ def test_an_unknown_allow_mode_is_reported_not_guessed(tmp_path):
         "我的座机0571-88886666，手机13912345678，工作上有事随时联系",
         "今晚值班的是我，电话：13912345678，有急事直接打",
         "我这周值班 手机13912345678 夜里有事打",
+        "新换的手机13912345678，工作上有事随时联系",
     ],
 )
 def test_ones_own_work_number_said_plainly_is_not_private_data(rules_only: Detector, text: str):
