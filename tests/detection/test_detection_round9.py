@@ -146,3 +146,48 @@ def test_ordinary_work_talk_with_an_insults_morpheme_is_clean(detector: Detector
 def test_the_classifier_still_calls_contempt_abuse(detector: Detector, text: str):
     hits = [h for h in detector.detect(text) if h.source == "model"]
     assert hits and hits[0].category == "abuse" and not hits[0].needs_review
+
+
+# -- more kinds of ordinary talk, each beside the violation it must still catch ----------------
+
+_MORE_KINDS = {
+    # a reminder pointing to the proper channel shares nothing (allow/proper_channel.txt)
+    "a pointer to the proper channel": (
+        "随访名单请在系统里查看，不得外传",
+        "随访名单如下，不得外传：张三 李四 王五",
+        "secret",
+    ),
+    # said of oneself (allow/self_reference.txt)
+    "contempt for oneself": (
+        "我这猪脑子，又把会议室订错了",
+        "你这猪脑子，又把会议室订错了",
+        "abuse",
+    ),
+    "astonishment of one's own": (
+        "检查结果让我很震惊，整改要抓紧",
+        "震惊！街道办主任竟然做出这种事",
+        "harmful",
+    ),
+    # a term across a word edge (allow/plain_words.txt)
+    "a term across a word edge": (
+        "下学期统一教材已到，请到教务处领",
+        "统一教的人又来发传单了",
+        "illegal",
+    ),
+    # a report handed to the police (allow/enforcement_context.txt)
+    "a case handed to the police": (
+        "有人举报3栋有人开赌场，已转辖区派出所处理",
+        "3栋那个赌场今晚开，想玩的私聊我",
+        "illegal",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("ordinary", "violation", "category"), _MORE_KINDS.values(), ids=list(_MORE_KINDS)
+)
+def test_more_kinds_of_ordinary_talk(
+    rules_only: Detector, ordinary: str, violation: str, category: str
+):
+    assert acted(rules_only, ordinary) == set()
+    assert category in acted(rules_only, violation)
