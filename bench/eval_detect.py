@@ -4,7 +4,9 @@
                                 [--splits dev heldout heldout2 heldout3]
 
 Message-level scoring: a message counts for a category if the detector reports at least one hit
-of it. ``--show`` prints every miss and false alarm. One table per split: ``dev``, ``heldout`` and
+of it that is acted on; a held guess (an illegal or secret guess above the high threshold: the
+message is taken down at once, the admins decide the sanction) counts as acted on, and the table
+says how many positives only a held guess caught ("of it held"). ``--show`` prints every miss and false alarm. One table per split: ``dev``, ``heldout`` and
 ``heldout2`` … ``heldout6`` are development data now (each was held out for one round, then worked
 on; the work-chat model trains on them); ``heldout7`` (tests/detection/data/heldout7.jsonl, pass it
 with ``--eval``) is round 7's held-out set, written by a separate writer before the work-chat
@@ -41,9 +43,11 @@ SPLITS = {
     "heldout8": "held out in round 8 (tests/detection/data/heldout8.jsonl, pass it with --eval)",
     "heldout9": "held out in round 8 (tests/detection/data/heldout9.jsonl, pass it with --eval)",
     "heldout10": "held out (tests/detection/data/heldout10.jsonl, pass it with --eval)",
+    "heldout11": "held out (tests/detection/data/heldout11.jsonl, pass it with --eval)",
 }
 
-HELD_OUT = {"heldout10"}  # measured before and after the third part of round 8; never tuned on
+# Measured before and after a round, never tuned on: heldout10 in round 8, heldout11 in round 9.
+HELD_OUT = {"heldout10", "heldout11"}
 
 
 def load_eval(path: Path) -> list[dict]:
@@ -51,16 +55,22 @@ def load_eval(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def predict(detector: Detector, rec: dict, *, with_review: bool = False) -> set[str]:
-    """Categories acted on (model hits in the review band go to admins, and count only
-    ``with_review``)."""
+def predict(
+    detector: Detector, rec: dict, *, with_review: bool = False, held_only: bool = False
+) -> set[str]:
+    """Categories acted on: a held guess counts (its message is taken down at once; the admins
+    decide the sanction); model hits in the review band go to admins, and count only
+    ``with_review``. ``held_only``: the categories only a held guess found."""
     hits = detector.detect(
         rec["text"],
         forwarded=rec.get("forwarded", False),
         forward_origin=rec.get("forward_origin"),
         media_kind=rec.get("media_kind"),
     )
-    return {h.category for h in hits if with_review or not h.needs_review}
+    if held_only:
+        sure = {h.category for h in hits if not h.needs_review}
+        return {h.category for h in hits if h.hold} - sure
+    return {h.category for h in hits if with_review or not h.needs_review or h.hold}
 
 
 def score(detector: Detector, records: list[dict], title: str, show: bool) -> None:
@@ -69,12 +79,14 @@ def score(detector: Detector, records: list[dict], title: str, show: bool) -> No
     fn: Counter[str] = Counter()
     ordinary = flagged_ordinary = reviewed_ordinary = 0
     reviewed: Counter[str] = Counter()  # positives found only with the review band counted
+    held: Counter[str] = Counter()  # positives acted on only by a held guess
     shown: list[str] = []
     for rec in records:
         gold = set(rec["labels"])
         got = predict(detector, rec)
         seen = predict(detector, rec, with_review=True)
         reviewed.update((gold & seen) - got)
+        held.update(gold & predict(detector, rec, held_only=True))
         if not gold:
             reviewed_ordinary += bool(seen) and not got
         for cat in CATEGORIES:
@@ -92,13 +104,16 @@ def score(detector: Detector, records: list[dict], title: str, show: bool) -> No
             ordinary += 1
             flagged_ordinary += bool(got)
     print(f"\n{title}: {len(records)} messages ({ordinary} ordinary)")
-    print(f"  {'category':<11}{'n':>5}{'precision':>11}{'recall':>9}{'+ review':>10}")
+    print(
+        f"  {'category':<11}{'n':>5}{'precision':>11}{'recall':>9}{'of it held':>12}"
+        f"{'+ review':>10}"
+    )
     for cat in CATEGORIES:
         n = tp[cat] + fn[cat]
         p = tp[cat] / (tp[cat] + fp[cat]) if tp[cat] + fp[cat] else float("nan")
         r = tp[cat] / n if n else float("nan")
         rr = (tp[cat] + reviewed[cat]) / n if n else float("nan")
-        print(f"  {cat:<11}{n:>5}{p:>11.3f}{r:>9.3f}{rr:>10.3f}")
+        print(f"  {cat:<11}{n:>5}{p:>11.3f}{r:>9.3f}{held[cat]:>12}{rr:>10.3f}")
     share = flagged_ordinary / ordinary if ordinary else float("nan")
     print(f"  ordinary work messages flagged: {flagged_ordinary}/{ordinary} = {share:.1%}")
     extra = reviewed_ordinary / ordinary if ordinary else float("nan")

@@ -18,6 +18,7 @@ from rules.policy import GroupPolicy
 TIER1 = Action(ActionKind.ESCALATE, tier=1)
 TIER2 = Action(ActionKind.ESCALATE, tier=2)
 REVIEW = Action(ActionKind.REVIEW)
+DELETE = Action(ActionKind.DELETE)
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
@@ -100,13 +101,15 @@ class ContentRule:
         for hit in review:
             if hit.category in by_category:
                 continue  # already acted on for a surer reason
+            # A held guess (illegal or secret, scored above the high threshold) is taken down
+            # now; the admins still decide whether it was an offence.
             decisions.append(
                 Decision(
                     rule=self.id,
                     article=ctx.policy.categories[hit.category].article or hit.article,
                     category=hit.category,
                     severity="info",
-                    actions=(REVIEW,),
+                    actions=(DELETE, REVIEW) if hit.hold and DELETE not in taken else (REVIEW,),
                     user_id=obs.user_id,
                     message_id=obs.message_id,
                     evidence=(Evidence(obs.text[:200], 0, min(len(obs.text), 200), kind=hit.kind),),
@@ -114,6 +117,7 @@ class ContentRule:
                     params={
                         "score": f"{hit.score or 0:.2f}",
                         "features": "、".join(hit.features),
+                        **({"held": "1"} if hit.hold else {}),
                     },
                 )
             )

@@ -98,6 +98,7 @@ class WorkchatSettings:
     min_chars: int
     infos: dict[str, _Info]  # per category the model may name (disabled categories left out)
     review_only: frozenset[str]  # categories whose model hits always go to the admins
+    hold: bool  # a review-only guess at or above ``high`` is held: removed while admins decide
 
 
 def _thresholds(
@@ -453,7 +454,13 @@ class Detector:
             builder.warnings.append(f"checks.toml: [workchat.{missing[0]}] needed")
             return None
         return WorkchatSettings(
-            model, review, high, min_chars, infos, frozenset(table.get("review_only", ()))
+            model,
+            review,
+            high,
+            min_chars,
+            infos,
+            frozenset(table.get("review_only", ())),
+            bool(table.get("hold", False)),
         )
 
     @staticmethod
@@ -697,11 +704,13 @@ class Detector:
             or any(h.category == guess.category for h in hits)
         ):
             return hits
+        review_only = guess.category in settings.review_only
         hit = Hit(
             info.category, info.kind, info.article, "", 0, 0, info.reason, "model",
             score=round(p, 4),
             features=guess.top,
-            needs_review=p < settings.high or guess.category in settings.review_only,
+            needs_review=p < settings.high or review_only,
+            hold=review_only and settings.hold and p >= settings.high,
         )  # fmt: skip
         return [*hits, hit]
 

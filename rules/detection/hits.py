@@ -34,3 +34,7 @@ class Hit:
     score: float | None = None
     features: tuple[str, ...] = ()
     needs_review: bool = False
+    # A review-only category's guess at or above the high threshold: the message is taken down
+    # at once while the admins decide the sanction (needs_review stays True: nobody is punished
+    # on the guess alone).
+    hold: bool = False

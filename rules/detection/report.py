@@ -35,6 +35,8 @@ def _hit_json(h: Hit, raw: bool) -> dict[str, Any]:
     if h.source == "model":
         out.update(source="model", score=h.score, features=list(h.features))
         out["needs_review"] = h.needs_review
+        if h.hold:
+            out["hold"] = True
     return out
 
 
@@ -70,7 +72,13 @@ def format_hits(text: str, hits: list[Hit], *, raw: bool = True) -> str:
         where = f"[{h.start}:{h.end}] {_match(h, raw)!r}" if h.end > h.start else "[message]"
         extra = ""
         if h.source == "model":
-            band = "review by admins" if h.needs_review else "acted on"
+            band = (
+                "held (removed, admins decide)"
+                if h.hold
+                else "review by admins"
+                if h.needs_review
+                else "acted on"
+            )
             extra = f" score {h.score:.3f}, {band}, n-grams {'/'.join(h.features)}"
         lines.append(
             f"  - {h.category}/{h.kind} {where} {h.article} ({h.source}{extra}) — "

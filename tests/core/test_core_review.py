@@ -12,7 +12,7 @@ from core_harness import Harness, make_harness
 
 from bot.ports import PlatformError
 
-UNSURE = "韩国人骂人好傻，像小学生"  # the shipped model scores it ~0.96: review band
+UNSURE = "丑女还指望骗男人？"  # the shipped model scores it ~0.94: review band (0.9–0.965)
 GROUP = "console-group"
 ADMIN, ADMIN_2, MEMBER, BYSTANDER = "管理员-办公室", "书记-办公室", "李明-财务科", "王五-后勤科"
 
@@ -184,15 +184,31 @@ async def test_with_no_admin_reachable_privately_the_group_is_asked_and_told_why
         await h.close()
 
 
-async def test_a_work_chat_model_leak_guess_is_only_ever_asked_about(h: Harness) -> None:
-    # Round 7's work-chat model names 涉密 for a request to pass meeting papers outside. Its
-    # score is above the acting threshold, but a 涉密 guess escalates to both tiers: it asks.
+async def test_a_sure_leak_guess_is_held_down_while_the_admins_decide(h: Harness) -> None:
+    # The work-chat model names 涉密 for a request to pass meeting papers outside, with a score
+    # above the acting line. A 涉密 guess must not blacklist or escalate by itself, but the
+    # message does not stay up meanwhile: it is held (taken down), and the admins decide.
     leak = "那个会议的材料你拍给我，我转给外面的朋友参考一下"
     posted = (await h.say(f"{MEMBER}: {leak}"))[-1]
-    assert h.adapter.calls == []  # nothing done to the member before an admin decides
+    assert h.adapter.calls == [("delete_message", GROUP, posted.event.message_id)]
+    assert not h.sent_to(GROUP) and await offences(h, "u3") == {}  # no warning, no offence
     private = [t for where, t in h.adapter.sent if where == "private:u1"]
-    assert len(private) == 1 and "待复核" in private[0] and MEMBER in private[0]
+    assert len(private) == 1 and "已先行撤回" in private[0] and MEMBER in private[0]
     (handled,) = await h.record(press("wf:review:1:confirm", ADMIN))
     assert "确认违规" in handled.replies[0]
-    assert ("delete_message", GROUP, posted.event.message_id) in h.adapter.calls
+    # The ladder's step without a second delete: the warning and the report still happen.
+    deletes = [c for c in h.adapter.calls if c[0] == "delete_message"]
+    assert deletes == [("delete_message", GROUP, posted.event.message_id)]
+    assert any(MEMBER in t for t in h.sent_to(GROUP))
     assert await offences(h, "u3") == {"secret": 1}
+
+
+async def test_a_held_message_marked_false_positive_punishes_nobody(h: Harness) -> None:
+    leak = "那个会议的材料你拍给我，我转给外面的朋友参考一下"
+    await h.say(f"{MEMBER}: {leak}")
+    (handled,) = await h.record(press("wf:review:1:dismiss", ADMIN))
+    assert "误报" in handled.replies[0] and "重新发送" in handled.replies[0]
+    assert [c[0] for c in h.adapter.calls] == ["delete_message"]  # the hold, nothing after
+    assert await offences(h, "u3") == {} and not h.sent_to(GROUP)
+    (answer,) = await answers(h)
+    assert answer["outcome"] == "false_positive" and answer["category"] == "secret"

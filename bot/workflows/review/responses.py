@@ -22,6 +22,7 @@ from bot.events import Member
 from bot.i18n import Catalogue
 from bot.workflows.kernel import Answer, Request
 from bot.workflows.review.action import CONFIRM, DISMISS, TIER
+from rules.actions import ActionKind
 from rules.checks.content import ladder_step
 from rules.decisions import Decision, Evidence
 from storage.repository import EscalationRow, Repository
@@ -31,6 +32,16 @@ if TYPE_CHECKING:
     from bot.executor import Applied
 
 RESPONSES = {CONFIRM: "confirmed", DISMISS: "false_positive"}
+
+
+async def _held(r: Repository, decision_id: str) -> bool:
+    """Whether the reviewed message was held: taken down before the admins answered."""
+    return any(
+        a["kind"] == ActionKind.DELETE and a["outcome"] == "done"
+        for a in await r.decision_actions(decision_id)
+    )
+
+
 ANSWER_KIND = "review_answer"  # the journal row of an answer, under the review's decision
 
 # AdminDirectory.can: may this member act in this group (None: any admin)? Raises RightsUnknown.
@@ -108,7 +119,9 @@ class ReviewResponder:
             text = await self._confirm(row, request, who)
         else:
             await self._journal(row, request, "false_positive", "reason.review_dismissed")
-            text = self._t("review.dismissed", who=who, review_id=row.id)
+            held = await store.read(lambda r: _held(r, row.decision_id))
+            key = "review.dismissed_held" if held else "review.dismissed"
+            text = self._t(key, who=who, review_id=row.id)
         await self._tell_others(row, request, text)
         return Answer(text)
 
@@ -176,12 +189,15 @@ class ReviewResponder:
         policy = settings.policy_for(row.platform, row.chat_id)
         since = self._d.clock.now() - policy.window
 
-        async def load(r: Repository) -> tuple[dict[str, int], str | None]:
+        async def load(r: Repository) -> tuple[dict[str, int], str | None, bool]:
             counts = await r.offence_counts(row.platform, row.chat_id, user_id, since)
-            return counts, await r.decision_message_id(row.decision_id)
+            held = await _held(r, row.decision_id)
+            return counts, await r.decision_message_id(row.decision_id), held
 
-        counts, message_id = await store.read(load)
+        counts, message_id, held = await store.read(load)
         number, actions = ladder_step(policy, row.category, counts)
+        if held:  # the message is already down: the rest of the step still applies
+            actions = tuple(a for a in actions if a.kind is not ActionKind.DELETE)
         target = replace(await self._target(row, request.who.user_id), message_text=row.summary)
         await self._journal(row, request, "confirmed", "reason.review_confirmed")
         applied = await self._d.apply(
