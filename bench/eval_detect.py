@@ -3,14 +3,15 @@
     python bench/eval_detect.py [--eval tests/data/detection_eval.jsonl] [--cold PATH] [--show]
                                 [--splits dev heldout heldout2 heldout3]
 
-Message-level scoring: a message counts for a category if the detector reports at least one hit
-of it that is acted on; a held guess (an illegal or secret guess above the high threshold: the
-message is taken down at once, the admins decide the sanction) counts as acted on, and the table
-says how many positives only a held guess caught ("of it held"). ``--show`` prints every miss and false alarm. One table per split: ``dev``, ``heldout`` and
-``heldout2`` … ``heldout6`` are development data now (each was held out for one round, then worked
-on; the work-chat model trains on them); ``heldout7`` (tests/detection/data/heldout7.jsonl, pass it
-with ``--eval``) is round 7's held-out set, written by a separate writer before the work-chat
-model was trained and measured before and after it (see docs/detection.md) — not to be tuned on.
+Message-level scoring: a message counts for a category if the detector reports at least one hit of
+it that is acted on; a held guess (an illegal or secret guess above the high threshold: the message
+is taken down at once, the admins decide the sanction) counts as acted on, and the table says how
+many positives only a held guess caught ("of it held"). ``--show`` prints every miss and false
+alarm. One table per split: ``dev``, ``heldout`` and ``heldout2`` … ``heldout6`` are development
+data now (each was held out for one round, then worked on; the work-chat model trains on them);
+``heldout7`` (tests/detection/data/heldout7.jsonl, pass it with ``--eval``) is round 7's held-out
+set, written by a separate writer before the work-chat model was trained and measured before and
+after it (see docs/detection.md) — not to be tuned on.
 """
 
 from __future__ import annotations
