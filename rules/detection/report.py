@@ -42,9 +42,10 @@ def _hit_json(h: Hit, raw: bool) -> dict[str, Any]:
 
 def hits_to_json(text: str, hits: list[Hit], *, raw: bool = False) -> dict[str, Any]:
     """``{"text", "categories", "hits": [...]}``; an empty ``categories`` means clean. Model hits
-    add ``source``, ``score``, ``features`` and ``needs_review``; a hit needing review alone
-    leaves ``categories`` empty (nothing is done; admins decide)."""
-    present = {h.category for h in hits if not h.needs_review}
+    add ``source``, ``score``, ``features`` and ``needs_review`` (and ``hold`` when held); a hit
+    needing review alone leaves ``categories`` empty (nothing is done; admins decide), a held one
+    counts (the message is taken down; admins decide the sanction)."""
+    present = {h.category for h in hits if not h.needs_review or h.hold}
     return {
         "text": _text(text, raw),
         "categories": [c for c in CATEGORIES if c in present],
@@ -65,7 +66,7 @@ def format_hits(text: str, hits: list[Hit], *, raw: bool = True) -> str:
     shown = _text(text, raw)
     if not hits:
         return f"{shown}\n  clean"
-    present = {h.category for h in hits if not h.needs_review}
+    present = {h.category for h in hits if not h.needs_review or h.hold}
     verdict = ", ".join(c for c in CATEGORIES if c in present) or "none (review only)"
     lines = [shown, "  categories: " + verdict]
     for h in hits:

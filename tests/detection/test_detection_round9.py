@@ -191,3 +191,25 @@ def test_more_kinds_of_ordinary_talk(
 ):
     assert acted(rules_only, ordinary) == set()
     assert category in acted(rules_only, violation)
+
+
+# -- held guesses: an illegal or secret guess above the high threshold ------------------------
+
+
+def test_a_sure_illegal_guess_is_held_and_reported_as_such(detector: Detector):
+    from rules.detection.report import hits_to_json
+
+    (hit,) = detector.detect("有冰 要的私")  # no rule knows this drug slang; the model does
+    assert (hit.category, hit.source, hit.needs_review, hit.hold) == (
+        "illegal",
+        "model",
+        True,
+        True,
+    )
+    out = hits_to_json("有冰 要的私", [hit])
+    assert out["categories"] == ["illegal"] and out["hits"][0]["hold"] is True
+
+
+def test_a_guess_of_another_category_is_never_held(detector: Detector):
+    hits = [h for h in detector.detect("你这种废物也配当组长？") if h.source == "model"]
+    assert hits and not any(h.hold for h in hits)
