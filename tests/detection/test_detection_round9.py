@@ -174,6 +174,24 @@ _MORE_KINDS = {
         "统一教的人又来发传单了",
         "illegal",
     ),
+    # a member selling something of their own is an advert; the unit's procurement is work
+    # (checks.toml [heuristic.private_sale])
+    "procurement with a price": (
+        "办公椅采购询价结果：每把三百二十元，下周公示",
+        "我家自酿的米酒，一斤三十元，需要的找我订",
+        "offtopic",
+    ),
+    "a unit's rental housing": (
+        "公租房有房出租，月租八百，符合条件的居民到社区报名",
+        "本人有房出租，两室一厅，月租3200，拎包入住",
+        "offtopic",
+    ),
+    # contempt said of oneself vs to a colleague (abuse/insult.txt, round 9)
+    "a colleague's own words about the workload": (
+        "这周材料太多，我人都要累散架了",
+        "什么垃圾网格员，狗都比你尽责",
+        "abuse",
+    ),
     # a report handed to the police (allow/enforcement_context.txt)
     "a case handed to the police": (
         "有人举报3栋有人开赌场，已转辖区派出所处理",
