@@ -192,6 +192,22 @@ _MORE_KINDS = {
         "什么垃圾网格员，狗都比你尽责",
         "abuse",
     ),
+    # kinds heldout11 showed once measured (allow/debunking.txt, controlled_medicines.txt)
+    "a rumour named to deny it": (
+        "澄清一下：网传自来水要停一周没有任何依据，水务公司已发情况说明",
+        "网传自来水要停一周，大家赶紧囤水，已经有人抢光了",
+        "unverified",
+    ),
+    "a ward's controlled medicines": (
+        "麻醉科今晚清点芬太尼贴剂，双人双锁，交接签字",
+        "有芬太尼，不要处方，要的私聊",
+        "illegal",
+    ),
+    "a secret recipe": (
+        "这道菜是大师傅的机密配方吧，太好吃了",
+        "这份文件标着机密，我拍给你们看",
+        "secret",
+    ),
     # a report handed to the police (allow/enforcement_context.txt)
     "a case handed to the police": (
         "有人举报3栋有人开赌场，已转辖区派出所处理",
