@@ -9,7 +9,7 @@ from core_harness import Harness, make_harness
 from bot.config import ConfigError, parse_settings
 from bot.runtime import load_detector
 
-UNSURE = "丑女还指望骗男人？"  # the shipped model scores it ~0.94: review band (0.9–0.965)
+UNSURE = "丑女还指望骗男人？"  # the shipped model scores it ~0.95: review band (0.9–0.9775)
 
 
 @pytest.fixture

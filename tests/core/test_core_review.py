@@ -12,7 +12,7 @@ from core_harness import Harness, make_harness
 
 from bot.ports import PlatformError
 
-UNSURE = "丑女还指望骗男人？"  # the shipped model scores it ~0.94: review band (0.9–0.965)
+UNSURE = "丑女还指望骗男人？"  # the shipped model scores it ~0.95: review band (0.9–0.9775)
 GROUP = "console-group"
 ADMIN, ADMIN_2, MEMBER, BYSTANDER = "管理员-办公室", "书记-办公室", "李明-财务科", "王五-后勤科"
 
