@@ -124,17 +124,17 @@ def _thresholds(
 
 
 _QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》", "〈": "〉", '"': '"', "'": "'", "‘": "’"}
-QUOTE_SLACK = 4  # characters a quotation may hold beside the hit ("“刷单群”", "“注销校园贷”")
 
 
-def _quoted(text: str, start: int, end: int) -> bool:
+def _quoted(text: str, start: int, end: int, slack: int) -> bool:
     """Whether ``text[start:end]`` lies inside one pair of quotation marks that holds little
-    else: at most QUOTE_SLACK more characters, none of them a sentence end."""
-    lo = max(0, start - QUOTE_SLACK)
+    else: at most ``slack`` more characters (an allow file's ``@quote_room``: 4 for a word,
+    "“刷单群”", more for an utterance on record), none of them a sentence end."""
+    lo = max(0, start - slack)
     for i in range(start - 1, lo - 1, -1):
         close = _QUOTES.get(text[i])
         if close is not None:
-            room = QUOTE_SLACK - (start - 1 - i)
+            room = slack - (start - 1 - i)
             j = text.find(close, end, end + room + 1)
             return j >= 0
         if text[i] in "。！？!?\n":
@@ -820,7 +820,10 @@ class Detector:
                     lo <= cs
                     and ce <= hi
                     and _applies(self._allow[ref], hit)
-                    and (self._allow[ref].mode != "quoted" or _quoted(folded, hit.start, hit.end))
+                    and (
+                        self._allow[ref].mode != "quoted"
+                        or _quoted(folded, hit.start, hit.end, self._allow[ref].quote_room)
+                    )
                     for ref, cs, ce in cues_by_sentence.get(sentences.index(hit.start), ())
                 ):
                     continue

@@ -51,6 +51,8 @@ class AllowFile:
     mode: str
     applies: frozenset[str]  # "illegal" or "illegal.fraud"; empty means every category
     phrases: tuple[str, ...]
+    # ``quoted`` mode: characters the quotation may hold beside the hit (``@quote_room``)
+    quote_room: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +103,22 @@ def read_term_file(path: Path, category: str) -> TermFile:
     )
 
 
+def _int_header(headers: dict[str, str], key: str, default: int, path: Path) -> int:
+    raw = headers.get(key)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{path}: @{key} must be a whole number, not {raw!r}") from None
+
+
 def read_allow_file(path: Path) -> AllowFile:
     headers, terms, _ = _parse(path)
     return AllowFile(
         path=path,
         mode=headers.get("mode", "span"),
+        quote_room=_int_header(headers, "quote_room", 4, path),
         applies=frozenset(headers.get("applies", "").split()),
         phrases=tuple(t for t, _ in terms),
     )
@@ -149,7 +162,11 @@ def discover(dirs: Sequence[Path]) -> LexiconSources:
     for relpath, path in by_relpath.items():
         sub = relpath.split("/", 1)[0]
         if sub == ALLOW_DIR:
-            allow = read_allow_file(path)
+            try:
+                allow = read_allow_file(path)
+            except ValueError as bad:
+                warnings.append(str(bad))
+                continue
             if allow.mode not in ALLOW_MODES:
                 warnings.append(f"{path}: unknown @mode {allow.mode!r} (one of {ALLOW_MODES})")
                 continue

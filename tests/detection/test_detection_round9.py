@@ -80,6 +80,7 @@ def test_an_unknown_allow_mode_is_reported_not_guessed(tmp_path):
         "今晚值班的是我，电话：13912345678，有急事直接打",
         "我这周值班 手机13912345678 夜里有事打",
         "新换的手机13912345678，工作上有事随时联系",
+        "我的对讲机频道3，手机13912345678，今天有游客走失的联系我",
     ],
 )
 def test_ones_own_work_number_said_plainly_is_not_private_data(rules_only: Detector, text: str):
@@ -208,6 +209,28 @@ _MORE_KINDS = {
         "这份文件标着机密，我拍给你们看",
         "secret",
     ),
+    # kinds heldout12 showed once measured (allow/quoted_record.txt, quoted_titles.txt,
+    # enforcement_context.txt, checks.toml signoff)
+    "a party's words written down for the record": (
+        "信访记录照录来访人原话：“再不解决我就弄死你们主任”，已上报",
+        "再不解决我就弄死你们主任",
+        "abuse",
+    ),
+    "books being catalogued": (
+        "新书到了《赌徒》《罪与罚》，编目时注意分类号",
+        "今晚赌博场子开了，想玩的来",
+        "illegal",
+    ),
+    "a seizure handed on": (
+        "旅检在行李里发现冰毒20克，已移交缉私局处理",
+        "冰毒到货，老价格，要的私聊",
+        "illegal",
+    ),
+    "figures a named head signed": (
+        "本月统计已经科长签字：结案126件，成功率68%",
+        "本月结案126件，成功率68%，还没给科长看，先发群里",
+        "unverified",
+    ),
     # a report handed to the police (allow/enforcement_context.txt)
     "a case handed to the police": (
         "有人举报3栋有人开赌场，已转辖区派出所处理",
@@ -247,3 +270,11 @@ def test_a_sure_illegal_guess_is_held_and_reported_as_such(detector: Detector):
 def test_a_guess_of_another_category_is_never_held(detector: Detector):
     hits = [h for h in detector.detect("你这种废物也配当组长？") if h.source == "model"]
     assert hits and not any(h.hold for h in hits)
+
+
+def test_a_bad_quote_room_is_reported_and_the_file_skipped(tmp_path):
+    allow = tmp_path / "allow"
+    allow.mkdir()
+    (allow / "record.txt").write_text("@mode quoted\n@quote_room lots\n原话\n", encoding="utf-8")
+    detector = Detector.load([tmp_path], model=None, workchat=None)
+    assert any("record.txt" in w and "quote_room" in w for w in detector.warnings)
