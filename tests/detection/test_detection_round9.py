@@ -60,12 +60,19 @@ def test_mention_cues_do_not_silence_the_classifier(detector: Detector):
     assert "abuse" in acted(detector, "这个项目你个废物都能搞砸，滚出去")
 
 
-def test_an_unknown_allow_mode_is_reported_not_guessed(tmp_path):
+@pytest.mark.parametrize(
+    ("name", "body", "word"),
+    [
+        ("typo.txt", "@mode contxt\n打击赌博\n", "contxt"),  # an unknown mode: not guessed at
+        ("record.txt", "@mode quoted\n@quote_room lots\n原话\n", "quote_room"),
+    ],
+)
+def test_a_broken_allow_file_is_reported_and_skipped(tmp_path, name: str, body: str, word: str):
     allow = tmp_path / "allow"
     allow.mkdir()
-    (allow / "typo.txt").write_text("@mode contxt\n打击赌博\n", encoding="utf-8")
+    (allow / name).write_text(body, encoding="utf-8")
     detector = Detector.load([tmp_path], model=None, workchat=None)
-    assert any("typo.txt" in w and "contxt" in w for w in detector.warnings)
+    assert any(name in w and word in w for w in detector.warnings)
 
 
 # -- the sender's own number (R2 Art.17 protects other people's data, not one's own) ----------
@@ -270,11 +277,3 @@ def test_a_sure_illegal_guess_is_held_and_reported_as_such(detector: Detector):
 def test_a_guess_of_another_category_is_never_held(detector: Detector):
     hits = [h for h in detector.detect("你这种废物也配当组长？") if h.source == "model"]
     assert hits and not any(h.hold for h in hits)
-
-
-def test_a_bad_quote_room_is_reported_and_the_file_skipped(tmp_path):
-    allow = tmp_path / "allow"
-    allow.mkdir()
-    (allow / "record.txt").write_text("@mode quoted\n@quote_room lots\n原话\n", encoding="utf-8")
-    detector = Detector.load([tmp_path], model=None, workchat=None)
-    assert any("record.txt" in w and "quote_room" in w for w in detector.warnings)
