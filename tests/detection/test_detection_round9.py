@@ -238,6 +238,12 @@ _MORE_KINDS = {
         "本月结案126件，成功率68%，还没给科长看，先发群里",
         "unverified",
     ),
+    # discrimination by disease, age or disability (checks.toml discrimination_claim, round 9)
+    "a disease named at work": (
+        "乙肝疫苗第二针下周二打，食堂门口集合",
+        "有乙肝的别跟我们一个食堂吃饭，膈应",
+        "harmful",
+    ),
     # a report handed to the police (allow/enforcement_context.txt)
     "a case handed to the police": (
         "有人举报3栋有人开赌场，已转辖区派出所处理",
