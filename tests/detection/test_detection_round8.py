@@ -200,13 +200,17 @@ def _measure(detector: Detector, name: str) -> tuple[dict[str, int], dict[str, i
     return acted, review, ordinary, flagged, asked
 
 
-@pytest.mark.parametrize("name", ["heldout8", "heldout9", "heldout10"])
+@pytest.mark.parametrize(
+    "name", ["heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13"]
+)
 def test_heldout_splits_are_written_whole(name: str):
     recs = _records(name)
     assert {r["split"] for r in recs} == {name} and len(recs) == 350
     assert sum(not r["labels"] for r in recs) == 150
     assert all(sum(c in r["labels"] for r in recs) == 25 for c in CATEGORIES)
-    assert len({r["text"] for r in recs}) == 350
+    # No message written twice, but for short replies, which real chat repeats (收到, 好的).
+    longer = [r["text"] for r in recs if len(r["text"]) > 4]
+    assert len(set(longer)) == len(longer)
 
 
 def test_heldout10_the_work_chat_model_adds_to_the_rules(detector: Detector):

@@ -283,3 +283,46 @@ def test_a_sure_illegal_guess_is_held_and_reported_as_such(detector: Detector):
 def test_a_guess_of_another_category_is_never_held(detector: Detector):
     hits = [h for h in detector.detect("你这种废物也配当组长？") if h.source == "model"]
     assert hits and not any(h.hold for h in hits)
+
+
+# -- held-out splits, guarded at their figures after round 9 ------------------------------------
+# heldout11 (measured before the round and after its main work), heldout12 (measured with round
+# 8's code and with the round's), heldout13 (written last, measured once at the end) — each by a
+# separate writer, committed before it was measured, development data after that. Per category:
+# positives acted on (held guesses included: their message is taken down), positives acted on or
+# asked about; then ordinary messages flagged and asked about. A later change may raise these,
+# not lower them unnoticed.
+_GUARDED = {
+    "heldout10": ((18, 17, 25, 21, 23, 15, 24, 19), (20, 20, 25, 22, 23, 20, 24, 21), 4, 0),
+    "heldout11": ((16, 17, 24, 23, 23, 19, 21, 17), (19, 19, 25, 23, 25, 20, 23, 20), 4, 3),
+    "heldout12": ((18, 16, 24, 20, 20, 22, 19, 21), (20, 18, 24, 23, 24, 24, 22, 23), 0, 1),
+    "heldout13": ((16, 14, 25, 19, 22, 24, 19, 20), (19, 16, 25, 22, 24, 25, 20, 24), 6, 3),
+}
+
+
+@pytest.mark.parametrize("name", list(_GUARDED))
+def test_held_out_figures_after_round_9(detector: Detector, name: str):
+    import json
+    from pathlib import Path
+
+    from rules.detection import CATEGORIES
+
+    path = Path(__file__).resolve().parent / "data" / f"{name}.jsonl"
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    acted = dict.fromkeys(CATEGORIES, 0)
+    seen_any = dict.fromkeys(CATEGORIES, 0)
+    flagged = asked = 0
+    for rec in records:
+        hits = detector.detect(rec["text"])
+        got = {h.category for h in hits if not h.needs_review or h.hold}
+        seen = {h.category for h in hits}
+        for cat in rec["labels"]:
+            acted[cat] += cat in got
+            seen_any[cat] += cat in seen
+        if not rec["labels"]:
+            flagged += bool(got)
+            asked += bool(seen) and not got
+    floor_acted, floor_seen, most_flagged, most_asked = _GUARDED[name]
+    assert all(acted[c] >= n for c, n in zip(CATEGORIES, floor_acted, strict=True)), acted
+    assert all(seen_any[c] >= n for c, n in zip(CATEGORIES, floor_seen, strict=True)), seen_any
+    assert flagged <= most_flagged and asked <= most_asked, (flagged, asked)
