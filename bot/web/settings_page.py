@@ -30,6 +30,13 @@ def _yes_no(c: Catalogue, flag: bool) -> str:
     return c.t("command.word_yes" if flag else "command.word_no")
 
 
+def _score(value: float) -> str:
+    """A threshold as chosen (0.9775 is not 0.98): at least two decimals, at most four."""
+    text = f"{value:.4f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
 def _detection(settings: Settings, detector: Detector, c: Catalogue) -> Section:
     t = c.t
     d = settings.detection
@@ -37,16 +44,16 @@ def _detection(settings: Settings, detector: Detector, c: Catalogue) -> Section:
     rows = [(t("web.set_model"), _yes_no(c, model is not None))]
     if model is not None:
         rows += [
-            (t("web.set_model_review"), f"{model.review:.2f}"),
-            (t("web.set_model_high"), f"{model.high:.2f}"),
+            (t("web.set_model_review"), _score(model.review)),
+            (t("web.set_model_high"), _score(model.high)),
             (t("web.set_model_min_chars"), t("web.set_chars", n=model.min_chars)),
         ]
     workchat = detector.workchat
     rows.append((t("web.set_workchat"), _yes_no(c, workchat is not None)))
     if workchat is not None:
         rows += [
-            (t("web.set_workchat_review"), f"{workchat.review:.3f}"),
-            (t("web.set_workchat_high"), f"{workchat.high:.3f}"),
+            (t("web.set_workchat_review"), _score(workchat.review)),
+            (t("web.set_workchat_high"), _score(workchat.high)),
         ]
     rows += [
         (t("web.set_trusted_domains"), "、".join(d.trusted_domains) or t("web.none")),
