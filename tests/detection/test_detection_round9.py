@@ -244,6 +244,17 @@ _MORE_KINDS = {
         "有乙肝的别跟我们一个食堂吃饭，膈应",
         "harmful",
     ),
+    # superstition pressed on colleagues (checks.toml superstition_sale)
+    "superstition named in a warning": (
+        "提醒居民：所谓大师开光转运都是骗局，别信，别转钱",
+        "我找大师开过光的转运手串，保平安保升官，群友价699",
+        "harmful",
+    ),
+    "a forwarded notice vs a chain letter": (
+        "请转发给各网格：周六停水，请提前储水",
+        "今天不转发就倒霉，不转不是中国人！",
+        "harmful",
+    ),
     # a report handed to the police (allow/enforcement_context.txt)
     "a case handed to the police": (
         "有人举报3栋有人开赌场，已转辖区派出所处理",
