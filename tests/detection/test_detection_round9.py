@@ -255,6 +255,12 @@ _MORE_KINDS = {
         "今天不转发就倒霉，不转不是中国人！",
         "harmful",
     ),
+    # a child's vice approved outright (checks.toml minors_tips, round 9)
+    "a child kept from a vice": (
+        "提醒家长：假期别让娃去网吧通宵，注意作息",
+        "我家娃十岁了，喝两口白的怎么了，男孩子就得有点样",
+        "harmful",
+    ),
     # a report handed to the police (allow/enforcement_context.txt)
     "a case handed to the police": (
         "有人举报3栋有人开赌场，已转辖区派出所处理",
