@@ -49,7 +49,7 @@ Heuristic = Callable[[HeuristicSpec, Normalised, list[Span], MessageMeta], list[
 _QUANTITY_RE = re.compile(
     r"(?:\d+(?:[.,]\d+)?\s*(?:余|多)?|[一二两三四五六七八九十百千万]+[余多来])\s*(?:万|亿)?\s*"
     r"(?:%|‰|人次|人|户|例|起|件|处|家|元|吨|宗|次|名|所|座|辆|头|只|间|栋|幢|套|项|位|台|批|"
-    r"床|公斤|千克|平方米|平方公里|立方米|毫米|亩|公里|个百分点|倍)"
+    r"床|小时|公斤|千克|平方米|平方公里|立方米|毫米|亩|公里|个百分点|倍)"
 )
 _PERCENT_RE = re.compile(r"\d+(?:\.\d+)?\s*[%‰]")
 _MARKING_RE = re.compile(

@@ -261,6 +261,17 @@ _MORE_KINDS = {
         "我家娃十岁了，喝两口白的怎么了，男孩子就得有点样",
         "harmful",
     ),
+    # one's own arithmetic posted unchecked; a policy rumour (checks.toml unreviewed_figures, hearsay)
+    "figures added up and checked": (
+        "志愿服务时长已逐条核对，共3860小时，办公室审核过了",
+        "志愿服务时长我按每人每次4小时估的，一共3860小时，没逐条核对",
+        "unverified",
+    ),
+    "a rumour answered with the official word": (
+        "据说明年取消年终奖？人事科答复：不属实，以正式文件为准",
+        "据说明年取消年终奖，大家早做打算",
+        "unverified",
+    ),
     # a report handed to the police (allow/enforcement_context.txt)
     "a case handed to the police": (
         "有人举报3栋有人开赌场，已转辖区派出所处理",
