@@ -261,7 +261,7 @@ _MORE_KINDS = {
         "我家娃十岁了，喝两口白的怎么了，男孩子就得有点样",
         "harmful",
     ),
-    # one's own arithmetic posted unchecked; a policy rumour (checks.toml unreviewed_figures, hearsay)
+    # one's own arithmetic posted unchecked; a policy rumour (unreviewed_figures, hearsay)
     "figures added up and checked": (
         "志愿服务时长已逐条核对，共3860小时，办公室审核过了",
         "志愿服务时长我按每人每次4小时估的，一共3860小时，没逐条核对",
