@@ -3,10 +3,8 @@ violation beside it that must still be caught (docs/detection.md, "Round 8")."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from detection_heldout import measure, records
 
 from rules.detection import CATEGORIES, Detector
 
@@ -170,7 +168,6 @@ def test_own_contact_switched_off_makes_every_number_privacy():
 # Each was development data after its measurements. heldout10 is guarded at its figures after,
 # so that a later change cannot lower them unnoticed: positives found per category by hits acted
 # on, and by hits acted on or sent for review.
-DATA = Path(__file__).resolve().parent / "data"
 # Round 9: rules secret 15 → 16 (a secret computer's password is a rule of its own now), abuse
 # 8 → 9 (contempt said to a colleague), harmful 8 → 11 (discrimination by disease or age,
 # superstition sold, chain letters, a child's vice approved), unverified 7 → 8 (policy rumours,
@@ -180,33 +177,11 @@ HELDOUT10_ACTED = dict(zip(CATEGORIES, (6, 17, 15, 21, 23, 14, 24, 19), strict=T
 HELDOUT10_REVIEW = dict(zip(CATEGORIES, (20, 20, 25, 22, 23, 19, 24, 21), strict=True))
 
 
-def _records(name: str) -> list[dict]:
-    return [json.loads(x) for x in (DATA / f"{name}.jsonl").read_text("utf-8").splitlines()]
-
-
-def _measure(detector: Detector, name: str) -> tuple[dict[str, int], dict[str, int], int, int, int]:
-    acted = dict.fromkeys(CATEGORIES, 0)
-    review = dict.fromkeys(CATEGORIES, 0)
-    ordinary = flagged = asked = 0
-    for rec in _records(name):
-        hits = detector.detect(rec["text"])
-        got = {h.category for h in hits if not h.needs_review}
-        seen = {h.category for h in hits}
-        for cat in rec["labels"]:
-            acted[cat] += cat in got
-            review[cat] += cat in seen
-        if not rec["labels"]:
-            ordinary += 1
-            flagged += bool(got)
-            asked += bool(seen) and not got
-    return acted, review, ordinary, flagged, asked
-
-
 @pytest.mark.parametrize(
     "name", ["heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13"]
 )
 def test_heldout_splits_are_written_whole(name: str):
-    recs = _records(name)
+    recs = records(name)
     assert {r["split"] for r in recs} == {name} and len(recs) == 350
     assert sum(not r["labels"] for r in recs) == 150
     assert all(sum(c in r["labels"] for r in recs) == 25 for c in CATEGORIES)
@@ -216,9 +191,9 @@ def test_heldout_splits_are_written_whole(name: str):
 
 
 def test_heldout10_the_work_chat_model_adds_to_the_rules(detector: Detector):
-    rules, _, _, flagged_rules, _ = _measure(Detector.load(workchat=None), "heldout10")
+    rules, _, _, flagged_rules, _ = measure(Detector.load(workchat=None), "heldout10")
     assert rules == HELDOUT10_RULES and flagged_rules == 4
-    acted, review, ordinary, flagged, asked = _measure(detector, "heldout10")
+    acted, review, ordinary, flagged, asked = measure(detector, "heldout10")
     assert all(acted[c] >= n for c, n in HELDOUT10_ACTED.items()), acted
     assert all(review[c] >= n for c, n in HELDOUT10_REVIEW.items()), review
     assert sum(acted.values()) >= sum(rules.values()) + 60

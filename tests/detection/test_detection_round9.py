@@ -5,8 +5,10 @@ secret computer's password; the offensive-language classifier that knows work ch
 from __future__ import annotations
 
 import pytest
+from detection_heldout import measure
 
-from rules.detection import Detector
+from rules.detection import CATEGORIES, Detector
+from rules.detection.report import hits_to_json
 
 
 @pytest.fixture(scope="module")
@@ -295,8 +297,6 @@ def test_more_kinds_of_ordinary_talk(
 
 
 def test_a_sure_illegal_guess_is_held_and_reported_as_such(detector: Detector):
-    from rules.detection.report import hits_to_json
-
     (hit,) = detector.detect("有冰 要的私")  # no rule knows this drug slang; the model does
     assert (hit.category, hit.source, hit.needs_review, hit.hold) == (
         "illegal",
@@ -330,27 +330,8 @@ _GUARDED = {
 
 @pytest.mark.parametrize("name", list(_GUARDED))
 def test_held_out_figures_after_round_9(detector: Detector, name: str):
-    import json
-    from pathlib import Path
-
-    from rules.detection import CATEGORIES
-
-    path = Path(__file__).resolve().parent / "data" / f"{name}.jsonl"
-    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
-    acted = dict.fromkeys(CATEGORIES, 0)
-    seen_any = dict.fromkeys(CATEGORIES, 0)
-    flagged = asked = 0
-    for rec in records:
-        hits = detector.detect(rec["text"])
-        got = {h.category for h in hits if not h.needs_review or h.hold}
-        seen = {h.category for h in hits}
-        for cat in rec["labels"]:
-            acted[cat] += cat in got
-            seen_any[cat] += cat in seen
-        if not rec["labels"]:
-            flagged += bool(got)
-            asked += bool(seen) and not got
+    acted, seen, _, flagged, asked = measure(detector, name, held=True)
     floor_acted, floor_seen, most_flagged, most_asked = _GUARDED[name]
     assert all(acted[c] >= n for c, n in zip(CATEGORIES, floor_acted, strict=True)), acted
-    assert all(seen_any[c] >= n for c, n in zip(CATEGORIES, floor_seen, strict=True)), seen_any
+    assert all(seen[c] >= n for c, n in zip(CATEGORIES, floor_seen, strict=True)), seen
     assert flagged <= most_flagged and asked <= most_asked, (flagged, asked)
