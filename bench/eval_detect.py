@@ -59,22 +59,20 @@ def load_eval(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def predict(
-    detector: Detector, rec: dict, *, with_review: bool = False, held_only: bool = False
-) -> set[str]:
-    """Categories acted on: a held guess counts (its message is taken down at once; the admins
-    decide the sanction); model hits in the review band go to admins, and count only
-    ``with_review``. ``held_only``: the categories only a held guess found."""
+def predict(detector: Detector, rec: dict) -> tuple[set[str], set[str], set[str]]:
+    """One detection of ``rec``, as (categories acted on, categories acted on or sent to the
+    admins, categories only a held guess found). A held guess counts as acted on: its message is
+    taken down at once, the admins decide the sanction; other model hits in the review band go to
+    the admins and count only in the second set."""
     hits = detector.detect(
         rec["text"],
         forwarded=rec.get("forwarded", False),
         forward_origin=rec.get("forward_origin"),
         media_kind=rec.get("media_kind"),
     )
-    if held_only:
-        sure = {h.category for h in hits if not h.needs_review}
-        return {h.category for h in hits if h.hold} - sure
-    return {h.category for h in hits if with_review or not h.needs_review or h.hold}
+    sure = {h.category for h in hits if not h.needs_review}
+    held = {h.category for h in hits if h.hold} - sure
+    return sure | held, {h.category for h in hits}, held
 
 
 def score(detector: Detector, records: list[dict], title: str, show: bool) -> None:
@@ -87,10 +85,9 @@ def score(detector: Detector, records: list[dict], title: str, show: bool) -> No
     shown: list[str] = []
     for rec in records:
         gold = set(rec["labels"])
-        got = predict(detector, rec)
-        seen = predict(detector, rec, with_review=True)
+        got, seen, held_only = predict(detector, rec)
         reviewed.update((gold & seen) - got)
-        held.update(gold & predict(detector, rec, held_only=True))
+        held.update(gold & held_only)
         if not gold:
             reviewed_ordinary += bool(seen) and not got
         for cat in CATEGORIES:
