@@ -266,7 +266,6 @@ class Detector:
             else frozenset(CATEGORIES)
             for f in self._allow
         )
-        self._silencing = frozenset(i for i, f in enumerate(self._allow) if f.mode != "quoted")
         self._heuristics = tuple(heuristics)
         # Heuristic hits that enforcement/publicity cues drop like lexicon hits (category, kind).
         self._cued = frozenset((h.category, h.kind) for h in heuristics if h.cues)
@@ -664,9 +663,9 @@ class Detector:
             # hit at all (it reads quoted offence as offence), and no work-chat guess of a
             # category the cue's file applies to (a fraud warning silences a guess of fraud, not
             # one of somebody's private details beside it).
+            # A quoted-mention cue's file silences nothing, so it leaves the COLD classifier on.
             silenced = frozenset().union(*(self._cue_categories[ref] for ref, _, _ in cues))
-            cold = not any(ref in self._silencing for ref, _, _ in cues)
-            hits = self._model_hits(prepared, hits, cold=cold, silenced=silenced)
+            hits = self._model_hits(prepared, hits, cold=not silenced, silenced=silenced)
         return self._dedupe(hits) if hits else hits
 
     def _model_hits(
