@@ -70,9 +70,9 @@ def predict(detector: Detector, rec: dict) -> tuple[set[str], set[str], set[str]
         forward_origin=rec.get("forward_origin"),
         media_kind=rec.get("media_kind"),
     )
-    sure = {h.category for h in hits if not h.needs_review}
-    held = {h.category for h in hits if h.hold} - sure
-    return sure | held, {h.category for h in hits}, held
+    acted = {h.category for h in hits if h.acted}
+    held = acted - {h.category for h in hits if not h.needs_review}
+    return acted, {h.category for h in hits}, held
 
 
 def score(detector: Detector, records: list[dict], title: str, show: bool) -> None:

@@ -38,3 +38,8 @@ class Hit:
     # at once while the admins decide the sanction (needs_review stays True: nobody is punished
     # on the guess alone).
     hold: bool = False
+
+    @property
+    def acted(self) -> bool:
+        """Whether something is done about it at once: a sure hit, or a held guess."""
+        return not self.needs_review or self.hold

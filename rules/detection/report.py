@@ -45,7 +45,7 @@ def hits_to_json(text: str, hits: list[Hit], *, raw: bool = False) -> dict[str, 
     add ``source``, ``score``, ``features`` and ``needs_review`` (and ``hold`` when held); a hit
     needing review alone leaves ``categories`` empty (nothing is done; admins decide), a held one
     counts (the message is taken down; admins decide the sanction)."""
-    present = {h.category for h in hits if not h.needs_review or h.hold}
+    present = {h.category for h in hits if h.acted}
     return {
         "text": _text(text, raw),
         "categories": [c for c in CATEGORIES if c in present],
@@ -66,7 +66,7 @@ def format_hits(text: str, hits: list[Hit], *, raw: bool = True) -> str:
     shown = _text(text, raw)
     if not hits:
         return f"{shown}\n  clean"
-    present = {h.category for h in hits if not h.needs_review or h.hold}
+    present = {h.category for h in hits if h.acted}
     verdict = ", ".join(c for c in CATEGORIES if c in present) or "none (review only)"
     lines = [shown, "  categories: " + verdict]
     for h in hits:

@@ -26,7 +26,7 @@ def measure(
     ordinary = flagged = asked = 0
     for rec in records(name):
         hits = detector.detect(rec["text"])
-        got = {h.category for h in hits if not h.needs_review or (held and h.hold)}
+        got = {h.category for h in hits if (h.acted if held else not h.needs_review)}
         seen = {h.category for h in hits}
         for cat in rec["labels"]:
             acted[cat] += cat in got
