@@ -55,6 +55,11 @@ def _detection(settings: Settings, detector: Detector, c: Catalogue) -> Section:
             (t("web.set_workchat_review"), _score(workchat.review)),
             (t("web.set_workchat_high"), _score(workchat.high)),
         ]
+        if workchat.doubt_below > 0 and workchat.doubt:
+            categories = "、".join(t(f"category.{x}") for x in sorted(workchat.doubt))
+            doubt = t("web.set_doubt", score=_score(workchat.doubt_below), n=workchat.doubt_chars,
+                      categories=categories)  # fmt: skip
+            rows.append((t("web.set_workchat_doubt"), doubt))
     rows += [
         (t("web.set_trusted_domains"), "、".join(d.trusted_domains) or t("web.none")),
         (t("web.set_own_contact_ok"), _yes_no(c, d.own_contact_ok)),

@@ -64,8 +64,9 @@ class ContentRule:
             if ctx.policy.category(hit.category) is None:
                 continue
             if hit.needs_review:
-                # The classifier is unsure: the admins review it (确认违规 / 误报); nothing is
-                # done to the member unless one of them confirms.
+                # The classifier is unsure, or a rule's word sits in what reads as ordinary work
+                # talk: the admins review it (确认违规 / 误报); nothing is done to the member
+                # unless one of them confirms.
                 review.append(hit)
             else:
                 by_category.setdefault(hit.category, []).append(hit)
@@ -113,11 +114,12 @@ class ContentRule:
                     user_id=obs.user_id,
                     message_id=obs.message_id,
                     evidence=(Evidence(obs.text[:200], 0, min(len(obs.text), 200), kind=hit.kind),),
-                    reason="reason.model_review",
+                    reason="reason.rule_doubted" if hit.doubted else "reason.model_review",
                     params={
                         "score": f"{hit.score or 0:.2f}",
-                        "features": "、".join(hit.features),
+                        "features": hit.match if hit.doubted else "、".join(hit.features),
                         **({"held": "1"} if hit.hold else {}),
+                        **({"doubted": "1"} if hit.doubted else {}),
                     },
                 )
             )

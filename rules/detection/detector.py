@@ -99,6 +99,29 @@ class WorkchatSettings:
     infos: dict[str, _Info]  # per category the model may name (disabled categories left out)
     review_only: frozenset[str]  # categories whose model hits always go to the admins
     hold: bool  # a review-only guess at or above ``high`` is held: removed while admins decide
+    # A rule's hit on a message the gate scores below ``doubt_below`` goes to the admins instead
+    # of being acted on, when it is a heuristic's or a listed word of at most ``doubt_chars``
+    # characters (a longer phrase is specific enough to stand on its own), of a category in
+    # ``doubt``. 0 turns it off.
+    doubt_below: float = 0.0
+    doubt_chars: int = 0
+    doubt: frozenset[str] = frozenset()
+
+
+def _doubtable(hit: Hit, settings: WorkchatSettings) -> bool:
+    """A rule's hit the gate's verdict of plainly ordinary talk outweighs: a heuristic's, or a
+    short listed word's (``毒品``, ``网传``, ``拉票``: words a notice or a report uses too), of a
+    category the gate may doubt. Validated personal data, longer listed phrases and model hits
+    stand."""
+    if hit.needs_review or hit.category not in settings.doubt:
+        return False
+    if hit.source == "heuristic":
+        return True
+    return hit.source == "lexicon" and hit.end - hit.start <= settings.doubt_chars
+
+
+def _doubted(hit: Hit, gate_p: float) -> Hit:
+    return replace(hit, needs_review=True, doubted=True, score=round(gate_p, 4))
 
 
 def _thresholds(
@@ -460,6 +483,9 @@ class Detector:
             infos,
             frozenset(table.get("review_only", ())),
             bool(table.get("hold", False)),
+            float(table.get("doubt_below", 0.0)),
+            int(table.get("doubt_chars", 0)),
+            frozenset(table.get("doubt", ())),
         )
 
     @staticmethod
@@ -678,11 +704,14 @@ class Detector:
         if len(prepared) < self._min_chars:
             return hits
         cold_may_reach, gate_p = self._screen(prepared)
+        workchat = self._workchat
+        if hits and workchat is not None and gate_p < workchat.doubt_below:
+            hits = [_doubted(h, gate_p) if _doubtable(h, workchat) else h for h in hits]
         if cold and cold_may_reach:
             model_hit = self._model_hit(prepared, hits)
             if model_hit is not None:
                 hits.append(model_hit)
-        if self._workchat is not None and gate_p >= self._workchat.review:
+        if workchat is not None and gate_p >= workchat.review:
             hits = self._with_workchat(prepared, gate_p, hits, silenced)
         return hits
 

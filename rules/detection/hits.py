@@ -38,6 +38,10 @@ class Hit:
     # at once while the admins decide the sanction (needs_review stays True: nobody is punished
     # on the guess alone).
     hold: bool = False
+    # A rule's hit (a short listed word or a heuristic) on a message the work-chat gate scores as
+    # plainly ordinary work talk (``score`` is then the gate's probability): the admins decide
+    # (needs_review is True) instead of the member being punished for a word used innocently.
+    doubted: bool = False
 
     @property
     def acted(self) -> bool:

@@ -37,6 +37,8 @@ def _hit_json(h: Hit, raw: bool) -> dict[str, Any]:
         out["needs_review"] = h.needs_review
         if h.hold:
             out["hold"] = True
+    elif h.doubted:
+        out.update(needs_review=True, doubted=True, score=h.score)
     return out
 
 
@@ -81,6 +83,8 @@ def format_hits(text: str, hits: list[Hit], *, raw: bool = True) -> str:
                 else "acted on"
             )
             extra = f" score {h.score:.3f}, {band}, n-grams {'/'.join(h.features)}"
+        elif h.doubted:
+            extra = f", reads as ordinary talk (work-chat score {h.score:.3f}): review by admins"
         lines.append(
             f"  - {h.category}/{h.kind} {where} {h.article} ({h.source}{extra}) — "
             f"{h.reason}".rstrip()

@@ -212,3 +212,31 @@ async def test_a_held_message_marked_false_positive_punishes_nobody(h: Harness) 
     assert await offences(h, "u3") == {} and not h.sent_to(GROUP)
     (answer,) = await answers(h)
     assert answer["outcome"] == "false_positive" and answer["category"] == "secret"
+
+
+# Round 10: a short listed word in what the work-chat gate reads as plainly ordinary work talk.
+NOTICE = "本周的拉票行为已经被评选委员会制止，请大家遵守规则。"  # 拉票 (offtopic), gate ~0.0001
+
+
+async def test_a_listed_word_in_ordinary_talk_goes_to_the_admins_and_says_why(h: Harness) -> None:
+    await h.say(f"{MEMBER}: {NOTICE}")
+    assert h.adapter.calls == [] and not h.sent_to(GROUP)  # not deleted, nobody warned
+    private = [t for where, t in h.adapter.sent if where == "private:u1"]
+    assert len(private) == 1
+    assert "「拉票」" in private[0] and "正常工作沟通" in private[0] and MEMBER in private[0]
+    (row,) = [r for r in await h.audit() if r["kind"] == "review"]
+    assert row["category"] == "offtopic" and row["outcome"] == "done"
+
+
+async def test_a_doubted_word_confirmed_is_an_offence_and_dismissed_is_a_false_positive(
+    h: Harness,
+) -> None:
+    await h.say(f"{MEMBER}: {NOTICE}")
+    await h.say(f"{BYSTANDER}: {NOTICE}")  # reviews 3 and 4
+    (handled,) = await h.record(press("wf:review:1:confirm", ADMIN))
+    assert "第 1 次违规" in handled.replies[0] and "提醒" in handled.replies[0]  # offtopic's step 1
+    assert await offences(h, "u3") == {"offtopic": 1}
+    await h.record(press("wf:review:3:dismiss", ADMIN, callback="cb2"))
+    assert await offences(h, "u4") == {}
+    outcomes = sorted((a["user_id"], a["outcome"]) for a in await answers(h))
+    assert outcomes == [("u3", "confirmed"), ("u4", "false_positive")]

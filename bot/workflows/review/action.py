@@ -31,7 +31,11 @@ def _text(ctx: ActionContext, review_id: int, evidence: str, *, buttons: bool) -
     t = texts.t
     group = target.chat_title or target.chat_id
     text = t(
-        "review.notice_held" if decision.params.get("held") else "review.notice",
+        "review.notice_held"
+        if decision.params.get("held")
+        else "review.notice_doubted"
+        if decision.params.get("doubted")
+        else "review.notice",
         review_id=review_id,
         group=group,
         member=f"{target.nickname} ({target.user_id})",
