@@ -46,12 +46,13 @@ SPLITS = {
     "heldout10": "held out (tests/detection/data/heldout10.jsonl, pass it with --eval)",
     "heldout11": "held out in round 9 (tests/detection/data/heldout11.jsonl, pass it with --eval)",
     "heldout12": "held out in round 9 (tests/detection/data/heldout12.jsonl, pass it with --eval)",
-    "heldout13": "held out (tests/detection/data/heldout13.jsonl, pass it with --eval)",
+    "heldout13": "held out in round 9 (tests/detection/data/heldout13.jsonl, pass it with --eval)",
+    "heldout14": "held out (tests/detection/data/heldout14.jsonl, pass it with --eval)",
 }
 
-# Measured once at the end of round 9 and never tuned on (heldout10–12 were measured, then worked
-# on: development data now).
-HELD_OUT = {"heldout13"}
+# Never trained on: heldout13 (measured at the end of round 9) and heldout14 (written at the start
+# of round 10). heldout10–12 were measured, then worked on and trained on: development data now.
+HELD_OUT = {"heldout13", "heldout14"}
 
 
 def load_eval(path: Path) -> list[dict]:

@@ -7,7 +7,7 @@ Data: COLD (Deng et al., "COLD: A Benchmark for Chinese Offensive Language Detec
 2022; github.com/thu-coai/COLDataset, Apache-2.0). The model is fitted on ``train.csv`` and the
 ordinary messages of the work-chat training data (``work_chat_ordinary``) as more safe examples;
 the features are character 1–3-grams scaled by their NB log-count ratios (NB-LR, Wang & Manning
-2012: the shipped model alone catches 49.9 % of dev's offensive comments at 1 % of safe ones
+2012: the shipped model alone catches 50.3 % of dev's offensive comments at 1 % of safe ones
 flagged, round 8's plain logistic regression 38.5 %); ``C`` and the thresholds are chosen on
 ``dev.csv``, ``C`` as the one whose thresholds catch the most offensive comments:
 
@@ -22,7 +22,12 @@ flagged, round 8's plain logistic regression 38.5 %); ``C`` and the thresholds a
 - ``review``: the lowest threshold at which hits between ``review`` and ``high`` (sent to the
   admins, not acted on) add at most ``--review-budget`` of dev's safe comments on top, and not
   below ``--review-floor`` (0.9: ordinary work-chat messages of the development splits of
-  tests/data/detection_eval.jsonl score up to ~0.88; COLD's comments are not work chat).
+  tests/data/detection_eval.jsonl score up to ~0.88; COLD's comments are not work chat); ``high``
+  is not below the floor either.
+
+The rest of the detector the thresholds are chosen beside includes the work-chat model: its gate
+sends some of the rules' words to the admins instead (round 10) and flags a few comments itself,
+and what is only sent to the admins flags nothing.
 
 Reproducible within a printed tolerance: liblinear is deterministic, weights are stored as
 rounded integers and the gzip header carries no time stamp, so the same data and library
@@ -176,7 +181,8 @@ def choose_thresholds(
     offensive comments then flagged abuse or harmful (acted on)."""
     prepare = detector.prepare_for_model
     probs = np.array([model.probability(prepare(t)) for t in texts])
-    cats = [{h.category for h in detector.detect(t)} for t in texts]  # the detector, no model
+    # The detector without this model; what it only asks the admins about flags nothing.
+    cats = [{h.category for h in detector.detect(t) if h.acted} for t in texts]
     other = np.array([bool(c) for c in cats])
     other_offence = np.array([bool(c & {"abuse", "harmful"}) for c in cats])
     # Where Detector.detect would add a model hit at all (at the lowest grid threshold): not beside
@@ -189,7 +195,9 @@ def choose_thresholds(
     grid = np.round(np.arange(0.50, 0.995, 0.0025), 4)
     alone = other[safe].sum() / n_safe
     high = None
-    for t in grid:
+    # Not below the floor either: the acting threshold must clear ordinary work-chat messages
+    # as surely as the review threshold (COLD dev alone would put it lower).
+    for t in grid[grid >= args.review_floor]:
         flagged = (other | (probs >= t))[safe].sum() / n_safe
         added = ((~other) & (probs >= t))[safe].sum() / n_safe
         if flagged <= args.safe_target or (alone > args.safe_target and added <= args.added_safe):
@@ -308,8 +316,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    # Lexicons etc. only (no model of either kind): thresholds are set beside them.
-    detector = Detector.load(model=None, workchat=None)
+    # The rest of the detector, the work-chat model included (its gate doubts some of the rules'
+    # words, and it flags a few comments itself): thresholds are set beside it.
+    detector = Detector.load(model=None)
     prepare = detector.prepare_for_model
     if args.thresholds_only:
         with gzip.open(args.out, "rt", encoding="utf-8") as fh:

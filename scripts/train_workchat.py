@@ -3,10 +3,11 @@
     pip install -e '.[train]'
     python scripts/train_workchat.py [--out PATH] [--check]
 
-Data (labelled work-group messages; ``heldout10`` and later held-out splits are never read):
+Data (labelled work-group messages; the held-out splits ``heldout13`` and ``heldout14`` are never
+read — ``heldout10`` … ``heldout12`` were measured first and joined the training data in round 10):
 
 - the development splits: ``tests/data/detection_eval.jsonl`` (dev, heldout, heldout2,
-  heldout3) and ``tests/detection/data/heldout4.jsonl`` … ``heldout9.jsonl``;
+  heldout3) and ``tests/detection/data/heldout4.jsonl`` … ``heldout12.jsonl``;
 - a written training corpus, ``scripts/data/workchat/*.jsonl`` (see its README);
 - negatives only: COLD ``train.csv``'s safe comments (Deng et al., EMNLP 2022, Apache-2.0),
   weighted down, so that social-media talk about regions, sexes and illnesses is not taken for a
@@ -26,8 +27,9 @@ the work-chat messages, beside the rest of the detector (lexicons, heuristics, P
 model):
 
 - ``high`` (a hit acted on): the lowest threshold at which the gate's acted-on hits add at most
-  ``--ordinary-added`` of ordinary messages and none of COLD dev's safe comments beyond what the
-  rest of the detector flags;
+  ``--ordinary-added`` of ordinary messages and at most ``--cold-added`` (0.1 %) of COLD dev's
+  safe comments beyond what the rest of the detector acts on (COLD's own aim is kept by
+  ``train_classifier.py``, whose thresholds are chosen beside this model);
 - ``review`` (sent to the admins): the lowest threshold at which hits add at most
   ``--review-ordinary`` of ordinary messages.
 
@@ -85,9 +87,12 @@ SPLIT_FILES = (
     ROOT / "tests" / "detection" / "data" / "heldout7.jsonl",  # held out in round 7
     ROOT / "tests" / "detection" / "data" / "heldout8.jsonl",  # held out in round 8
     ROOT / "tests" / "detection" / "data" / "heldout9.jsonl",  # held out in round 8's second half
+    ROOT / "tests" / "detection" / "data" / "heldout10.jsonl",  # held out in round 8's third part
+    ROOT / "tests" / "detection" / "data" / "heldout11.jsonl",  # held out in round 9
+    ROOT / "tests" / "detection" / "data" / "heldout12.jsonl",  # held out in round 9
 )
 CORPUS = ROOT / "scripts" / "data" / "workchat"
-HELD_OUT = {"heldout10"}  # measured, never trained on
+HELD_OUT = {"heldout13", "heldout14"}  # measured, never trained on
 GATE_C = 256.0  # chosen out of fold (writer-grouped folds) among 1, 4, 16, 64, 256, 1024
 CATEGORY_C = 8.0
 COLD_WEIGHT = 0.25  # one COLD safe comment counts this much beside one work-chat message
@@ -192,7 +197,7 @@ def choose_thresholds(scores, records, rule_cats, cold_scores, cold_rule_flag, a
     for t in grid:
         added = (fresh & ordinary & (scores >= t)).sum() / n_ord
         cold_added = int(((~cold_rule_flag) & (cold_scores >= t)).sum())
-        if added <= args.ordinary_added and cold_added == 0:
+        if added <= args.ordinary_added and cold_added <= args.cold_added * len(cold_scores):
             high = float(t)
             break
     review = high
@@ -244,6 +249,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=WORKCHAT_PATH)
     parser.add_argument("--ordinary-added", type=float, default=0.003)
     parser.add_argument("--review-ordinary", type=float, default=0.01)
+    # The COLD classifier's thresholds are chosen beside this model's hits (train_classifier.py),
+    # so the aim on COLD dev's safe comments is kept there; this only keeps the gate from
+    # spending more than a sliver of it.
+    parser.add_argument("--cold-added", type=float, default=0.001)
     parser.add_argument("--check", action="store_true", help="compare with --out, write nothing")
     parser.add_argument(
         "--exclude",
@@ -305,10 +314,11 @@ def main() -> None:
         "weights": rows,
     }
 
-    rule_cats = [{h.category for h in with_cold.detect(r["text"])} for r in records]
+    # What the rest of the detector acts on (a hit it only asks the admins about flags nothing).
+    rule_cats = [{h.category for h in with_cold.detect(r["text"]) if h.acted} for r in records]
     cold_dev, cold_dev_y = load_cold("dev.csv")
     safe_dev = [t for t, lab in zip(cold_dev, cold_dev_y, strict=True) if lab == 0]
-    cold_rule_flag = np.array([bool(with_cold.detect(t)) for t in safe_dev])
+    cold_rule_flag = np.array([any(h.acted for h in with_cold.detect(t)) for t in safe_dev])
     gate_model = ClauseGate.from_payload(gate_payload)
     cold_scores = np.array([gate_model.probability(prepare(t)) for t in safe_dev])
     thresholds = choose_thresholds(scores, records, rule_cats, cold_scores, cold_rule_flag, args)

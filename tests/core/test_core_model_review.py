@@ -9,7 +9,8 @@ from core_harness import Harness, make_harness
 from bot.config import ConfigError, parse_settings
 from bot.runtime import load_detector
 
-UNSURE = "丑女还指望骗男人？"  # the shipped model scores it ~0.95: review band (0.9–0.9775)
+# A COLD dev comment the shipped model scores ~0.903: its review band (0.9–0.9175).
+UNSURE = "白人是上等人，黑人不是"
 
 
 @pytest.fixture

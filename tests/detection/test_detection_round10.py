@@ -47,11 +47,13 @@ def test_insults_stand_whatever_the_gate_says(detector: Detector):
     assert hit.category == "abuse" and hit.acted and not hit.doubted
 
 
-def test_a_longer_listed_phrase_stands(detector: Detector):
-    # 犯罪记录 (four characters) is specific enough not to be doubted, even here, where it is a
-    # false alarm the admins will still see acted on: the limit is deliberate (doubt_chars = 3).
+def test_a_four_character_word_is_doubted_and_a_longer_phrase_stands(detector: Detector):
     hit = only(detector, "有人问能不能开无犯罪记录证明，这个要去派出所开，请转告居民。")
-    assert hit.category == "privacy" and hit.acted and not hit.doubted
+    assert (hit.category, hit.match, hit.doubted) == ("privacy", "犯罪记录", True)
+    # A listed phrase of five or more characters is specific enough to stand, even here, where
+    # it is a false alarm that is acted on: the limit is deliberate (doubt_chars = 4).
+    hit = only(detector, "请各位注意，明天上午九点在三楼会议室开会，议题是甲基苯丙胺的检测流程。")
+    assert hit.match == "甲基苯丙胺" and hit.acted and not hit.doubted
 
 
 def test_without_the_work_chat_model_nothing_is_doubted():
@@ -67,7 +69,7 @@ def test_check_output_says_it_is_doubted_and_leaves_the_verdict_empty(detector: 
     out = hits_to_json(text, hits)
     assert out["categories"] == []
     (hit,) = out["hits"]
-    assert hit["doubted"] is True and hit["needs_review"] is True and hit["score"] < 0.01
+    assert hit["doubted"] is True and hit["needs_review"] is True and hit["score"] < 0.05
     json.dumps(out, ensure_ascii=False)  # serialisable as check --json writes it
     shown = format_hits(text, hits)
     assert "none (review only)" in shown and "reads as ordinary talk" in shown
@@ -76,9 +78,9 @@ def test_check_output_says_it_is_doubted_and_leaves_the_verdict_empty(detector: 
 def test_doubt_is_configured_as_data(tmp_path):
     # A deployment's checks.toml can turn it off (doubt_below = 0) or widen it.
     checks = (BUILTIN_DIR / "checks.toml").read_text(encoding="utf-8")
-    assert "doubt_below = 0.01" in checks
+    assert "doubt_below = 0.05" in checks
     (tmp_path / "checks.toml").write_text(
-        checks.replace("doubt_below = 0.01", "doubt_below = 0.0"), encoding="utf-8"
+        checks.replace("doubt_below = 0.05", "doubt_below = 0.0"), encoding="utf-8"
     )
     off = Detector.load([tmp_path])
     hits = off.detect("本周的拉票行为已经被评选委员会制止，请大家遵守规则。")

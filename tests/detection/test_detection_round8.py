@@ -198,8 +198,11 @@ def test_heldout10_the_work_chat_model_adds_to_the_rules(detector: Detector):
     assert all(review[c] >= n for c, n in HELDOUT10_REVIEW.items()), review
     assert sum(acted.values()) >= sum(rules.values()) + 60
     # The model adds no acted-on false alarm on ordinary work talk; what it asks about is at
-    # most the rules' words it doubts (round 10) and one guess.
-    assert ordinary == 150 and flagged <= flagged_rules and asked <= 2, (flagged, asked)
+    # most the rules' words it doubts (round 10: all four of the rules' false alarms) and one guess.
+    assert ordinary == 150 and flagged <= flagged_rules and asked <= flagged_rules + 1, (
+        flagged,
+        asked,
+    )
 
 
 def test_a_publicity_cue_silences_the_models_only_for_what_it_is_about(detector: Detector):

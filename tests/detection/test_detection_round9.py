@@ -319,12 +319,16 @@ def test_a_guess_of_another_category_is_never_held(detector: Detector):
 # separate writer, committed before it was measured, development data after that. Per category:
 # positives acted on (held guesses included: their message is taken down), positives acted on or
 # asked about; then ordinary messages flagged and asked about. A later change may raise these,
-# not lower them unnoticed.
+# not lower them unnoticed. Round 10 (heldout10–12 joined the training data; heldout14 written
+# before any of the round's changes, measured at the end): the rules' short words the gate doubts
+# are asked about instead of acted on, so the ordinary messages asked about may rise while those
+# flagged fall.
 _GUARDED = {
-    "heldout10": ((18, 18, 25, 21, 23, 15, 24, 19), (20, 21, 25, 22, 23, 20, 24, 21), 2, 2),
-    "heldout11": ((16, 17, 24, 23, 23, 19, 21, 17), (19, 19, 25, 23, 25, 20, 23, 20), 3, 4),
+    "heldout10": ((18, 18, 25, 21, 23, 15, 24, 19), (20, 21, 25, 22, 23, 20, 24, 21), 0, 4),
+    "heldout11": ((16, 17, 24, 23, 23, 19, 21, 17), (19, 19, 25, 23, 25, 20, 23, 20), 0, 3),
     "heldout12": ((18, 16, 24, 20, 20, 22, 19, 21), (20, 18, 24, 23, 24, 24, 22, 23), 0, 1),
-    "heldout13": ((16, 14, 25, 19, 22, 24, 19, 20), (19, 16, 25, 22, 24, 25, 20, 24), 6, 3),
+    "heldout13": ((20, 16, 25, 20, 24, 24, 19, 22), (22, 19, 25, 23, 25, 25, 20, 24), 2, 6),
+    "heldout14": ((18, 18, 21, 22, 20, 20, 21, 17), (23, 21, 23, 22, 23, 22, 25, 21), 5, 3),
 }
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from event_support import EventRecorder, free_port
+from event_support import EventRecorder, free_ports
 from wechat_fakes import FakeStub, fake_puppet_factory
 from wechat_harness import PuppetServiceControl, settings_for
 
@@ -70,20 +70,10 @@ async def adapter(
 # -- real tier ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def puppet_service() -> Iterator[PuppetServiceControl]:
-    required = os.environ.get("GROUPGUARD_REQUIRE_WECHAT") == "1"
-    problem = None
-    if shutil.which("node") is None:
-        problem = "node is not installed"
-    elif not (SERVICE_DIR / "node_modules" / "wechaty-puppet-service").is_dir():
-        problem = f"run `npm ci` in {SERVICE_DIR} to install the test puppet service"
-    if problem:
-        if required:
-            pytest.fail(f"GROUPGUARD_REQUIRE_WECHAT=1 but {problem}")
-        pytest.skip(problem)
-    grpc_port, http_port = free_port(), free_port()
-    token = "insecure_groupguard_test"
+def _start_puppet_service(
+    grpc_port: int, http_port: int, token: str
+) -> tuple[subprocess.Popen[str] | None, list[str]]:
+    """Start the test puppet service; the process once it says READY, else None and its output."""
     proc = subprocess.Popen(
         [
             "node",
@@ -104,19 +94,44 @@ def puppet_service() -> Iterator[PuppetServiceControl]:
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
-    lines = []
+    lines: list[str] = []
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
             break
         lines.append(line)
         if line.startswith("READY "):
+            return proc, lines
+    proc.kill()
+    proc.wait(10)
+    return None, lines
+
+
+@pytest.fixture(scope="module")
+def puppet_service() -> Iterator[PuppetServiceControl]:
+    required = os.environ.get("GROUPGUARD_REQUIRE_WECHAT") == "1"
+    problem = None
+    if shutil.which("node") is None:
+        problem = "node is not installed"
+    elif not (SERVICE_DIR / "node_modules" / "wechaty-puppet-service").is_dir():
+        problem = f"run `npm ci` in {SERVICE_DIR} to install the test puppet service"
+    if problem:
+        if required:
+            pytest.fail(f"GROUPGUARD_REQUIRE_WECHAT=1 but {problem}")
+        pytest.skip(problem)
+    token = "insecure_groupguard_test"
+    # A port found free can be taken again before node binds it (the kernel hands the same
+    # ephemeral ports to outgoing connections); on EADDRINUSE start again on new ports.
+    for _attempt in range(5):
+        grpc_port, http_port = free_ports(2)
+        proc, lines = _start_puppet_service(grpc_port, http_port, token)
+        if proc is not None:
             break
+        if not any("EADDRINUSE" in line for line in lines):
+            pytest.fail("the puppet service did not start:\n" + "".join(lines[-30:]))
     else:
-        line = ""
-    if not line.startswith("READY "):
-        proc.kill()
-        pytest.fail("the puppet service did not start:\n" + "".join(lines[-30:]))
+        pytest.fail("the puppet service found no free port:\n" + "".join(lines[-30:]))
+    assert proc is not None and proc.stdout is not None
     # Keep reading its output so a chatty service never blocks on a full pipe.
     tail: deque[str] = deque(lines, maxlen=200)
     reader = threading.Thread(target=lambda: tail.extend(proc.stdout or ()), daemon=True)
