@@ -47,12 +47,13 @@ SPLITS = {
     "heldout11": "held out in round 9 (tests/detection/data/heldout11.jsonl, pass it with --eval)",
     "heldout12": "held out in round 9 (tests/detection/data/heldout12.jsonl, pass it with --eval)",
     "heldout13": "held out in round 9 (tests/detection/data/heldout13.jsonl, pass it with --eval)",
-    "heldout14": "held out (tests/detection/data/heldout14.jsonl, pass it with --eval)",
+    "heldout14": "held out in round 10 (tests/detection/data/heldout14.jsonl, pass it with --eval)",
+    "heldout15": "held out in round 11 (tests/detection/data/heldout15.jsonl, pass it with --eval)",
 }
 
-# Never trained on: heldout13 (measured at the end of round 9) and heldout14 (written at the start
-# of round 10). heldout10–12 were measured, then worked on and trained on: development data now.
-HELD_OUT = {"heldout13", "heldout14"}
+# Never trained on: heldout13 (measured at the end of round 9) and heldout15 (written at the start
+# of round 11). heldout10–12 and heldout14 were measured, then trained on: development data now.
+HELD_OUT = {"heldout13", "heldout15"}
 
 
 def load_eval(path: Path) -> list[dict]:

@@ -172,8 +172,9 @@ def test_own_contact_switched_off_makes_every_number_privacy():
 # 8 → 9 (contempt said to a colleague), harmful 8 → 11 (discrimination by disease or age,
 # superstition sold, chain letters, a child's vice approved), unverified 7 → 8 (policy rumours,
 # one's own arithmetic posted unchecked).
+# Round 11: privacy acted on 23 → 22 (the work-chat high threshold rose to 0.995).
 HELDOUT10_RULES = dict(zip(CATEGORIES, (6, 11, 16, 6, 9, 9, 8, 9), strict=True))
-HELDOUT10_ACTED = dict(zip(CATEGORIES, (6, 17, 15, 21, 23, 14, 24, 19), strict=True))
+HELDOUT10_ACTED = dict(zip(CATEGORIES, (6, 17, 15, 21, 22, 14, 24, 19), strict=True))
 HELDOUT10_REVIEW = dict(zip(CATEGORIES, (20, 20, 25, 22, 23, 19, 24, 21), strict=True))
 
 

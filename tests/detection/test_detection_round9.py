@@ -322,13 +322,17 @@ def test_a_guess_of_another_category_is_never_held(detector: Detector):
 # not lower them unnoticed. Round 10 (heldout10–12 joined the training data; heldout14 written
 # before any of the round's changes, measured at the end): the rules' short words the gate doubts
 # are asked about instead of acted on, so the ordinary messages asked about may rise while those
-# flagged fall.
+# flagged fall. Round 11 (heldout14 joined the training data; heldout15 written before the round's
+# retraining, measured before and after it): the work-chat model's high threshold, chosen out of
+# fold by the same rule, rose from 0.99 to 0.995, so fewer guesses are acted on and more are asked
+# about — the floors were lowered to the figures after it, knowingly.
 _GUARDED = {
-    "heldout10": ((18, 18, 25, 21, 23, 15, 24, 19), (20, 21, 25, 22, 23, 20, 24, 21), 0, 4),
-    "heldout11": ((16, 17, 24, 23, 23, 19, 21, 17), (19, 19, 25, 23, 25, 20, 23, 20), 0, 3),
-    "heldout12": ((18, 16, 24, 20, 20, 22, 19, 21), (20, 18, 24, 23, 24, 24, 22, 23), 0, 1),
-    "heldout13": ((20, 16, 25, 20, 24, 24, 19, 22), (22, 19, 25, 23, 25, 25, 20, 24), 2, 6),
-    "heldout14": ((18, 18, 21, 22, 20, 20, 21, 17), (23, 21, 23, 22, 23, 22, 25, 21), 5, 3),
+    "heldout10": ((18, 20, 25, 22, 22, 17, 24, 19), (22, 24, 25, 23, 25, 25, 24, 25), 0, 4),
+    "heldout11": ((19, 21, 23, 23, 23, 24, 22, 19), (25, 25, 25, 25, 25, 25, 25, 25), 0, 3),
+    "heldout12": ((20, 17, 23, 19, 23, 23, 19, 24), (25, 25, 25, 25, 25, 25, 25, 25), 0, 1),
+    "heldout13": ((19, 13, 24, 19, 24, 24, 18, 21), (21, 18, 25, 23, 25, 25, 19, 24), 2, 4),
+    "heldout14": ((19, 18, 21, 21, 22, 21, 20, 20), (25, 24, 25, 24, 25, 25, 26, 25), 4, 4),
+    "heldout15": ((19, 15, 23, 19, 20, 20, 21, 20), (21, 21, 24, 22, 24, 22, 24, 23), 1, 3),
 }
 
 

@@ -32,7 +32,7 @@ def test_the_registrar_reads_the_settings_in_words_without_secrets(console: Cons
     assert values["直接处置的分数"] == f"{cold['high']}" and values["交管理员复核的分数"] == "0.90"
     assert values["工作群违规模型"] == "是"
     shipped = WorkchatModel.load().thresholds  # chosen when it was trained
-    assert values["工作群模型直接处置的分数"] == f"{shipped['high']:.2f}"
+    assert values["工作群模型直接处置的分数"] == f"{shipped['high']}"
     assert values["工作群模型交管理员复核的分数"] == f"{shipped['review']}"
     assert values["内部群组"] == "使用部门填报 → 分管主任审核 → 主任签批 → 报信息技术部备案"
     assert values["违法信息"].startswith("删除消息、纳入黑名单、上报（1 级")
