@@ -395,9 +395,12 @@ async def test_lexicons_reload_without_a_restart(tmp_path, sqlite_url: str) -> N
     h = await make_harness(sqlite_url, lexicon_dirs=[str(tmp_path / "lexicons")])
     before = (await h.say("张三-党群工作部: 周末一起去钓鱼吧"))[-1]
     # No rule knows the phrase yet: any decision is the work-chat model's (idle chatter), with
-    # no matched words as evidence.
+    # no matched words as evidence — none when acted on, the whole message when the admins are
+    # asked to review it.
     evidence = [e for d in before.decisions for e in d.evidence]
-    assert all(e.kind == "model" and e.match == "" for e in evidence), before.decisions
+    assert all(e.kind == "model" and e.match in ("", "周末一起去钓鱼吧") for e in evidence), (
+        before.decisions
+    )
     extra.mkdir(parents=True)
     (extra / "chatter.txt").write_text(
         "@article R2 Art.13(6)\n@reason 与工作无关的闲聊\n钓鱼吧\n", encoding="utf-8"
