@@ -34,6 +34,11 @@ model):
 - ``review`` (sent to the admins): the lowest threshold at which hits add at most
   ``--review-ordinary`` of ordinary messages.
 
+It also prints, out of fold, what the gate's doubt (``checks.toml [workchat] doubt_below`` /
+``doubt_chars``) would cost and save for each candidate, and the one the rule picks: among the
+candidates that send under 1 % of the positives the rules act on to the admins instead, the one
+leaving the fewest ordinary messages flagged. The doubt is rule data: the script only reports it.
+
 Reproducible like ``train_classifier.py``: deterministic solvers, integer weights, no time stamp
 in the gzip header; every run prints its difference from the shipped file and ``--check`` exits 1
 outside ``WEIGHT_TOLERANCE_UNITS`` or when the thresholds it would choose differ from the shipped
@@ -46,6 +51,7 @@ import argparse
 import csv
 import json
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -217,6 +223,73 @@ def choose_thresholds(scores, records, rule_cats, cold_scores, cold_rule_flag, a
     return {"review": review, "high": high}
 
 
+# Candidates for the gate's doubt (checks.toml [workchat] doubt_below / doubt_chars).
+DOUBT_BELOW = (0.01, 0.02, 0.05, 0.1)
+DOUBT_CHARS = (2, 3, 4, 5)
+DOUBT_COST = 0.01  # at most this share of the positives the rules act on may move to review
+
+
+def doubt_table(records, rule_hits, scores) -> tuple[float, int]:
+    """Out of fold: for each (below, chars), the ordinary messages the rules still act on and
+    the positives whose every hit of their own categories would go to the admins instead. The
+    choice: fewest ordinary messages flagged among the candidates moving under ``DOUBT_COST`` of
+    the positives the rules act on (ties: the narrower doubt)."""
+    table = tomllib.loads((ROOT / "rules" / "lexicons" / "checks.toml").read_text("utf-8"))
+    shipped = table["workchat"]
+    doubt = frozenset(shipped.get("doubt", ()))
+    ordinary = [not r["labels"] for r in records]
+
+    def flagged_and_moved(below: float, chars: int) -> tuple[int, int]:
+        flagged = moved = 0
+        for i, hits in enumerate(rule_hits):
+            kept = [
+                h
+                for h in hits
+                if not (
+                    scores[i] < below
+                    and h.category in doubt
+                    and (
+                        h.source == "heuristic"
+                        or (h.source == "lexicon" and h.end - h.start <= chars)
+                    )
+                )
+            ]
+            if ordinary[i]:
+                flagged += bool(kept)
+            elif any(h.category in records[i]["labels"] for h in hits) and not any(
+                h.category in records[i]["labels"] for h in kept
+            ):
+                moved += 1
+        return flagged, moved
+
+    found = sum(
+        1
+        for i, hits in enumerate(rule_hits)
+        if not ordinary[i] and any(h.category in records[i]["labels"] for h in hits)
+    )
+    base, _ = flagged_and_moved(0.0, 0)
+    print(
+        f"  doubt, out of fold: ordinary flagged by the rules {base}/{sum(ordinary)}; positives "
+        f"they act on {found}; per candidate (below, chars): ordinary flagged / positives moved"
+    )
+    best = (base, 0.0, 0)
+    for below in DOUBT_BELOW:
+        cells = []
+        for chars in DOUBT_CHARS:
+            flagged, moved = flagged_and_moved(below, chars)
+            cells.append(f"{chars}: {flagged} / {moved}")
+            if moved < DOUBT_COST * found and flagged < best[0]:
+                best = (flagged, below, chars)
+        print(f"    below {below:<5} " + "   ".join(cells))
+    _, below, chars = best
+    print(
+        f"  doubt the rule picks: below {below}, {chars} characters; checks.toml has "
+        f"{shipped.get('doubt_below')}, {shipped.get('doubt_chars')} (a rule setting: changed by "
+        "hand, with the held-out splits measured again)"
+    )
+    return below, chars
+
+
 def compare(shipped_path: Path, blob: bytes, payload: dict) -> bool:
     shipped = read_payload(shipped_path)
     largest, differ, crossing = 0, 0, 0
@@ -317,7 +390,8 @@ def main() -> None:
     }
 
     # What the rest of the detector acts on (a hit it only asks the admins about flags nothing).
-    rule_cats = [{h.category for h in with_cold.detect(r["text"]) if h.acted} for r in records]
+    rule_hits = [[h for h in with_cold.detect(r["text"]) if h.acted] for r in records]
+    rule_cats = [{h.category for h in hits} for hits in rule_hits]
     cold_dev, cold_dev_y = load_cold("dev.csv")
     safe_dev = [t for t, lab in zip(cold_dev, cold_dev_y, strict=True) if lab == 0]
     cold_rule_flag = np.array([any(h.acted for h in with_cold.detect(t)) for t in safe_dev])
@@ -325,6 +399,7 @@ def main() -> None:
     cold_scores = np.array([gate_model.probability(prepare(t)) for t in safe_dev])
     thresholds = choose_thresholds(scores, records, rule_cats, cold_scores, cold_rule_flag, args)
     report_recall(records, rule_cats, scores, guesses, thresholds)
+    doubt_table(records, rule_hits, scores)
 
     payload = {
         "format": WORKCHAT_FORMAT,
