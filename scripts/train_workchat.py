@@ -51,8 +51,8 @@ import argparse
 import csv
 import json
 import sys
-import tomllib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +73,7 @@ from train_classifier import (  # noqa: E402
 )
 
 from rules.detection import CATEGORIES, Detector  # noqa: E402
+from rules.detection.detector import WorkchatSettings, doubtable  # noqa: E402
 from rules.detection.model import read_payload  # noqa: E402
 from rules.detection.workchat import (  # noqa: E402
     WORKCHAT_FORMAT,
@@ -229,31 +230,22 @@ DOUBT_CHARS = (2, 3, 4, 5)
 DOUBT_COST = 0.01  # at most this share of the positives the rules act on may move to review
 
 
-def doubt_table(records, rule_hits, scores) -> tuple[float, int]:
+def doubt_table(records, rule_hits, scores, settings: WorkchatSettings | None) -> None:
     """Out of fold: for each (below, chars), the ordinary messages the rules still act on and
-    the positives whose every hit of their own categories would go to the admins instead. The
-    choice: fewest ordinary messages flagged among the candidates moving under ``DOUBT_COST`` of
-    the positives the rules act on (ties: the narrower doubt)."""
-    table = tomllib.loads((ROOT / "rules" / "lexicons" / "checks.toml").read_text("utf-8"))
-    shipped = table["workchat"]
-    doubt = frozenset(shipped.get("doubt", ()))
+    the positives whose every hit of their own categories would go to the admins instead (the
+    detector's own ``doubtable``, with the shipped ``doubt`` categories). The choice: fewest
+    ordinary messages flagged among the candidates moving under ``DOUBT_COST`` of the positives
+    the rules act on (ties: the narrower doubt)."""
+    if settings is None:
+        print("  doubt: no shipped work-chat settings to compare with")
+        return
     ordinary = [not r["labels"] for r in records]
 
     def flagged_and_moved(below: float, chars: int) -> tuple[int, int]:
+        candidate = replace(settings, doubt_chars=chars)
         flagged = moved = 0
         for i, hits in enumerate(rule_hits):
-            kept = [
-                h
-                for h in hits
-                if not (
-                    scores[i] < below
-                    and h.category in doubt
-                    and (
-                        h.source == "heuristic"
-                        or (h.source == "lexicon" and h.end - h.start <= chars)
-                    )
-                )
-            ]
+            kept = [h for h in hits if not (scores[i] < below and doubtable(h, candidate))]
             if ordinary[i]:
                 flagged += bool(kept)
             elif any(h.category in records[i]["labels"] for h in hits) and not any(
@@ -284,10 +276,9 @@ def doubt_table(records, rule_hits, scores) -> tuple[float, int]:
     _, below, chars = best
     print(
         f"  doubt the rule picks: below {below}, {chars} characters; checks.toml has "
-        f"{shipped.get('doubt_below')}, {shipped.get('doubt_chars')} (a rule setting: changed by "
-        "hand, with the held-out splits measured again)"
+        f"{settings.doubt_below}, {settings.doubt_chars} (a rule setting: changed by hand, with "
+        "the held-out splits measured again)"
     )
-    return below, chars
 
 
 def compare(shipped_path: Path, blob: bytes, payload: dict) -> bool:
@@ -399,7 +390,7 @@ def main() -> None:
     cold_scores = np.array([gate_model.probability(prepare(t)) for t in safe_dev])
     thresholds = choose_thresholds(scores, records, rule_cats, cold_scores, cold_rule_flag, args)
     report_recall(records, rule_cats, scores, guesses, thresholds)
-    doubt_table(records, rule_hits, scores)
+    doubt_table(records, rule_hits, scores, Detector.load(model=None).workchat)
 
     payload = {
         "format": WORKCHAT_FORMAT,

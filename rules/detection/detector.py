@@ -108,7 +108,7 @@ class WorkchatSettings:
     doubt: frozenset[str] = frozenset()
 
 
-def _doubtable(hit: Hit, settings: WorkchatSettings) -> bool:
+def doubtable(hit: Hit, settings: WorkchatSettings) -> bool:
     """A rule's hit the gate's verdict of plainly ordinary talk outweighs: a heuristic's, or a
     short listed word's (``毒品``, ``网传``, ``拉票``: words a notice or a report uses too), of a
     category the gate may doubt. Validated personal data, longer listed phrases and model hits
@@ -706,7 +706,7 @@ class Detector:
         cold_may_reach, gate_p = self._screen(prepared)
         workchat = self._workchat
         if hits and workchat is not None and gate_p < workchat.doubt_below:
-            hits = [_doubted(h, gate_p) if _doubtable(h, workchat) else h for h in hits]
+            hits = [_doubted(h, gate_p) if doubtable(h, workchat) else h for h in hits]
         if cold and cold_may_reach:
             model_hit = self._model_hit(prepared, hits)
             if model_hit is not None:
