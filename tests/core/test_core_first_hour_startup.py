@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import builtins
 import importlib.util
-import socket
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from event_support import free_port
 
 from bot.cli import main
 from bot.i18n import Catalogue
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(*args: str, env: dict[str, str] | None = None, input: str | None = None):  # type: ignore[no-untyped-def]
