@@ -108,9 +108,13 @@ class HotPath:
     async def _flusher(self) -> None:
         last_refresh = last_changes = time.monotonic()
         while True:
-            await asyncio.sleep(self.max_delay)
+            # Wake when the oldest queued row has waited max_delay, not on a fixed beat: a
+            # younger row may still ride with the flush that precedes an action, and a beat
+            # falling between its arrival and that flush would cost the message a transaction.
+            await asyncio.sleep(max(self._due_in(), self.max_delay / 10))
             try:
-                await self.flush()
+                if self._due_in() <= 0:
+                    await self.flush()
                 if time.monotonic() - last_changes >= self.changes_poll:
                     last_changes = time.monotonic()
                     await self.follow_changes()
@@ -291,12 +295,16 @@ class HotPath:
         await self.invalidate(platform, "", user_id, {LISTING})
 
     # ------------------------------------------------------------------ group commit
+    def _due_in(self) -> float:
+        """Seconds until the oldest queued row has waited ``max_delay`` (≤ 0: it has); with
+        nothing queued, ``max_delay``."""
+        if self._oldest_pending is None:
+            return self.max_delay
+        return self._oldest_pending + self.max_delay - time.monotonic()
+
     async def maybe_flush(self) -> None:
         pending = len(self._pending_updates) + len(self._pending_members)
-        if pending >= self.max_batch or (
-            self._oldest_pending is not None
-            and time.monotonic() - self._oldest_pending >= self.max_delay
-        ):
+        if pending >= self.max_batch or self._due_in() <= 0:
             await self.flush()
 
     async def flush(
