@@ -37,6 +37,10 @@ async def test_an_abusive_message_costs_two_transactions_and_an_ordinary_one_non
         seen = _count_transactions(h)
         await h.say("李四-工会: 收到，下午三点开会")
         assert seen == []
+        # Its update id goes with the next group commit: made now, so that what is counted
+        # next is the offending message's own cost, whenever the background commit falls.
+        await h.app.hot.flush()
+        seen.clear()
         await h.say("李四-工会: 你这个傻逼，滚出去")
         assert seen == ["write", "write"]
         (row,) = [r for r in await h.audit(category="abuse") if r["kind"] == "delete"]
