@@ -4,7 +4,9 @@
 
 Measures, on one core: the full detector (normalise + all lexicons + PII + heuristics) with both
 models (the COLD classifier and the work-chat model), with each alone and with neither, with the
-shipped lexicons plus 10,000 synthetic terms, with p50/p99 per message; raw ahocorasick-rs
+shipped lexicons plus 10,000 synthetic terms — a first pass on fresh memos, then the steady state
+(best of three later passes, each over new messages of the same kind, the configurations taking
+turns so that the machine's drift hits each alike) — with p50/p99 per message; raw ahocorasick-rs
 matching of the same terms (the practical limit); a naive ``for term in terms: if term in text``
 loop on a subset; the detector with 1k / 10k / 100k synthetic terms and the memory each lexicon
 takes; and ``groupguard check --stdin --json`` end to end on the same messages — one process per
@@ -105,12 +107,16 @@ def write_extension(directory: Path, terms: Sequence[str]) -> Path:
     return directory
 
 
-def rate(label: str, fn: Callable[[str], object], messages: Sequence[str]) -> float:
+def timed(fn: Callable[[str], object], messages: Sequence[str]) -> float:
+    """Messages per second of one pass."""
     start = time.perf_counter()
     for text in messages:
         fn(text)
-    elapsed = time.perf_counter() - start
-    per_sec = len(messages) / elapsed
+    return len(messages) / (time.perf_counter() - start)
+
+
+def rate(label: str, fn: Callable[[str], object], messages: Sequence[str]) -> float:
+    per_sec = timed(fn, messages)
     print(f"  {label:<46} {per_sec:>12,.0f} msg/s {1e6 / per_sec:>9.2f} µs/msg")
     return per_sec
 
@@ -190,10 +196,25 @@ def main() -> None:
         workchat_only = Detector.load([extension], model=None)
         plain = Detector.load([extension], model=None, workchat=None)
         print(f"\nshipped lexicons + 10k synthetic terms: {detector.term_count:,} terms")
+        configurations = {
+            "full detector, both models": detector,
+            "full detector, COLD classifier only": cold_only,
+            "full detector, work-chat model only": workchat_only,
+            "full detector, no model (baseline)": plain,
+        }
+        print("  first pass (memos empty):")
         full = rate("full detector, both models", detector.detect, messages)
-        rate("full detector, COLD classifier only", cold_only.detect, messages)
-        rate("full detector, work-chat model only", workchat_only.detect, messages)
-        rate("full detector, no model (baseline)", plain.detect, messages)
+        for label, det in list(configurations.items())[1:]:
+            rate(label, det.detect, messages)
+        print("  steady state (memos warm from earlier passes; best of 3 over new messages):")
+        steady = dict.fromkeys(configurations, 0.0)
+        order = list(configurations.items())
+        for turn in range(3):
+            fresh = realistic_messages(len(messages), random.Random(100 + turn))
+            for label, det in order[turn:] + order[:turn]:
+                steady[label] = max(steady[label], timed(det.detect, fresh))
+        for label, per_sec in steady.items():
+            print(f"  {label:<46} {per_sec:>12,.0f} msg/s {1e6 / per_sec:>9.2f} µs/msg")
         latencies("both models", detector.detect, messages)
         latencies("COLD classifier only", cold_only.detect, messages)
         latencies("no model", plain.detect, messages)

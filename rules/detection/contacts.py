@@ -26,6 +26,8 @@ _TLD = (
 # at every position: ~2× slower). The class holds what (?i) lets [a-z] match: the ASCII letters
 # and İ ı ſ K (U+212A); the same matches as ``(?i)https?[:：]|www{_DOT}|[a-z0-9]{_DOT}{_TLD}``.
 _LETTER = "0-9A-Za-zİıſK"
+# Every text ``may_hold_link`` passes holds one of these characters (a regex class body).
+LINK_CHARS = f"{_LETTER}ｗｈ"
 _GATE_RE = re.compile(
     rf"[{_LETTER}](?:(?<=[hH])(?i:ttps?)[:：]|(?<=[wW])(?i:ww){_DOT}|{_DOT}(?i:{_TLD})"
     rf"(?![{_LETTER[3:]}]))"

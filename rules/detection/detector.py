@@ -6,6 +6,7 @@ reload is: build a new Detector, swap the reference.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -14,14 +15,14 @@ from types import MappingProxyType
 from typing import Any
 
 from rules.detection.chartable import build_char_map, read_homoglyphs, read_t2s
-from rules.detection.contacts import may_hold_link
+from rules.detection.contacts import LINK_CHARS, may_hold_link
 from rules.detection.heuristics import HEURISTICS, HeuristicSpec, MessageMeta, Span
 from rules.detection.hits import CATEGORIES, Hit
 from rules.detection.lexicon import BUILTIN_DIR, AllowFile, LexiconSources, discover
 from rules.detection.matcher import ALLOW, CUE, TERM, TRIGGER, Matcher, Role
 from rules.detection.model import MODEL_PATH, TextModel
 from rules.detection.normaliser import Normalised, Normaliser, SentenceIndex
-from rules.detection.pii import find_pii, may_hold_pii, own_contact
+from rules.detection.pii import PII_CHARS, find_pii, may_hold_pii, own_contact
 from rules.detection.screen import ModelScreen
 from rules.detection.variants import PinyinTable
 from rules.detection.workchat import WORKCHAT_PATH, WorkchatModel
@@ -50,6 +51,10 @@ _NUMBER_LABELS = ("尾号", "单号", "订单", "编号", "工号", "房间", "�
                   "邮编", "代码", "编码")  # fmt: skip
 _NUMBER_UNITS = frozenset("号房室元块次件楼栋幢路米分个位台辆套户人期届栏排页")
 _DIGITS = frozenset("0123456789")
+_NOTHING: frozenset[str] = frozenset()
+# A text with none of these characters can hold neither personal data nor a link: one search
+# spares most messages both gates (a Chinese message without a digit or a Latin letter).
+_MAY_HOLD_DATA_RE = re.compile(f"[{PII_CHARS}{LINK_CHARS}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +258,8 @@ class Detector:
         )
         # Shorter texts are not screened: no model scores them.
         self._min_chars = min((s.min_chars for s in (model, workchat) if s is not None), default=0)
+        # The gate's probability from which a work-chat hit may follow (never, with no model).
+        self._gate_review = workchat.review if workchat is not None else 2.0
         # Links are found by a regex, not the automaton: a message that may hold one runs the
         # contact check even when no handle word was matched.
         self._contact_index = next(
@@ -614,14 +621,21 @@ class Detector:
         if raw and max(raw)[0] >= self._first_marker:  # markers have the highest pattern ids
             collapsed = normaliser.collapse(prepared)  # a repeated character: collapse, redo
             raw = self._find(collapsed)
-        want_pii = self._pii_on and may_hold_pii(text)
-        want_links = self._contact_index is not None and (
-            may_hold_link(text) or (media_kind is not None and media_kind in self._card_kinds)
-        )
+        want_pii = want_links = False
+        if _MAY_HOLD_DATA_RE.search(text) is not None:
+            want_pii = self._pii_on and may_hold_pii(text)
+            want_links = self._contact_index is not None and may_hold_link(text)
+        if media_kind is not None and not want_links:
+            want_links = self._contact_index is not None and media_kind in self._card_kinds
         if not raw and not forwarded and not media_kind and not want_links:
             hits = self._pii_hits(text, []) if want_pii else []
-            if self._screen is not None:
-                hits = self._model_hits(prepared, hits, cold=True, silenced=frozenset())
+            screen = self._screen
+            if screen is not None and len(prepared) >= self._min_chars:
+                # Nearly every message ends here: screened, and no model has anything to add.
+                verdict = screen(prepared)
+                if hits or verdict[0] or verdict[1] >= self._gate_review:
+                    hits = self._model_hits(prepared, hits, cold=True, silenced=_NOTHING,
+                                            verdict=verdict)  # fmt: skip
             return self._dedupe(hits) if hits else hits
         if collapsed is not None:
             folded = prepared if same_offsets else normaliser.fold(text)
@@ -695,15 +709,21 @@ class Detector:
         return self._dedupe(hits) if hits else hits
 
     def _model_hits(
-        self, prepared: str, hits: list[Hit], *, cold: bool, silenced: frozenset[str]
+        self,
+        prepared: str,
+        hits: list[Hit],
+        *,
+        cold: bool,
+        silenced: frozenset[str],
+        verdict: tuple[bool, float] | None = None,
     ) -> list[Hit]:
-        """``hits`` plus each model's hit: one screening pass says which model may have one.
-        ``cold``: whether the COLD classifier may add one; ``silenced``: categories the work-chat
-        model may not name."""
+        """``hits`` plus each model's hit: one screening pass (``verdict``, when the caller has
+        it already) says which model may have one. ``cold``: whether the COLD classifier may add
+        one; ``silenced``: categories the work-chat model may not name."""
         assert self._screen is not None
         if len(prepared) < self._min_chars:
             return hits
-        cold_may_reach, gate_p = self._screen(prepared)
+        cold_may_reach, gate_p = verdict if verdict is not None else self._screen(prepared)
         workchat = self._workchat
         if hits and workchat is not None and gate_p < workchat.doubt_below:
             hits = [_doubted(h, gate_p) if doubtable(h, workchat) else h for h in hits]

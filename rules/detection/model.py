@@ -71,8 +71,8 @@ class ClauseBound:
 
 def split_clauses(text: str) -> list[str]:
     """``text`` cut at every clause separator, empty clauses kept (``"甲，，乙"`` is three)."""
-    first, *others = CLAUSE_SEPARATORS
-    for sep in others:
+    first = CLAUSE_SEPARATORS[0]
+    for sep in CLAUSE_SEPARATORS[1:]:
         text = text.replace(sep, first)
     return text.split(first)
 

@@ -74,6 +74,8 @@ _FOLD_NEEDED_RE = re.compile(
     "[\uff02-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff1e\uff20-\uff5e\u3000\u2010-\u2014]"
 )
 # Necessary conditions, on the raw text, for ``find_pii`` to find anything (see may_hold_pii).
+# Every text ``may_hold_pii`` passes holds one of these characters (a regex class body).
+PII_CHARS = "0-9０-９@＠"
 _THREE_DIGITS_RE = re.compile(r"[0-9０-９]{3}")
 _SEVEN_DIGITS_RE = re.compile(
     "\\d(?:[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff\u3000\uff0d\uff0e\u2010-\u2014]?\\d){6}"

@@ -15,7 +15,7 @@ import math
 from functools import reduce
 from operator import or_
 
-from rules.detection.model import TextModel, logit_of, split_clauses
+from rules.detection.model import CLAUSE_SEPARATORS, TextModel, logit_of
 from rules.detection.workchat import ClauseGate
 
 # Bounds of the memos of recent clauses and messages. Each entry is a short string, a few numbers
@@ -23,14 +23,20 @@ from rules.detection.workchat import ClauseGate
 CLAUSE_MEMO_SIZE = 65536
 TEXT_MEMO_SIZE = 65536
 
-# Per clause: the COLD bound's (positive weights inside plus both edges, leading edge, trailing
-# edge, negative weights inside, n-gram bit mask), then the gate's (weight sum, n-gram count).
-_Entry = tuple[float, float, float, float, int, float, int]
-_NO_BOUND = (0.0, 0.0, 0.0, 0.0, 0)
+# Per clause: the COLD bound's positive weights plus both edges and the gate's weight sum packed
+# as one complex number (real and imaginary parts add apart, so a message's two sums are one
+# ``sum`` in C), the gate's n-gram count, the COLD n-gram count, then the rest of the COLD bound
+# (leading edge, trailing edge, negative weights inside, n-gram bit mask), needed only when the
+# quick bound cannot clear the message.
+_Detail = tuple[float, float, float, int]
+_Entry = tuple[complex, int, int, _Detail]
+_NO_DETAIL: _Detail = (0.0, 0.0, 0.0, 0)
 # The n-grams of a message are counted from below by hashing each into one bit of this many: a
 # collision only undercounts, which keeps the bound an upper bound. About 90 n-grams in a
 # 30-character message lose ~4 to collisions in 1,024 bits.
 _MASK_BITS = 1024
+_FIRST_SEPARATOR = CLAUSE_SEPARATORS[0]
+_OTHER_SEPARATORS = CLAUSE_SEPARATORS[1:]
 
 
 class ModelScreen:
@@ -38,7 +44,15 @@ class ModelScreen:
     Either model may be absent: then it never "may reach" / its probability is 0. Never says
     "cannot reach" of a text whose COLD probability reaches ``cold_review``."""
 
-    __slots__ = ("_clause_memo", "_cold", "_gate", "_limit", "_sep", "_text_memo")
+    __slots__ = (
+        "_clause_memo",
+        "_cold",
+        "_gate",
+        "_limit",
+        "_loose_limit",
+        "_sep",
+        "_text_memo",
+    )
 
     def __init__(self, cold: TextModel | None, cold_review: float, gate: ClauseGate | None) -> None:
         self._cold = cold
@@ -48,6 +62,10 @@ class ModelScreen:
         if cold is not None and cold.bounded and 0.0 < cold_review < 1.0:
             self._limit = logit_of(cold_review) - cold.bias - 1e-9
         self._sep = cold.separator_bound if cold is not None and cold.bounded else 0.0
+        # The loose bound compares squares (no square root per message); it clears nothing when
+        # the limit is not positive or there is none.
+        limit = self._limit
+        self._loose_limit = limit * limit if limit is not None and limit > 0.0 else -1.0
         self._clause_memo: dict[str, _Entry] = {}
         self._text_memo: dict[str, tuple[bool, float]] = {}
 
@@ -56,7 +74,11 @@ class ModelScreen:
         known = memo.get(prepared)  # the same message again ("收到，谢谢", a reminder reposted)
         if known is not None:
             return known
-        parts = split_clauses(prepared)
+        # ``split_clauses`` inlined: this is the hot path of nearly every message.
+        cut = prepared
+        for sep in _OTHER_SEPARATORS:
+            cut = cut.replace(sep, _FIRST_SEPARATOR)
+        parts = cut.split(_FIRST_SEPARATOR)
         clause_memo = self._clause_memo
         entries = list(map(clause_memo.get, parts))
         if None in entries:
@@ -64,12 +86,23 @@ class ModelScreen:
                 e if e is not None else self._remember(c)
                 for c, e in zip(parts, entries, strict=True)
             ]
-        # Transposed, each field is summed in C: this is the hot path of nearly every message.
-        fulls, leads, trails, negatives, masks, weights, counts = zip(*entries, strict=True)
+        # Transposed, each field is summed in C. Every entry has the same four fields, and
+        # zip's strict check would cost a fifth of the whole screen.
+        sums, gate_counts, cold_counts, details = zip(*entries)  # noqa: B905
+        total = sum(sums)
+        reach = False
+        if self._cold is not None:
+            # The loose bound first: the edges and negative sums left in the numerator (each at
+            # least zero), every separator kind counted, and the largest clause's n-grams as the
+            # count (the text holds all of them). It clears most messages.
+            loose = total.real + len(CLAUSE_SEPARATORS) * self._sep
+            reach = not (
+                loose > 0.0 and loose * loose < self._loose_limit * max(cold_counts)
+            ) and self._cold_may_reach(total.real, details)
         gate = self._gate
         known = (
-            self._cold_may_reach(fulls, leads[0], trails[-1], negatives, masks),
-            gate.probability_of(sum(weights), sum(counts)) if gate is not None else 0.0,
+            reach,
+            gate.probability_of(total.imag, sum(gate_counts)) if gate is not None else 0.0,
         )
         if len(memo) >= TEXT_MEMO_SIZE:
             memo.clear()
@@ -85,37 +118,30 @@ class ModelScreen:
 
     def _entry(self, clause: str) -> _Entry:
         cold, gate = self._cold, self._gate
-        cold_part = _NO_BOUND
+        full, cold_count, detail = 0.0, 0, _NO_DETAIL
         if cold is not None and cold.bounded:
             b = cold.clause_bound(clause)
             mask = 0
             for gram in b.grams:  # within one process ``hash`` is stable, which is all this needs
                 mask |= 1 << (hash(gram) % _MASK_BITS)
-            cold_part = (b.positive + b.lead + b.trail, b.lead, b.trail, b.negative, mask)
-        terms = gate.clause_terms(clause) if gate is not None else (0.0, 0)
-        return (*cold_part, *terms)
+            full, cold_count = b.positive + b.lead + b.trail, len(b.grams)
+            detail = (b.lead, b.trail, b.negative, mask)
+        weight, gate_count = gate.clause_terms(clause) if gate is not None else (0.0, 0)
+        return complex(full, weight), gate_count, cold_count, detail
 
-    def _cold_may_reach(
-        self,
-        fulls: tuple[float, ...],
-        first_lead: float,
-        last_trail: float,
-        negatives: tuple[float, ...],
-        masks: tuple[int, ...],
-    ) -> bool:
-        """The numerator: each clause's positive weights and both its edges, less the text's
-        own two ends, plus each separator kind's own weight once (an n-gram counts once however
-        often it occurs), less the largest negative sum of one clause (the text holds all of
-        its n-grams). The denominator: the distinct n-grams, counted from below by the bit
-        masks. A positive numerator over a lower bound of the count bounds the score above;
-        a numerator of zero or less bounds ``logit - bias`` by zero."""
-        if self._cold is None:
-            return False
+    def _cold_may_reach(self, full: float, details: tuple[_Detail, ...]) -> bool:
+        """The numerator: each clause's positive weights and both its edges (``full``, summed),
+        less the text's own two ends, plus each separator kind's own weight once (an n-gram
+        counts once however often it occurs), less the largest negative sum of one clause (the
+        text holds all of its n-grams). The denominator: the distinct n-grams, counted from
+        below by the bit masks. A positive numerator over a lower bound of the count bounds the
+        score above; a numerator of zero or less bounds ``logit - bias`` by zero."""
         limit = self._limit
         if limit is None:
             return True
-        separators = min(len(fulls) - 1, 2)
-        upper = sum(fulls) - first_lead - last_trail + separators * self._sep - max(negatives)
+        leads, trails, negatives, masks = zip(*details)  # noqa: B905 (all four fields)
+        separators = min(len(details) - 1, len(CLAUSE_SEPARATORS))
+        upper = full + separators * self._sep - leads[0] - trails[-1] - max(negatives)
         if upper <= 0.0:
             return limit <= 0.0
         distinct = reduce(or_, masks).bit_count()

@@ -62,3 +62,33 @@ def test_the_pii_gate_never_hides_personal_data():
         text = rng.choice(words) + _number(rng) + rng.choice(tails)
         if find_pii(text) and ("@" in text or re.search("[0-9０-９]{3}", text)):
             assert may_hold_pii(text), text
+
+
+# Characters a text may be made of: Chinese, both widths of digits, letters and signs, the
+# lookalikes case-folding lets a Latin class match (İ ı ſ K), other scripts' digits, emoji.
+_ALPHABET = (
+    "的一是在了请查收会议纪要，。！：、 \u3000"
+    "0123456789０１２３４５６７８９٣۴"
+    "abchtpswxyzHTWVQ ａｂｈｔｐｗｗｗ ＨＴＷ"
+    "@＠.．。:：/-_ İıſK 👍"
+)
+
+
+def test_one_search_spares_messages_that_can_hold_neither_personal_data_nor_a_link():
+    """The detector runs the personal-data and link gates only on a text holding one of the
+    characters either needs: a text without any is one both gates would have let pass."""
+    from rules.detection.contacts import may_hold_link
+    from rules.detection.detector import _MAY_HOLD_DATA_RE
+
+    rng = random.Random(12)
+    spared = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 24)))
+        if _MAY_HOLD_DATA_RE.search(text) is None:
+            spared += 1
+            assert not may_hold_pii(text) and not may_hold_link(text), text
+    assert spared > 500  # the property was tried on texts the search does spare
+    # Full-width links and numbers: both gates pass them, so the search must find them.
+    for text in ("ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ", "ｈｔｔｐ：／／ａ．ｃｎ", "电话１３８１２３４５６７８", "ａ＠ｂ．ｃｎ"):
+        assert may_hold_pii(text) or may_hold_link(text), text
+        assert _MAY_HOLD_DATA_RE.search(text) is not None, text
