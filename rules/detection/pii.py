@@ -19,9 +19,10 @@ _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FOLD.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x2D, 0x2014: 0x2D})
 
 # Between digit groups: spaces, dashes, dots and middle dots, zero-width characters (one each).
+# A run of fewer than 11 digits (a date, a short landline) cannot validate: not even matched.
 _SEP = "[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff]"
 _NUMBER_RE = re.compile(
-    rf"(?<![0-9A-Za-z])(?:\+?86{_SEP}?)?\d(?:{_SEP}?\d){{6,18}}(?:{_SEP}?[Xx])?(?![0-9A-Za-z])"
+    rf"(?<![0-9A-Za-z])(?:\+?86{_SEP}?)?\d(?:{_SEP}?\d){{10,18}}(?:{_SEP}?[Xx])?(?![0-9A-Za-z])"
 )
 _DIGIT_RE = re.compile(r"\d")
 _GROUP_SPLIT_RE = re.compile(f"{_SEP}+")
@@ -77,8 +78,8 @@ _FOLD_NEEDED_RE = re.compile(
 # Every text ``may_hold_pii`` passes holds one of these characters (a regex class body).
 PII_CHARS = "0-9０-９@＠"
 _THREE_DIGITS_RE = re.compile(r"[0-9０-９]{3}")
-_SEVEN_DIGITS_RE = re.compile(
-    "\\d(?:[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff\u3000\uff0d\uff0e\u2010-\u2014]?\\d){6}"
+_ELEVEN_DIGITS_RE = re.compile(
+    "\\d(?:[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff\u3000\uff0d\uff0e\u2010-\u2014]?\\d){10}"
 )
 
 
@@ -208,13 +209,14 @@ def _numbers(folded: str) -> list[PiiMatch]:
 def may_hold_pii(text: str) -> bool:
     """Cheap gate before ``find_pii``. False means nothing here would be reported: no @ for an
     e-mail, and no run of three digits (which every reported number or address has), or no
-    seven digits for a number and no 住/地址/家在 for an address."""
+    eleven digits for a number (a mobile is the shortest that validates; dates and short
+    landlines are spared) and no 住/地址/家在 for an address."""
     if "@" in text or "＠" in text:
         return True
     if _THREE_DIGITS_RE.search(text) is None:
         return False
     return (
-        _SEVEN_DIGITS_RE.search(text) is not None
+        _ELEVEN_DIGITS_RE.search(text) is not None
         or "住" in text
         or "地址" in text
         or "家在" in text

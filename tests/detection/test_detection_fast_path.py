@@ -89,6 +89,22 @@ def test_one_search_spares_messages_that_can_hold_neither_personal_data_nor_a_li
             assert not may_hold_pii(text) and not may_hold_link(text), text
     assert spared > 500  # the property was tried on texts the search does spare
     # Full-width links and numbers: both gates pass them, so the search must find them.
-    for text in ("ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ", "ｈｔｔｐ：／／ａ．ｃｎ", "电话１３８１２３４５６７８", "ａ＠ｂ．ｃｎ"):
+    wide = (
+        "ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ",
+        "ｈｔｔｐ：／／ａ．ｃｎ",
+        "电话１３８１２３４５６７８",
+        "ａ＠ｂ．ｃｎ",
+    )
+    for text in wide:
         assert may_hold_pii(text) or may_hold_link(text), text
         assert _MAY_HOLD_DATA_RE.search(text) is not None, text
+
+
+def test_dates_and_short_landlines_are_not_looked_at_as_personal_numbers():
+    # Fewer than eleven digits cannot be a mobile, an ID or a bank card: the gate spares them.
+    for text in ("2026-12-05 上午开会", "值班电话 8512 3456", "第20261205期简报"):
+        assert not may_hold_pii(text), text
+    # A mobile (eleven digits, however written) and a landline with its area code still pass.
+    for text in ("手机 138 1234 5678", "１３８－１２３４－５６７８", "联系电话 010-85123456"):
+        assert may_hold_pii(text), text
+    assert [m.kind for m in find_pii("手机 138 1234 5678")] == ["mobile"]
