@@ -180,7 +180,16 @@ HELDOUT10_REVIEW = dict(zip(CATEGORIES, (20, 20, 25, 22, 23, 19, 24, 21), strict
 
 @pytest.mark.parametrize(
     "name",
-    ["heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout15"],
+    [
+        "heldout8",
+        "heldout9",
+        "heldout10",
+        "heldout11",
+        "heldout12",
+        "heldout13",
+        "heldout15",
+        "heldout16",
+    ],
 )
 def test_heldout_splits_are_written_whole(name: str):
     recs = records(name)
