@@ -75,9 +75,9 @@ _FOLD_NEEDED_RE = re.compile(
     "[\uff02-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff1e\uff20-\uff5e\u3000\u2010-\u2014]"
 )
 # Necessary conditions, on the raw text, for ``find_pii`` to find anything (see may_hold_pii).
-# Every text ``may_hold_pii`` passes holds one of these characters (a regex class body).
-PII_CHARS = "0-9０-９@＠"
-_THREE_DIGITS_RE = re.compile(r"[0-9０-９]{3}")
+# Every text ``may_hold_pii`` passes holds one of these characters (a regex class body): a digit
+# of any script (``\d`` is what the patterns below match) or an at sign.
+PII_CHARS = "\\d@＠"
 _ELEVEN_DIGITS_RE = re.compile(
     "\\d(?:[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff\u3000\uff0d\uff0e\u2010-\u2014]?\\d){10}"
 )
@@ -207,13 +207,13 @@ def _numbers(folded: str) -> list[PiiMatch]:
 
 
 def may_hold_pii(text: str) -> bool:
-    """Cheap gate before ``find_pii``. False means nothing here would be reported: no @ for an
-    e-mail, and no run of three digits (which every reported number or address has), or no
-    eleven digits for a number (a mobile is the shortest that validates; dates and short
-    landlines are spared) and no 住/地址/家在 for an address."""
+    """Cheap gate before ``find_pii``: False means nothing here would be reported. An e-mail needs
+    an @; a number needs eleven digits, at most one separator between each two (a mobile is the
+    shortest that validates; dates and short landlines are spared, ``1 3 8 …`` written digit by
+    digit is not); an address needs a digit and 住/地址/家在 (``家住…3号楼2单元``)."""
     if "@" in text or "＠" in text:
         return True
-    if _THREE_DIGITS_RE.search(text) is None:
+    if _DIGIT_RE.search(text) is None:
         return False
     return (
         _ELEVEN_DIGITS_RE.search(text) is not None
