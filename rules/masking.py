@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 
 _DIGIT_RE = re.compile(r"[0-9０-９]")
-_SEPARATORS_RE = re.compile(r"[\s\-－—–‐]")
+# What may stand between a number's digits (pii.py's separators, both widths): dropped before
+# masking, so that ``1101.0519.…`` and ``1 3 8 …`` are masked like the plain number.
+_SEPARATORS_RE = re.compile("[\\s\\-－—–‐.．·•・\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def _digits(value: str) -> str:

@@ -84,6 +84,10 @@ def test_mask_value_formats():
     assert mask_value("bank_card", "6222 0212 3456 1234") == "6222********1234"
     assert mask_value("email", "zhang@example.com") == "z***@example.com"
     assert mask_value("address", "家住幸福小区3号楼2单元501") == "家住幸福小区*号楼*单元***"
+    # Written with dots, middle dots or zero-width spaces: masked like the plain number.
+    assert mask_value("id_card", "1101.0519.4912.3100.2X") == "110105********002X"
+    assert mask_value("mobile", "1\u200b3\u200b8·1234·5678") == "138****5678"
+    assert mask_value("mobile", "1.3.8.1.2.3.4.5.6.7.8") == "138****5678"
 
 
 def test_mask_pii_masks_every_hit_and_leaves_the_rest():
