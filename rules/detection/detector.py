@@ -40,6 +40,10 @@ _RAW_LISTS = frozenset(
 # most this many hits of one category and kind are kept per message (the first ones).
 MAX_MATCH_CHARS = 120
 MAX_HITS_PER_KIND = 10
+# The models read at most this many characters of a message (a Telegram message's limit). They
+# were fitted on messages of up to a few hundred, and a megabyte pasted in the console must not
+# cost seconds of n-grams; the lexicons, heuristics and validators still read all of it.
+MODEL_MAX_CHARS = 4096
 # At most this many triggers per heuristic and message are looked at (a 1 MB message of one
 # trigger word repeated must not cost a sentence scan per repeat).
 _MAX_TRIGGERS = 64
@@ -74,6 +78,11 @@ def _labelled_number(folded: str, start: int, end: int) -> bool:
     if any(label in before for label in _NUMBER_LABELS):
         return True
     return end < len(folded) and folded[end] in _NUMBER_UNITS
+
+
+def _for_models(prepared: str) -> str:
+    """What the models read of a message's prepared text: its first ``MODEL_MAX_CHARS``."""
+    return prepared[:MODEL_MAX_CHARS] if len(prepared) > MODEL_MAX_CHARS else prepared
 
 
 def _clip(match: str) -> str:
@@ -593,8 +602,8 @@ class Detector:
 
     def prepare_for_model(self, text: str) -> str:
         """What the classifier scores: the prepared text (folded, separators dropped, repeats
-        kept), exactly as ``detect`` computes it."""
-        return self._normaliser.prepare(text or "")[0]
+        kept) up to ``MODEL_MAX_CHARS``, exactly as ``detect`` computes it."""
+        return _for_models(self._normaliser.prepare(text or "")[0])
 
     @property
     def model(self) -> ModelSettings | None:
@@ -632,7 +641,7 @@ class Detector:
             screen = self._screen
             if screen is not None and len(prepared) >= self._min_chars:
                 # Nearly every message ends here: screened, and no model has anything to add.
-                verdict = screen(prepared)
+                verdict = screen(_for_models(prepared))
                 if hits or verdict[0] or verdict[1] >= self._gate_review:
                     hits = self._model_hits(prepared, hits, cold=True, silenced=_NOTHING,
                                             verdict=verdict)  # fmt: skip
@@ -705,6 +714,11 @@ class Detector:
             # one of somebody's private details beside it).
             # A quoted-mention cue's file silences nothing, so it leaves the COLD classifier on.
             silenced = frozenset().union(*(self._cue_categories[ref] for ref, _, _ in cues))
+            if len(hits) > MAX_HITS_PER_KIND:
+                # A word repeated a million times: keep the evidence before the gate's doubt is
+                # applied to each hit. Dedupe keeps every category present, which is all the
+                # models look at, and doubting after it changes no hit it keeps.
+                hits = self._dedupe(hits)
             hits = self._model_hits(prepared, hits, cold=not silenced, silenced=silenced)
         return self._dedupe(hits) if hits else hits
 
@@ -723,6 +737,7 @@ class Detector:
         assert self._screen is not None
         if len(prepared) < self._min_chars:
             return hits
+        prepared = _for_models(prepared)
         cold_may_reach, gate_p = verdict if verdict is not None else self._screen(prepared)
         workchat = self._workchat
         if hits and workchat is not None and gate_p < workchat.doubt_below:

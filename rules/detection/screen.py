@@ -110,10 +110,14 @@ class ModelScreen:
         return known
 
     def _remember(self, clause: str) -> _Entry:
-        entry = self._entry(clause)
-        if len(self._clause_memo) >= CLAUSE_MEMO_SIZE:
-            self._clause_memo.clear()
-        self._clause_memo[clause] = entry
+        # Looked up again: a clause new to the memo may occur many times in one message (a
+        # million empty clauses between a million commas must cost one entry, not a million).
+        entry = self._clause_memo.get(clause)
+        if entry is None:
+            entry = self._entry(clause)
+            if len(self._clause_memo) >= CLAUSE_MEMO_SIZE:
+                self._clause_memo.clear()
+            self._clause_memo[clause] = entry
         return entry
 
     def _entry(self, clause: str) -> _Entry:

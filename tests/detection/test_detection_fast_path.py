@@ -131,3 +131,47 @@ def test_dates_and_short_landlines_are_not_looked_at_as_personal_numbers():
     for text in ("手机 138 1234 5678", "１３８－１２３４－５６７８", "联系电话 010-85123456"):
         assert may_hold_pii(text), text
     assert [m.kind for m in find_pii("手机 138 1234 5678")] == ["mobile"]
+
+
+def test_a_clause_repeated_in_one_message_is_worked_out_once(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch
+):
+    # A million commas are a million empty clauses: one memo entry, not a million.
+    from rules.detection.screen import ModelScreen
+
+    calls: list[str] = []
+    entry = ModelScreen._entry
+
+    def counting(self: ModelScreen, clause: str):  # type: ignore[no-untyped-def]
+        calls.append(clause)
+        return entry(self, clause)
+
+    monkeypatch.setattr(ModelScreen, "_entry", counting)
+    model = detector.model
+    assert model is not None
+    ModelScreen(model.model, model.review, None)("，" * 100_000 + "收到，收到，收到")
+    assert sorted(calls) == ["", "收到"]
+
+
+def test_the_models_read_the_first_4096_characters_and_the_rules_read_all(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch
+):
+    from rules.detection.detector import MODEL_MAX_CHARS
+
+    screened: list[str] = []
+    screen = detector._screen
+    assert screen is not None
+
+    def recording(prepared: str) -> tuple[bool, float]:
+        screened.append(prepared)
+        return screen(prepared)
+
+    monkeypatch.setattr(detector, "_screen", recording)
+    text = "今天下午两点开会，请准时参加。" * 400 + "网上赌博平台注册送彩金"
+    hits = detector.detect(text)
+    assert "illegal" in {h.category for h in hits}  # the rules read to the end
+    assert [len(t) for t in screened] == [MODEL_MAX_CHARS]  # the models, the first 4,096
+    assert len(detector.prepare_for_model(text)) == MODEL_MAX_CHARS
+    screened.clear()
+    detector.detect("今天下午两点开会，请准时参加")
+    assert screened == ["今天下午两点开会，请准时参加"]  # a message of a usual size, whole
