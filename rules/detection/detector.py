@@ -641,9 +641,10 @@ class Detector:
             screen = self._screen
             if screen is not None and len(prepared) >= self._min_chars:
                 # Nearly every message ends here: screened, and no model has anything to add.
-                verdict = screen(_for_models(prepared))
+                read = _for_models(prepared)
+                verdict = screen(read)
                 if hits or verdict[0] or verdict[1] >= self._gate_review:
-                    hits = self._model_hits(prepared, hits, cold=True, silenced=_NOTHING,
+                    hits = self._model_hits(read, hits, cold=True, silenced=_NOTHING,
                                             verdict=verdict)  # fmt: skip
             return self._dedupe(hits) if hits else hits
         if collapsed is not None:

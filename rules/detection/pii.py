@@ -20,7 +20,8 @@ _FOLD.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x
 
 # Between digit groups: spaces, dashes, dots and middle dots, zero-width characters (one each).
 # A run of fewer than 11 digits (a date, a short landline) cannot validate: not even matched.
-_SEP = "[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff]"
+_SEP_CHARS = " \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff"
+_SEP = f"[{_SEP_CHARS}]"
 _NUMBER_RE = re.compile(
     rf"(?<![0-9A-Za-z])(?:\+?86{_SEP}?)?\d(?:{_SEP}?\d){{10,18}}(?:{_SEP}?[Xx])?(?![0-9A-Za-z])"
 )
@@ -78,9 +79,9 @@ _FOLD_NEEDED_RE = re.compile(
 # Every text ``may_hold_pii`` passes holds one of these characters (a regex class body): a digit
 # of any script (``\d`` is what the patterns below match) or an at sign.
 PII_CHARS = "\\d@＠"
-_ELEVEN_DIGITS_RE = re.compile(
-    "\\d(?:[ \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff\u3000\uff0d\uff0e\u2010-\u2014]?\\d){10}"
-)
+# On the raw text: the separators, and what ``fold_pii`` folds into one (ideographic space,
+# full-width dash and dot, typographic dashes).
+_ELEVEN_DIGITS_RE = re.compile(f"\\d(?:[{_SEP_CHARS}\u3000\uff0d\uff0e\u2010-\u2014]?\\d){{10}}")
 
 
 def fold_pii(text: str) -> str:

@@ -15,7 +15,7 @@ import math
 from functools import reduce
 from operator import or_
 
-from rules.detection.model import CLAUSE_SEPARATORS, TextModel, logit_of
+from rules.detection.model import CLAUSE_SEPARATORS, TextModel, logit_of, split_clauses
 from rules.detection.workchat import ClauseGate
 
 # Bounds of the memos of recent clauses and messages. Each entry is a short string, a few numbers
@@ -35,8 +35,6 @@ _NO_DETAIL: _Detail = (0.0, 0.0, 0.0, 0)
 # collision only undercounts, which keeps the bound an upper bound. About 90 n-grams in a
 # 30-character message lose ~4 to collisions in 1,024 bits.
 _MASK_BITS = 1024
-_FIRST_SEPARATOR = CLAUSE_SEPARATORS[0]
-_OTHER_SEPARATORS = CLAUSE_SEPARATORS[1:]
 
 
 class ModelScreen:
@@ -74,11 +72,7 @@ class ModelScreen:
         known = memo.get(prepared)  # the same message again ("收到，谢谢", a reminder reposted)
         if known is not None:
             return known
-        # ``split_clauses`` inlined: this is the hot path of nearly every message.
-        cut = prepared
-        for sep in _OTHER_SEPARATORS:
-            cut = cut.replace(sep, _FIRST_SEPARATOR)
-        parts = cut.split(_FIRST_SEPARATOR)
+        parts = split_clauses(prepared)  # the same cut the gate was trained on
         clause_memo = self._clause_memo
         entries = list(map(clause_memo.get, parts))
         if None in entries:
