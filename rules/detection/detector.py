@@ -47,6 +47,8 @@ MODEL_MAX_CHARS = 4096
 # At most this many triggers per heuristic and message are looked at (a 1 MB message of one
 # trigger word repeated must not cost a sentence scan per repeat).
 _MAX_TRIGGERS = 64
+# More repeat markers than this in a message and it is collapsed without looking closer.
+_MAX_MARKERS = 16
 # A number-only lexicon term (``8964``) is no hit when it is labelled as an identifier of a thing
 # (``订单尾号8964``, ``验证码是8964``) or followed by a unit (``8964房间``, ``8964元``).
 _NUMBER_LABELS = ("尾号", "单号", "订单", "编号", "工号", "房间", "房号", "验证码", "密码",
@@ -286,6 +288,11 @@ class Detector:
         # text needs collapsing and a second pass (a fifth of chat messages, 哈哈 and 谢谢).
         self._first_marker = len(patterns)
         self._matcher = Matcher([*patterns, *_DOUBLED_CJK])
+        # Every three characters of a pattern around a CJK character inside it ("网赌平" of
+        # "网赌平台"): what a collapsed run must sit between for collapsing to make a new match.
+        self._inner_triples = frozenset(
+            p[i - 1 : i + 2] for p in patterns for i in range(1, len(p) - 1) if p[i] >= "\u3400"
+        )
         self._find = self._matcher.finder()
         self._roles = tuple(roles)
         self._latin_edges = tuple(
@@ -625,17 +632,27 @@ class Detector:
         text = text or ""
         normaliser = self._normaliser
         prepared, same_offsets = normaliser.prepare(text)
-        raw = self._find(prepared)
-        collapsed = None
-        if raw and max(raw)[0] >= self._first_marker:  # markers have the highest pattern ids
-            collapsed = normaliser.collapse(prepared)  # a repeated character: collapse, redo
-            raw = self._find(collapsed)
         want_pii = want_links = False
         if _MAY_HOLD_DATA_RE.search(text) is not None:
             want_pii = self._pii_on and may_hold_pii(text)
             want_links = self._contact_index is not None and may_hold_link(text)
         if media_kind is not None and not want_links:
             want_links = self._contact_index is not None and media_kind in self._card_kinds
+        raw = self._find(prepared)
+        collapsed = None
+        first_marker = self._first_marker
+        if raw and max(raw)[0] >= first_marker:  # markers have the highest pattern ids
+            if (
+                min(raw)[0] >= first_marker
+                and not (forwarded or media_kind or want_links)
+                and not self._collapsing_matters(prepared, raw)
+            ):
+                # Only repeats no pattern runs through ("谢谢", "哈哈哈"): collapsing would find
+                # nothing, and the clean path below reads no collapsed text.
+                raw = []
+            else:
+                collapsed = normaliser.collapse(prepared)  # a repeated character: collapse, redo
+                raw = self._find(collapsed)
         if not raw and not forwarded and not media_kind and not want_links:
             hits = self._pii_hits(text, []) if want_pii else []
             screen = self._screen
@@ -722,6 +739,29 @@ class Detector:
                 hits = self._dedupe(hits)
             hits = self._model_hits(prepared, hits, cold=not silenced, silenced=silenced)
         return self._dedupe(hits) if hits else hits
+
+    def _collapsing_matters(self, prepared: str, markers: list[tuple[int, int, int]]) -> bool:
+        """Whether collapsing the repeats ``markers`` found may make a match the uncollapsed text
+        has not: only when a pattern holds a run's character inside it, between the characters
+        that stand either side of the run. A pattern that starts or ends with the character
+        already matches the run's last or first one, and one holding a doubled character matches
+        no collapsed text."""
+        if len(markers) > _MAX_MARKERS:
+            return True  # a long run or many: collapse as always, no walking of runs here
+        triples = self._inner_triples
+        last = len(prepared) - 1
+        for _, start, end in markers:
+            char = prepared[start]
+            if start > 0 and prepared[start - 1] == char:
+                continue  # inside a run: its first marker looks
+            end -= 1  # the run's last character so far
+            while end < last and prepared[end + 1] == char:
+                end += 1
+            if start == 0 or end == last:
+                continue  # at an end of the text: nothing stands on that side
+            if prepared[start - 1] + char + prepared[end + 1] in triples:
+                return True
+        return False
 
     def _model_hits(
         self,
@@ -815,9 +855,10 @@ class Detector:
 
     def _pii_hits(self, text: str, hits: list[Hit]) -> list[Hit]:
         cues = self._own_contact_cues
-        if cues and any(w in text for w in self._own_contact_not_work):
+        found = find_pii(text)
+        if found and cues and any(w in text for w in self._own_contact_not_work):
             cues = ()  # an advert's number is no colleague's work phone
-        for match in find_pii(text):
+        for match in found:
             info = self._pii.get(match.kind)
             if info is None:
                 continue

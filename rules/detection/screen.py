@@ -25,9 +25,9 @@ TEXT_MEMO_SIZE = 65536
 
 # Per clause: the COLD bound's positive weights plus both edges and the gate's weight sum packed
 # as one complex number (real and imaginary parts add apart, so a message's two sums are one
-# ``sum`` in C), the gate's n-gram count, the COLD n-gram count, then the rest of the COLD bound
-# (leading edge, trailing edge, negative weights inside, n-gram bit mask), needed only when the
-# quick bound cannot clear the message.
+# addition per clause), the gate's n-gram count, the COLD n-gram count, then the rest of the COLD
+# bound (leading edge, trailing edge, negative weights inside, n-gram bit mask), needed only when
+# the quick bound cannot clear the message.
 _Detail = tuple[float, float, float, int]
 _Entry = tuple[complex, int, int, _Detail]
 _NO_DETAIL: _Detail = (0.0, 0.0, 0.0, 0)
@@ -73,17 +73,19 @@ class ModelScreen:
         if known is not None:
             return known
         parts = split_clauses(prepared)  # the same cut the gate was trained on
-        clause_memo = self._clause_memo
-        entries = list(map(clause_memo.get, parts))
-        if None in entries:
-            entries = [
-                e if e is not None else self._remember(c)
-                for c, e in zip(parts, entries, strict=True)
-            ]
-        # Transposed, each field is summed in C. Every entry has the same four fields, and
-        # zip's strict check would cost a fifth of the whole screen.
-        sums, gate_counts, cold_counts, details = zip(*entries)  # noqa: B905
-        total = sum(sums)
+        get = self._clause_memo.get
+        # A plain loop: a message has a handful of clauses, and for so few a builtin's call
+        # (map, zip, sum, max) costs more than the additions it saves.
+        total = 0j
+        gate_count = widest = 0
+        for clause in parts:
+            entry = get(clause)
+            if entry is None:
+                entry = self._remember(clause)
+            total += entry[0]
+            gate_count += entry[1]
+            if entry[2] > widest:
+                widest = entry[2]
         reach = False
         if self._cold is not None:
             # The loose bound first: the edges and negative sums left in the numerator (each at
@@ -91,12 +93,12 @@ class ModelScreen:
             # count (the text holds all of them). It clears most messages.
             loose = total.real + len(CLAUSE_SEPARATORS) * self._sep
             reach = not (
-                loose > 0.0 and loose * loose < self._loose_limit * max(cold_counts)
-            ) and self._cold_may_reach(total.real, details)
+                loose > 0.0 and loose * loose < self._loose_limit * widest
+            ) and self._cold_may_reach(total.real, [self._remember(c)[3] for c in parts])
         gate = self._gate
         known = (
             reach,
-            gate.probability_of(total.imag, sum(gate_counts)) if gate is not None else 0.0,
+            gate.probability_of(total.imag, gate_count) if gate is not None else 0.0,
         )
         if len(memo) >= TEXT_MEMO_SIZE:
             memo.clear()
@@ -127,7 +129,7 @@ class ModelScreen:
         weight, gate_count = gate.clause_terms(clause) if gate is not None else (0.0, 0)
         return complex(full, weight), gate_count, cold_count, detail
 
-    def _cold_may_reach(self, full: float, details: tuple[_Detail, ...]) -> bool:
+    def _cold_may_reach(self, full: float, details: list[_Detail]) -> bool:
         """The numerator: each clause's positive weights and both its edges (``full``, summed),
         less the text's own two ends, plus each separator kind's own weight once (an n-gram
         counts once however often it occurs), less the largest negative sum of one clause (the

@@ -175,3 +175,47 @@ def test_the_models_read_the_first_4096_characters_and_the_rules_read_all(
     screened.clear()
     detector.detect("今天下午两点开会，请准时参加")
     assert screened == ["今天下午两点开会，请准时参加"]  # a message of a usual size, whole
+
+
+class _AlwaysCollapsing(Detector):
+    """The careful path for every repeat: collapse and match again."""
+
+    def _collapsing_matters(self, prepared: str, markers: list[tuple[int, int, int]]) -> bool:
+        return True
+
+
+def test_a_repeat_no_listed_word_runs_through_is_not_collapsed_and_finds_the_same(
+    detector: Detector,
+):
+    """Messages with 谢谢 / 哈哈哈 / 看看 skip collapsing and a second match when no pattern holds
+    the repeated character between the characters beside it; every character doubled here and
+    there in listed words and ordinary talk ("内部部资料", "代开开发票") gives exactly the hits the
+    careful path gives."""
+    careful = _AlwaysCollapsing.load()
+    pieces = ("网赌平台", "内部资料", "代开发票", "刷单返利", "赌博网站", "谢谢王主任", "哈哈",
+              "收到", "请大家看看通知", "好的，马上安排", "加微信领红包", "你个傻逼",
+              "听说要裁员了", "独居老人要多上门看看", "这个事情我跟书记汇报一下")  # fmt: skip
+    rng = random.Random(5)
+    doubled_in_evidence = 0
+    for _ in range(3000):
+        text = "，".join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))
+        chars = list(text)
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(chars))
+            chars[i] *= rng.choice((2, 3))
+        text = "".join(chars)
+        fast = detector.detect(text)
+        assert fast == careful.detect(text), text
+        doubled_in_evidence += any(
+            a == b >= "\u3400" for h in fast for a, b in zip(h.match, h.match[1:], strict=False)
+        )
+    assert doubled_in_evidence > 100  # listed words found only by collapsing were among them
+
+
+def test_a_repeat_inside_a_listed_word_is_still_collapsed(detector: Detector):
+    # 返 sits between 单 and 利 in 刷单返利: the run must be collapsed to find it.
+    assert [(h.category, h.match) for h in detector.detect("刷单返返返利")] == [
+        ("illegal", "刷单返返返利")
+    ]
+    assert detector._collapsing_matters("刷单返返利", [(0, 2, 4)])
+    assert not detector._collapsing_matters("谢谢王主任", [(0, 0, 2)])
