@@ -3,8 +3,8 @@
     pip install -e '.[train]'
     python scripts/train_workchat.py [--out PATH] [--check]
 
-Data (labelled work-group messages; the held-out splits ``heldout13``, ``heldout15``, ``heldout16``
-and ``heldout17`` are never read — ``heldout10`` … ``heldout12`` and ``heldout14`` were measured first
+Data (labelled work-group messages; the held-out splits ``heldout13`` and ``heldout15`` …
+``heldout17`` are never read — ``heldout10`` … ``heldout12`` and ``heldout14`` were measured first
 and joined the training data in rounds 10 and 11):
 
 - the development splits: ``tests/data/detection_eval.jsonl`` (dev, heldout, heldout2,
