@@ -137,7 +137,9 @@ def doubtable(hit: Hit, settings: WorkchatSettings) -> bool:
 
 
 def _doubted(hit: Hit, gate_p: float) -> Hit:
-    return replace(hit, needs_review=True, doubted=True, score=round(gate_p, 4))
+    # Built directly: ``dataclasses.replace`` inspects the fields on every call.
+    return Hit(hit.category, hit.kind, hit.article, hit.match, hit.start, hit.end, hit.reason,
+               hit.source, round(gate_p, 4), hit.features, True, hit.hold, True)  # fmt: skip
 
 
 def _thresholds(
@@ -658,7 +660,7 @@ class Detector:
             screen = self._screen
             if screen is not None and len(prepared) >= self._min_chars:
                 # Nearly every message ends here: screened, and no model has anything to add.
-                read = _for_models(prepared)
+                read = prepared if len(prepared) <= MODEL_MAX_CHARS else prepared[:MODEL_MAX_CHARS]
                 verdict = screen(read)
                 if hits or verdict[0] or verdict[1] >= self._gate_review:
                     hits = self._model_hits(read, hits, cold=True, silenced=_NOTHING,

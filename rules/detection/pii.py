@@ -22,8 +22,11 @@ _FOLD.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x
 # A run of fewer than 11 digits (a date, a short landline) cannot validate: not even matched.
 _SEP_CHARS = " \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff"
 _SEP = f"[{_SEP_CHARS}]"
+# The lookahead first: a class the regex engine tests by bitmap, so the lookbehind is tried only
+# where a number can start (a quarter faster over a message of Chinese text; the same matches).
 _NUMBER_RE = re.compile(
-    rf"(?<![0-9A-Za-z])(?:\+?86{_SEP}?)?\d(?:{_SEP}?\d){{10,18}}(?:{_SEP}?[Xx])?(?![0-9A-Za-z])"
+    rf"(?=[+\d])(?<![0-9A-Za-z])(?:\+?86{_SEP}?)?\d(?:{_SEP}?\d){{10,18}}(?:{_SEP}?[Xx])?"
+    r"(?![0-9A-Za-z])"
 )
 _DIGIT_RE = re.compile(r"\d")
 _GROUP_SPLIT_RE = re.compile(f"{_SEP}+")
