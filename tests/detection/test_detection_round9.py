@@ -336,16 +336,21 @@ def test_a_guess_of_another_category_is_never_held(detector: Detector):
 # 0.955 / 0.99): over heldout10–16, 80 violations more acted on and none fewer; 3 more acted on
 # or asked about and 4 fewer. Every floor is set to the figures after the round: the acted-on
 # floors rose; heldout13 unverified, heldout14 internal and heldout16 secret asked about, and
-# heldout15's ordinary messages flagged (1 → 2), were set lower, knowingly.
+# heldout15's ordinary messages flagged (1 → 2), were set lower, knowingly. Its second half
+# (heldout18 written before it; two more writers; the threshold rule's grid made finer at the top,
+# which picked 0.991): over heldout10–17, 15 more acted on and 8 fewer (heldout12 illegal −3,
+# heldout10 abuse −2), 7 more acted on or asked about and 1 fewer; heldout18, unseen, 150 → 148
+# acted on and 168 → 169 with review. Floors set to the figures after it, the falls knowingly.
 _GUARDED = {
-    "heldout10": ((21, 20, 25, 22, 24, 23, 24, 22), (22, 24, 25, 23, 25, 25, 24, 25), 0, 4),
-    "heldout11": ((22, 23, 25, 23, 24, 24, 23, 21), (24, 25, 25, 25, 25, 25, 25, 25), 0, 3),
-    "heldout12": ((23, 22, 24, 24, 24, 24, 20, 24), (25, 25, 25, 25, 25, 25, 25, 25), 0, 0),
-    "heldout13": ((20, 16, 25, 22, 24, 24, 19, 23), (21, 20, 25, 23, 25, 25, 19, 24), 2, 4),
-    "heldout14": ((24, 21, 23, 22, 23, 23, 23, 22), (25, 24, 25, 23, 25, 25, 26, 25), 4, 4),
-    "heldout15": ((19, 16, 24, 21, 23, 21, 22, 22), (21, 21, 25, 22, 24, 22, 25, 23), 2, 3),
-    "heldout16": ((15, 20, 21, 19, 21, 17, 19, 20), (21, 24, 21, 20, 23, 23, 20, 23), 1, 2),
-    "heldout17": ((22, 18, 23, 18, 18, 22, 20, 20), (25, 20, 25, 20, 20, 23, 22, 20), 3, 1),
+    "heldout10": ((22, 22, 25, 22, 24, 21, 24, 22), (22, 24, 25, 23, 25, 25, 24, 25), 0, 4),
+    "heldout11": ((22, 24, 25, 23, 24, 24, 24, 21), (24, 25, 25, 25, 25, 25, 25, 25), 0, 3),
+    "heldout12": ((20, 22, 24, 24, 23, 24, 20, 24), (25, 25, 25, 25, 25, 25, 25, 25), 0, 0),
+    "heldout13": ((20, 19, 25, 22, 24, 24, 19, 23), (22, 20, 25, 23, 25, 25, 19, 24), 2, 5),
+    "heldout14": ((24, 21, 23, 22, 23, 24, 23, 23), (25, 24, 25, 23, 25, 26, 26, 25), 4, 4),
+    "heldout15": ((19, 18, 24, 21, 22, 21, 23, 22), (22, 21, 25, 23, 24, 22, 25, 23), 2, 2),
+    "heldout16": ((15, 20, 21, 19, 21, 18, 18, 20), (21, 24, 22, 20, 23, 22, 20, 23), 1, 2),
+    "heldout17": ((23, 18, 23, 18, 18, 22, 20, 20), (25, 21, 25, 20, 20, 23, 22, 21), 3, 1),
+    "heldout18": ((17, 16, 21, 19, 18, 19, 19, 19), (20, 18, 24, 21, 22, 21, 21, 22), 2, 2),
 }
 
 
