@@ -660,7 +660,7 @@ class Detector:
             screen = self._screen
             if screen is not None and len(prepared) >= self._min_chars:
                 # Nearly every message ends here: screened, and no model has anything to add.
-                read = prepared if len(prepared) <= MODEL_MAX_CHARS else prepared[:MODEL_MAX_CHARS]
+                read = _for_models(prepared)
                 verdict = screen(read)
                 if hits or verdict[0] or verdict[1] >= self._gate_review:
                     hits = self._model_hits(read, hits, cold=True, silenced=_NOTHING,
