@@ -20,7 +20,8 @@ _FOLD.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x
 
 # Between digit groups: spaces, dashes, dots and middle dots, zero-width characters (one each).
 # A run of fewer than 11 digits (a date, a short landline) cannot validate: not even matched.
-_SEP_CHARS = " \\-.·•\u30fb\u200b\u200c\u200d\u2060\ufeff"
+_SEPARATORS = " -.·•\u30fb\u200b\u200c\u200d\u2060\ufeff"
+_SEP_CHARS = re.escape(_SEPARATORS)
 _SEP = f"[{_SEP_CHARS}]"
 # The lookahead first: a class the regex engine tests by bitmap, so the lookbehind is tried only
 # where a number can start (a quarter faster over a message of Chinese text; the same matches).
@@ -83,8 +84,9 @@ _FOLD_NEEDED_RE = re.compile(
 # of any script (``\d`` is what the patterns below match) or an at sign.
 PII_CHARS = "\\d@＠"
 # On the raw text: the separators, and what ``fold_pii`` folds into one (ideographic space,
-# full-width dash and dot, typographic dashes).
-_ELEVEN_DIGITS_RE = re.compile(f"\\d(?:[{_SEP_CHARS}\u3000\uff0d\uff0e\u2010-\u2014]?\\d){{10}}")
+# full-width dash and dot, typographic dashes), taken from the fold itself.
+_FOLDS_TO_SEPARATOR = "".join(chr(c) for c, f in _FOLD.items() if chr(f) in _SEPARATORS)
+_ELEVEN_DIGITS_RE = re.compile(f"\\d(?:[{re.escape(_SEPARATORS + _FOLDS_TO_SEPARATOR)}]?\\d){{10}}")
 
 
 def fold_pii(text: str) -> str:
