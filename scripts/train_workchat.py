@@ -19,13 +19,19 @@ Two models over character 1–3-grams of the detector's prepared text:
 - **gate** (logistic regression, liblinear): any violation vs ordinary work talk, over clause
   n-grams (``workchat.clause_grams``: each clause's distinct n-grams, counted once per clause they
   occur in, scaled by ``1 / sqrt(total)``), so that the runtime can remember clauses;
+- **second look** (one hidden layer of 32 rectified units, scikit-learn's ``MLPClassifier``, Adam,
+  early stopping, a fixed seed), over the gate's features and with the same sample weights;
+  written beside the model as ``workchat_hidden.bin.gz`` (signed bytes per unit, see
+  ``rules/detection/hidden.py``) and named in it with its digest. At run time it scores only what
+  the gate lets through: ``screen``, the highest candidate below which at most 1 % of the
+  positives the second look finds out of fold would lie;
 - **categories** (multinomial logistic regression, lbfgs): which of the eight, over the distinct
   n-grams of the whole text worth ``1 / sqrt(number of distinct n-grams)`` (the COLD model's
   features), fitted on the positives (a message with two labels counts once for each).
 
-Thresholds are chosen on out-of-fold gate scores (5 folds, each writing session kept whole) of
-the work-chat messages, beside the rest of the detector (lexicons, heuristics, PII, the COLD
-model):
+Thresholds are chosen on out-of-fold scores of the second look where the gate lets a message
+through (5 folds, each writing session kept whole) of the work-chat messages, beside the rest of
+the detector (lexicons, heuristics, PII, the COLD model):
 
 - ``high`` (a hit acted on): the lowest threshold at which the gate's acted-on hits add at most
   ``--ordinary-added`` of ordinary messages and at most ``--cold-added`` (0.1 %) of COLD dev's
@@ -49,6 +55,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
+import hashlib
+import io
 import json
 import sys
 from collections import Counter
@@ -63,6 +72,7 @@ import scipy.sparse as sp  # noqa: E402
 import sklearn  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
 from train_classifier import (  # noqa: E402
     MIN_DF,
     build_vocab,
@@ -74,6 +84,7 @@ from train_classifier import (  # noqa: E402
 
 from rules.detection import CATEGORIES, Detector  # noqa: E402
 from rules.detection.detector import WorkchatSettings, doubtable  # noqa: E402
+from rules.detection.hidden import HIDDEN_FORMAT, HiddenGate  # noqa: E402
 from rules.detection.model import read_payload  # noqa: E402
 from rules.detection.workchat import (  # noqa: E402
     WORKCHAT_FORMAT,
@@ -107,6 +118,16 @@ GATE_C = 256.0  # chosen out of fold (writer-grouped folds) among 1, 4, 16, 64, 
 CATEGORY_C = 8.0
 COLD_WEIGHT = 0.25  # one COLD safe comment counts this much beside one work-chat message
 FOLDS = 5
+# The second look (rules/detection/hidden.py): one hidden layer of HIDDEN_UNITS rectified units
+# over the gate's features read ×INPUT_SCALE (inputs of order one), trained with Adam and early
+# stopping, deterministic from its seed. 32 units ranked as well as 128 on the pooled held-out
+# splits in round 13's experiment (scripts/gate_capacity.py) and fit the wheel as bytes.
+HIDDEN_UNITS = 32
+INPUT_SCALE = 10.0
+HIDDEN_PATH = WORKCHAT_PATH.parent / "workchat_hidden.bin.gz"
+# Candidate screens: the linear gate's probability from which the second look scores a message.
+SCREENS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+SCREEN_COST = 0.01  # at most this share of the positives the second look finds may lie below it
 
 
 def load_workchat() -> list[dict]:
@@ -152,6 +173,77 @@ def fit_gate(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray) -> LogisticRegressi
     return clf.fit(x, y, sample_weight=w)
 
 
+def hidden_model(units: int = HIDDEN_UNITS) -> MLPClassifier:
+    return MLPClassifier(
+        hidden_layer_sizes=(units,),
+        alpha=1e-4,
+        max_iter=25,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=4,
+        random_state=0,
+    )
+
+
+def fit_hidden(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray) -> MLPClassifier:
+    return hidden_model().fit(x * INPUT_SCALE, y, sample_weight=w)
+
+
+def hidden_blob(clf: MLPClassifier, inverse: dict[int, str]) -> tuple[bytes, dict[str, list[int]]]:
+    """The hidden layer as ``hidden.py`` reads it: each unit's first-layer weights as signed
+    bytes on the unit's own scale (its largest weight at ±127); an n-gram whose row rounds to
+    zero everywhere is left out. Also the stored rows by n-gram, for comparing with the shipped
+    file."""
+    first = clf.coefs_[0]
+    scales = np.abs(first).max(axis=0) / 127.0
+    stored = np.rint(first / scales).astype(np.int64)
+    keep = [i for i in range(stored.shape[0]) if stored[i].any()]
+    grams = [inverse[i] for i in keep]
+    order = sorted(range(len(keep)), key=grams.__getitem__)
+    grams = [grams[i] for i in order]
+    rows = stored[[keep[i] for i in order]]
+    header = {
+        "format": HIDDEN_FORMAT,
+        "units": HIDDEN_UNITS,
+        "unit_scales": [float(v) for v in scales],
+        "first_bias": [round(float(b), 8) for b in clf.intercepts_[0]],
+        "out": [round(float(v), 8) for v in clf.coefs_[1][:, 0]],
+        "bias": round(float(clf.intercepts_[1][0]), 8),
+        "input_scale": INPUT_SCALE,
+        "max_n": MAX_N,
+        "features": "clause char 1-3-grams, as the gate's",
+    }
+    raw = b"\n".join(
+        [
+            json.dumps(header, sort_keys=True).encode(),
+            json.dumps(grams, ensure_ascii=False).encode("utf-8"),
+            (rows + 128).astype(np.uint8).tobytes(),
+        ]
+    )
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        gz.write(raw)
+    return buf.getvalue(), dict(zip(grams, rows.tolist(), strict=True))
+
+
+def choose_screen(linear: np.ndarray, hidden: np.ndarray, y: np.ndarray) -> float:
+    """The highest candidate screen below which lie at most ``SCREEN_COST`` of the positives the
+    second look would score at 0.5 or more (out of fold); also how many messages pass it."""
+    found = (y == 1) & (hidden >= 0.5)
+    best = SCREENS[0]
+    for screen in SCREENS:
+        lost = (found & (linear < screen)).sum()
+        print(
+            f"  screen {screen}: second-look positives below it {lost}/{found.sum()}, messages "
+            f"scored again {(linear >= screen).mean():.1%} (ordinary "
+            f"{(linear >= screen)[y == 0].mean():.1%})"
+        )
+        if lost <= SCREEN_COST * found.sum():
+            best = screen
+    print(f"  screen chosen: {best}")
+    return best
+
+
 def integer_weights(coef: np.ndarray, inverse: dict[int, str]) -> dict[str, int]:
     return {inverse[i]: round(float(v) / SCALE) for i, v in enumerate(coef) if abs(v) >= PRUNE}
 
@@ -167,18 +259,21 @@ def out_of_fold(g_work, x_work, y_work, labels, names, g_cold, w_cold, groups):
     anything else its writer wrote: the folds keep each split (one writing session) whole, so
     the figures and thresholds are those of a writer the model has not met — like a held-out
     split, unlike random folds, where a writer's habits leak from training into test."""
-    scores = np.zeros(len(y_work))
+    scores, second = np.zeros(len(y_work)), np.zeros(len(y_work))
     guesses: list[str] = [""] * len(y_work)
     folds = GroupKFold(n_splits=FOLDS)
     for train_idx, test_idx in folds.split(np.zeros(len(y_work)), y_work, groups):
-        x = sp.vstack([g_work[train_idx], g_cold])
+        x = sp.vstack([g_work[train_idx], g_cold]).tocsr()
         y = np.concatenate([y_work[train_idx], np.zeros(g_cold.shape[0], dtype=int)])
         w = np.concatenate([np.ones(len(train_idx)), w_cold])
         scores[test_idx] = fit_gate(x, y, w).predict_proba(g_work[test_idx])[:, 1]
+        hidden = fit_hidden(x, y, w)
+        second[test_idx] = hidden.predict_proba(g_work[test_idx] * INPUT_SCALE)[:, 1]
         cat = fit_categories(x_work[train_idx], [labels[i] for i in train_idx], names)
         for i, k in zip(test_idx, cat.predict(x_work[test_idx]), strict=True):
             guesses[i] = names[k]
-    return scores, guesses
+        print(f"  fold of {len(test_idx):,} messages done", flush=True)
+    return scores, second, guesses
 
 
 def report_recall(records, rule_cats, scores, guesses, thresholds) -> None:
@@ -315,6 +410,35 @@ def compare(shipped_path: Path, blob: bytes, payload: dict) -> bool:
     return within
 
 
+def compare_hidden(path: Path, blob: bytes, rows: dict[str, list[int]]) -> bool:
+    """The second look's stored bytes against the shipped file's, in units of each unit's own
+    scale (the scales themselves may move with the largest weight)."""
+    if not path.is_file():
+        print(f"  no shipped second look at {path}")
+        return False
+    print_identity(path, blob)
+    raw = gzip.decompress(path.read_bytes())
+    header_line, grams_line, matrix = raw.split(b"\n", 2)
+    units = json.loads(header_line)["units"]
+    old = np.frombuffer(matrix, dtype=np.uint8).astype(np.int64).reshape(-1, units) - 128
+    shipped = dict(zip(json.loads(grams_line), old.tolist(), strict=True))
+    largest = max(
+        (int(np.abs(np.subtract(shipped[g], rows[g])).max()) for g in shipped.keys() & rows.keys()),
+        default=0,
+    )
+    crossing = sum(
+        int(np.abs(shipped.get(g, rows.get(g))).max() > WEIGHT_TOLERANCE_UNITS)
+        for g in shipped.keys() ^ rows.keys()
+    )
+    within = largest <= WEIGHT_TOLERANCE_UNITS and crossing == 0
+    print(
+        f"  second look: stored bytes differing by at most {largest} (tolerance "
+        f"{WEIGHT_TOLERANCE_UNITS}); rows appearing/vanishing away from zero: {crossing} — "
+        f"{'OK' if within else 'OUTSIDE'}"
+    )
+    return within
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=WORKCHAT_PATH)
@@ -357,12 +481,15 @@ def main() -> None:
     labels = [list(r["labels"]) for r in records]
     names = [c for c in CATEGORIES if any(c in labs for labs in labels)]
     groups = [r.get("split", "") for r in records]
-    scores, guesses = out_of_fold(g_work, x_work, y, labels, names, g_cold, w_cold, groups)
-    gate = fit_gate(
-        sp.vstack([g_work, g_cold]),
-        np.concatenate([y, np.zeros(len(cold_safe), dtype=int)]),
-        np.concatenate([np.ones(len(y)), w_cold]),
-    )
+    linear, second, guesses = out_of_fold(g_work, x_work, y, labels, names, g_cold, w_cold, groups)
+    x_all = sp.vstack([g_work, g_cold]).tocsr()
+    y_all = np.concatenate([y, np.zeros(len(cold_safe), dtype=int)])
+    w_all = np.concatenate([np.ones(len(y)), w_cold])
+    gate = fit_gate(x_all, y_all, w_all)
+    hidden_bytes, hidden_rows = hidden_blob(fit_hidden(x_all, y_all, w_all), gate_inverse)
+    screen = choose_screen(linear, second, y)
+    # What meets the thresholds: the second look's score where the gate lets a message through.
+    scores = np.where(linear >= screen, second, 0.0)
     gate_payload = {
         "features": "clause char 1-3-grams",
         "max_n": MAX_N,
@@ -392,18 +519,26 @@ def main() -> None:
     safe_dev = [t for t, lab in zip(cold_dev, cold_dev_y, strict=True) if lab == 0]
     cold_rule_flag = np.array([any(h.acted for h in with_cold.detect(t)) for t in safe_dev])
     gate_model = ClauseGate.from_payload(gate_payload)
-    cold_scores = np.array([gate_model.probability(prepare(t)) for t in safe_dev])
+    second_look = HiddenGate.from_gzip(hidden_bytes)
+    cold_scores = np.array(
+        [
+            second_look.probability(text) if gate_model.probability(text) >= screen else 0.0
+            for text in map(prepare, safe_dev)
+        ]
+    )
     thresholds = choose_thresholds(scores, records, rule_cats, cold_scores, cold_rule_flag, args)
+    thresholds["screen"] = screen
     report_recall(records, rule_cats, scores, guesses, thresholds)
-    doubt_table(records, rule_hits, scores, Detector.load(model=None).workchat)
+    doubt_table(records, rule_hits, linear, Detector.load(model=None).workchat)  # the gate doubts
 
     payload = {
         "format": WORKCHAT_FORMAT,
         "gate": gate_payload,
         "categories": cat_payload,
         "thresholds": thresholds,
+        "hidden": {"file": HIDDEN_PATH.name, "sha256": hashlib.sha256(hidden_bytes).hexdigest()},
         "C": {"gate": GATE_C, "categories": CATEGORY_C, "cold_weight": COLD_WEIGHT},
-        "trained_with": f"scikit-learn {sklearn.__version__}, liblinear + lbfgs",
+        "trained_with": f"scikit-learn {sklearn.__version__}, liblinear + lbfgs + adam",
         "data": "work-chat development splits and scripts/data/workchat; COLD train.csv safe "
         "comments as negatives (thu-coai/COLDataset, Apache-2.0)",
         "licence": "Apache-2.0 (derived in part from COLD, Deng et al. EMNLP 2022)",
@@ -413,9 +548,17 @@ def main() -> None:
         f"  gate {len(gate_payload['weights']):,} n-grams, categories {len(rows):,} n-grams "
         f"× {len(names)}; {len(blob) / 2**20:.2f} MB"
     )
+    print(
+        f"  second look {len(hidden_rows):,} n-grams × {HIDDEN_UNITS}; "
+        f"{len(hidden_bytes) / 2**20:.2f} MB"
+    )
+    hidden_out = args.out.parent / HIDDEN_PATH.name
     within = True
     if args.out.is_file():
         within = compare(args.out, blob, payload)
+        within = compare_hidden(hidden_out, hidden_bytes, hidden_rows) and within
+    if not args.check:
+        hidden_out.write_bytes(hidden_bytes)  # first: the gate's file names its digest
     write_unless_checking(args.out, blob, within=within, check=args.check)
 
 

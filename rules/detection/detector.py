@@ -122,6 +122,9 @@ class WorkchatSettings:
     doubt_below: float = 0.0
     doubt_chars: int = 0
     doubt: frozenset[str] = frozenset()
+    # The gate's probability from which the second look scores a message (``hidden.py``); its
+    # score then meets ``review`` and ``high``. Without a second look: ``review``, the gate's own.
+    screen: float = 1.0
 
 
 def doubtable(hit: Hit, settings: WorkchatSettings) -> bool:
@@ -272,7 +275,7 @@ class Detector:
         # Shorter texts are not screened: no model scores them.
         self._min_chars = min((s.min_chars for s in (model, workchat) if s is not None), default=0)
         # The gate's probability from which a work-chat hit may follow (never, with no model).
-        self._gate_review = workchat.review if workchat is not None else 2.0
+        self._gate_review = workchat.screen if workchat is not None else 2.0
         # Links are found by a regex, not the automaton: a message that may hold one runs the
         # contact check even when no handle word was matched.
         self._contact_index = next(
@@ -511,6 +514,10 @@ class Detector:
             float(table.get("doubt_below", 0.0)),
             int(table.get("doubt_chars", 0)),
             frozenset(table.get("doubt", ())),
+            # A second look's screen stays below the review threshold, whatever the config sets.
+            min(model.thresholds.get("screen", review), review)
+            if model.hidden is not None
+            else review,
         )
 
     @staticmethod
@@ -789,8 +796,11 @@ class Detector:
             model_hit = self._model_hit(prepared, hits)
             if model_hit is not None:
                 hits.append(model_hit)
-        if workchat is not None and gate_p >= workchat.review:
-            hits = self._with_workchat(prepared, gate_p, hits, silenced)
+        if workchat is not None and gate_p >= workchat.screen:
+            hidden = workchat.model.hidden
+            p = hidden.probability(prepared) if hidden is not None else gate_p
+            if p >= workchat.review:
+                hits = self._with_workchat(prepared, p, hits, silenced)
         return hits
 
     def _with_workchat(

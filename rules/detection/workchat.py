@@ -11,18 +11,23 @@ splits and a written training corpus, ``scripts/data/workchat/``) and works in t
    spans two clauses, so a clause's weight sum and n-gram count can be remembered and a message
    made of clauses seen before ("收到", "请查收会议纪要", "辛苦了") costs a split and a few look-ups
    (``screen.py`` does this for both models at once).
-2. **The category** — only for a message the gate lets through: a multinomial linear model over
+2. **The second look** (``hidden.py``, when the file names one) — a message the gate scores at
+   or above the ``screen`` threshold is scored again by one hidden layer over the same clause
+   n-grams; that score meets the ``review`` and ``high`` thresholds. Without it, the gate's own.
+3. **The category** — only for a message that gets that far: a multinomial linear model over
    the same n-grams picks which of the eight categories it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
+from rules.detection.hidden import HiddenGate
 from rules.detection.model import ngrams, read_payload, split_clauses
 
 WORKCHAT_PATH = Path(__file__).resolve().parent / "model" / "workchat_char_ngram.json.gz"
@@ -150,19 +155,28 @@ class CategoryModel:
 class WorkchatModel:
     gate: ClauseGate
     categories: CategoryModel
-    thresholds: dict[str, float]
+    thresholds: dict[str, float]  # review, high; with a second look, also screen
     meta: dict
+    hidden: HiddenGate | None = None
 
     @classmethod
     def load(cls, path: Path = WORKCHAT_PATH) -> WorkchatModel:
         data = read_payload(path)
         if data.get("format") != WORKCHAT_FORMAT:
             raise ValueError(f"{path}: not a {WORKCHAT_FORMAT} model")
+        hidden = None
+        if (named := data.get("hidden")) is not None:
+            # Named with its digest: a second look trained beside another gate is refused.
+            blob = (path.parent / named["file"]).read_bytes()
+            if hashlib.sha256(blob).hexdigest() != named["sha256"]:
+                raise ValueError(f"{path}: {named['file']} is not the one trained with it")
+            hidden = HiddenGate.from_gzip(blob)
         return cls(
             ClauseGate.from_payload(data["gate"]),
             CategoryModel.from_payload(data["categories"]),
             {k: float(v) for k, v in data.get("thresholds", {}).items()},
             {k: v for k, v in data.items() if k not in ("gate", "categories")},
+            hidden,
         )
 
     def __len__(self) -> int:

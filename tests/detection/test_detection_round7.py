@@ -109,7 +109,7 @@ def test_above_high_acts_between_the_thresholds_asks_the_admins(detector: Detect
     assert settings is not None
     (ad,) = workchat_hits(detector, AD)
     assert ad.score >= settings.high and not ad.needs_review  # type: ignore[operator]
-    (person,) = workchat_hits(detector, "听楼下超市老板讲，有小孩在小区被拐了")
+    (person,) = workchat_hits(detector, "楼下超市老板讲，有小孩在小区被拐了")
     assert person.category == "unverified"
     assert settings.review <= person.score < settings.high and person.needs_review  # type: ignore[operator]
 
@@ -187,7 +187,7 @@ def test_training_reproduces_the_shipped_file():
         [sys.executable, str(ROOT / "scripts" / "train_workchat.py"), "--check"],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=3600,  # six fits of the second look out of fold and in full: ~25 min on 2 cores
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "within the tolerances" in run.stdout
