@@ -9,7 +9,7 @@ from core_harness import Harness, make_harness
 from bot.config import ConfigError, parse_settings
 from bot.runtime import load_detector
 
-# A COLD dev comment the shipped model scores ~0.903: its review band (0.9–0.9225).
+# A COLD dev comment the shipped model scores ~0.903: its review band (0.9–0.92).
 UNSURE = "白人是上等人，黑人不是"
 
 

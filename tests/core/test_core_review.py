@@ -12,7 +12,7 @@ from core_harness import Harness, make_harness
 
 from bot.ports import PlatformError
 
-# A COLD dev comment the shipped model scores ~0.903: its review band (0.9–0.9225).
+# A COLD dev comment the shipped model scores ~0.903: its review band (0.9–0.92).
 UNSURE = "白人是上等人，黑人不是"
 GROUP = "console-group"
 ADMIN, ADMIN_2, MEMBER, BYSTANDER = "管理员-办公室", "书记-办公室", "李明-财务科", "王五-后勤科"

@@ -23,7 +23,7 @@ OWNER = user(10001, "王主任-党群工作部")
 ADMIN = user(10002, "赵六-党群工作部")
 MEMBER = user(20001, "张三-党群工作部")
 STRANGER = user(20002, "李四-办公室")
-# A COLD dev comment the shipped model scores ~0.903: its review band (0.9–0.9225).
+# A COLD dev comment the shipped model scores ~0.903: its review band (0.9–0.92).
 UNSURE = "白人是上等人，黑人不是"
 
 

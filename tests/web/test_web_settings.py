@@ -27,7 +27,7 @@ def test_the_registrar_reads_the_settings_in_words_without_secrets(console: Cons
     assert status == 200 and 'id="nav-settings"' in page
     values = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page))
     assert values["违规计数周期"] == "30 天"
-    # The thresholds as chosen when the classifiers were trained, not rounded (0.9225, not 0.92).
+    # The thresholds as chosen when the classifiers were trained, as they are (not rounded).
     cold = TextModel.load(MODEL_PATH).thresholds
     assert values["直接处置的分数"] == f"{cold['high']}" and values["交管理员复核的分数"] == "0.90"
     assert values["工作群违规模型"] == "是"
