@@ -13,10 +13,10 @@ clause's contribution is the sum of its n-grams' rows, remembered per clause. Ea
 as signed bytes (``w = stored * scale[unit]``, kept as ``stored + 128``, never negative) in one
 ``bytes`` of the file's rows. To sum a clause's rows, each is widened into one Python integer
 with a 32-bit field per unit and one more that counts the rows, so the rows add up in one ``sum``
-in C and the fields come out of one ``to_bytes`` and ``memoryview.cast``. A field overflows only
-past 2**32 / 255 rows, far beyond what the models read of a message (``MODEL_MAX_CHARS``). Rows
-are widened when a clause new to the memo needs them, not at load: widened, the 200,000 rows
-would hold ~55 MB for the few messages that reach the second look.
+in C and the fields come out of one ``to_bytes`` read as an array of 32-bit integers. A field
+overflows only past 2**32 / 255 rows, far beyond what the models read of a message
+(``MODEL_MAX_CHARS``). Rows are widened when a clause new to the memo needs them, not at load:
+widened, the 200,000 rows would hold ~55 MB for the few messages that reach the second look.
 
 The file: gzip of a JSON header line, a JSON list of the n-grams, and the rows' bytes
 (``units`` per n-gram, each ``stored + 128``, in the list's order).
@@ -27,12 +27,18 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import sys
+from array import array
 from pathlib import Path
 
 from rules.detection.model import ngrams, split_clauses
 
 HIDDEN_FORMAT = "groupguard-workchat-hidden/1"
 _FIELD_BYTES = 4
+# Unsigned 32-bit array items (``I`` is 4 bytes where ``int`` is; ``L`` elsewhere), and whether
+# the machine reads them big end first: the packed integers are written little end first.
+_FIELD_TYPE = "I" if array("I").itemsize == _FIELD_BYTES else "L"
+_SWAP = sys.byteorder == "big"
 _OFFSET = 128
 # Remembered clauses (a short string, an integer of ~130 bytes and a count each) and messages;
 # each memo is emptied when it reaches its size.
@@ -153,7 +159,9 @@ class HiddenGate:
             count += grams
         if not count:
             return self.probability_of_fields([0] * self.units, 1)
-        fields = memoryview(packed.to_bytes(_FIELD_BYTES * (self.units + 1), "little")).cast("I")
+        fields = array(_FIELD_TYPE, packed.to_bytes(_FIELD_BYTES * (self.units + 1), "little"))
+        if _SWAP:
+            fields.byteswap()
         summed = fields[self.units]  # the number of rows summed: each added 128 to every field
         offset = _OFFSET * summed
         return self.probability_of_fields([f - offset for f in fields[: self.units]], count)
