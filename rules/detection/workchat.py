@@ -167,7 +167,10 @@ class WorkchatModel:
         hidden = None
         if (named := data.get("hidden")) is not None:
             # Named with its digest: a second look trained beside another gate is refused.
-            blob = (path.parent / named["file"]).read_bytes()
+            try:
+                blob = (path.parent / named["file"]).read_bytes()
+            except OSError as exc:  # copied without the file beside it
+                raise ValueError(f"{path}: its second look {named['file']} cannot be read") from exc
             if hashlib.sha256(blob).hexdigest() != named["sha256"]:
                 raise ValueError(f"{path}: {named['file']} is not the one trained with it")
             hidden = HiddenGate.from_gzip(blob)

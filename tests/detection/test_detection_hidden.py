@@ -205,3 +205,6 @@ def test_a_second_look_not_trained_with_the_gate_is_refused(tmp_path: Path):
     bad.write_bytes(gzip.compress(json.dumps(payload).encode()))
     with pytest.raises(ValueError, match="not the one trained with it"):
         WorkchatModel.load(bad)
+    (tmp_path / "second.bin.gz").unlink()
+    with pytest.raises(ValueError, match=r"second look second\.bin\.gz cannot be read"):
+        WorkchatModel.load(good)
