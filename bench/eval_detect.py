@@ -49,11 +49,16 @@ SPLITS = {
     "heldout13": "held out in round 9 (tests/detection/data/heldout13.jsonl, pass it with --eval)",
     "heldout14": "held out in round 10 (tests/detection/data/heldout14.jsonl, pass it with --eval)",
     "heldout15": "held out in round 11 (tests/detection/data/heldout15.jsonl, pass it with --eval)",
+    "heldout16": "held out in round 12 (tests/detection/data/heldout16.jsonl, pass it with --eval)",
+    "heldout17": "held out in round 13 (tests/detection/data/heldout17.jsonl, pass it with --eval)",
+    "heldout18": "held out in round 13 (tests/detection/data/heldout18.jsonl, pass it with --eval)",
+    "heldout19": "held out in round 14 (tests/detection/data/heldout19.jsonl, pass it with --eval)",
 }
 
-# Never trained on: heldout13 (measured at the end of round 9) and heldout15 (written at the start
-# of round 11). heldout10–12 and heldout14 were measured, then trained on: development data now.
-HELD_OUT = {"heldout13", "heldout15"}
+# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout19 (each written
+# before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
+# on: development data now.
+HELD_OUT = {"heldout13", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19"}
 
 
 def load_eval(path: Path) -> list[dict]:
