@@ -208,3 +208,21 @@ def test_a_second_look_not_trained_with_the_gate_is_refused(tmp_path: Path):
     (tmp_path / "second.bin.gz").unlink()
     with pytest.raises(ValueError, match=r"second look second\.bin\.gz cannot be read"):
         WorkchatModel.load(good)
+
+
+def test_the_shipped_second_look_is_named_small_and_used():
+    """The wheel carries the gate's file, the second look it names, and the COLD model: 10 MB in
+    all at most; the shipped detector screens below its review threshold."""
+    from rules.detection.model import MODEL_PATH
+
+    named = read_payload(WORKCHAT_PATH)["hidden"]
+    second = WORKCHAT_PATH.parent / named["file"]
+    assert hashlib.sha256(second.read_bytes()).hexdigest() == named["sha256"]
+    shipped = (MODEL_PATH, WORKCHAT_PATH, second)
+    assert sum(path.stat().st_size for path in shipped) <= 10 * 2**20
+    model = WorkchatModel.load()
+    assert model.hidden is not None and len(model.hidden) > 100_000 and model.hidden.units == 32
+    settings = Detector.load().workchat
+    assert settings is not None
+    assert 0 < settings.screen < settings.review <= settings.high < 1
+    assert settings.screen == model.thresholds["screen"]
