@@ -166,12 +166,17 @@ def train(
     return out
 
 
-def serialise(payload: dict) -> bytes:
-    raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def deterministic_gzip(raw: bytes) -> bytes:
+    """``raw`` compressed with no time stamp or name in the header: the same bytes every run."""
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(raw.encode("utf-8"))
+        gz.write(raw)
     return buf.getvalue()
+
+
+def serialise(payload: dict) -> bytes:
+    raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return deterministic_gzip(raw.encode("utf-8"))
 
 
 def choose_thresholds(

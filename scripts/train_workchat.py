@@ -57,7 +57,6 @@ import argparse
 import csv
 import gzip
 import hashlib
-import io
 import json
 import sys
 from collections import Counter
@@ -76,6 +75,7 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from train_classifier import (  # noqa: E402
     MIN_DF,
     build_vocab,
+    deterministic_gzip,
     featurise,
     print_identity,
     serialise,
@@ -84,7 +84,7 @@ from train_classifier import (  # noqa: E402
 
 from rules.detection import CATEGORIES, Detector  # noqa: E402
 from rules.detection.detector import WorkchatSettings, doubtable  # noqa: E402
-from rules.detection.hidden import HIDDEN_FORMAT, HiddenGate  # noqa: E402
+from rules.detection.hidden import HIDDEN_FORMAT, HiddenGate, split_file  # noqa: E402
 from rules.detection.model import read_payload  # noqa: E402
 from rules.detection.workchat import (  # noqa: E402
     WORKCHAT_FORMAT,
@@ -220,10 +220,7 @@ def hidden_blob(clf: MLPClassifier, inverse: dict[int, str]) -> tuple[bytes, dic
             (rows + 128).astype(np.uint8).tobytes(),
         ]
     )
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(raw)
-    return buf.getvalue(), dict(zip(grams, rows.tolist(), strict=True))
+    return deterministic_gzip(raw), dict(zip(grams, rows.tolist(), strict=True))
 
 
 def choose_screen(linear: np.ndarray, hidden: np.ndarray, y: np.ndarray) -> float:
@@ -417,11 +414,9 @@ def compare_hidden(path: Path, blob: bytes, rows: dict[str, list[int]]) -> bool:
         print(f"  no shipped second look at {path}")
         return False
     print_identity(path, blob)
-    raw = gzip.decompress(path.read_bytes())
-    header_line, grams_line, matrix = raw.split(b"\n", 2)
-    units = json.loads(header_line)["units"]
-    old = np.frombuffer(matrix, dtype=np.uint8).astype(np.int64).reshape(-1, units) - 128
-    shipped = dict(zip(json.loads(grams_line), old.tolist(), strict=True))
+    header, grams, matrix = split_file(gzip.decompress(path.read_bytes()))
+    old = np.frombuffer(matrix, dtype=np.uint8).astype(np.int64).reshape(-1, header["units"]) - 128
+    shipped = dict(zip(grams, old.tolist(), strict=True))
     largest = max(
         (int(np.abs(np.subtract(shipped[g], rows[g])).max()) for g in shipped.keys() & rows.keys()),
         default=0,

@@ -274,8 +274,9 @@ class Detector:
         )
         # Shorter texts are not screened: no model scores them.
         self._min_chars = min((s.min_chars for s in (model, workchat) if s is not None), default=0)
-        # The gate's probability from which a work-chat hit may follow (never, with no model).
-        self._gate_review = workchat.screen if workchat is not None else 2.0
+        # The gate's probability from which a work-chat hit may follow (never, with no model): its
+        # review threshold, or with a second look the screen that passes a message to it.
+        self._gate_screen = workchat.screen if workchat is not None else 2.0
         # Links are found by a regex, not the automaton: a message that may hold one runs the
         # contact check even when no handle word was matched.
         self._contact_index = next(
@@ -669,7 +670,7 @@ class Detector:
                 # Nearly every message ends here: screened, and no model has anything to add.
                 read = _for_models(prepared)
                 verdict = screen(read)
-                if hits or verdict[0] or verdict[1] >= self._gate_review:
+                if hits or verdict[0] or verdict[1] >= self._gate_screen:
                     hits = self._model_hits(read, hits, cold=True, silenced=_NOTHING,
                                             verdict=verdict)  # fmt: skip
             return self._dedupe(hits) if hits else hits

@@ -46,6 +46,12 @@ CLAUSE_MEMO_SIZE = 16384
 TEXT_MEMO_SIZE = 4096
 
 
+def split_file(blob: bytes) -> tuple[dict, list[str], bytes]:
+    """A second look's file, decompressed: its header, its n-grams and their rows' bytes."""
+    header_line, grams_line, matrix = blob.split(b"\n", 2)
+    return json.loads(header_line), json.loads(grams_line), matrix
+
+
 class HiddenGate:
     """P(violation) from a hidden layer of rectified units over clause n-grams; immutable
     weights, a bounded memo of clause sums."""
@@ -99,12 +105,11 @@ class HiddenGate:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> HiddenGate:
-        header_line, grams_line, matrix = blob.split(b"\n", 2)
-        header = json.loads(header_line)
+        header, grams, matrix = split_file(blob)
         if header.get("format") != HIDDEN_FORMAT:
             raise ValueError(f"not a {HIDDEN_FORMAT} model")
         return cls(
-            json.loads(grams_line),
+            grams,
             matrix,
             units=int(header["units"]),
             unit_scales=tuple(float(s) for s in header["unit_scales"]),
