@@ -61,6 +61,13 @@ _NOTHING: frozenset[str] = frozenset()
 # A text with none of these characters can hold neither personal data nor a link: one search
 # spares most messages both gates (a Chinese message without a digit or a Latin letter).
 _MAY_HOLD_DATA_RE = re.compile(f"[{PII_CHARS}{LINK_CHARS}]")
+# Recent plain messages found clean, remembered whole: work chat repeats itself (a notice posted
+# to every group, then a column of "收到"), and a repeat costs one look-up instead of a pass.
+# Two generations of at most this many texts each: when the newer fills up, it becomes the older
+# and the older is dropped, so the most recent texts are always kept (emptying one memo when full
+# would forget "收到" along with the rest). Only texts this short are kept: a few MB at most.
+CLEAN_MEMO_SIZE = 32768
+CLEAN_MEMO_MAX_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +270,8 @@ class Detector:
         self._model = model
         self._workchat = workchat
         # Both models' first look at a message, in one pass over its clauses (``screen.py``).
+        self._clean: set[str] = set()  # the newer generation of clean texts
+        self._clean_older: set[str] = set()
         self._screen = (
             ModelScreen(
                 model.model if model is not None else None,
@@ -640,6 +649,15 @@ class Detector:
     ) -> list[Hit]:
         """Every hit in ``text``, sorted by start; spans index the original ``text``."""
         text = text or ""
+        # Only a message with nothing but its text is remembered: a forward or a card is judged
+        # with what came with it.
+        plain = not forwarded and forward_origin is None and media_kind is None
+        if plain:
+            if text in self._clean:
+                return []
+            if text in self._clean_older:
+                self._remember_clean(text)  # still in use: kept into the next generation
+                return []
         normaliser = self._normaliser
         prepared, same_offsets = normaliser.prepare(text)
         want_pii = want_links = False
@@ -673,7 +691,11 @@ class Detector:
                 if hits or verdict[0] or verdict[1] >= self._gate_screen:
                     hits = self._model_hits(read, hits, cold=True, silenced=_NOTHING,
                                             verdict=verdict)  # fmt: skip
-            return self._dedupe(hits) if hits else hits
+            if hits:
+                return self._dedupe(hits)
+            if plain and not want_pii:
+                self._remember_clean(text)
+            return hits
         if collapsed is not None:
             folded = prepared if same_offsets else normaliser.fold(text)
             norm = Normalised(text, folded, collapsed, normaliser)
@@ -748,7 +770,21 @@ class Detector:
                 # models look at, and doubting after it changes no hit it keeps.
                 hits = self._dedupe(hits)
             hits = self._model_hits(prepared, hits, cold=not silenced, silenced=silenced)
-        return self._dedupe(hits) if hits else hits
+        if hits:
+            return self._dedupe(hits)
+        if plain and not want_pii:
+            self._remember_clean(text)
+        return hits
+
+    def _remember_clean(self, text: str) -> None:
+        """Remember a plain message found clean (``CLEAN_MEMO_SIZE``). Callers pass none that
+        may hold personal data: whether an ID number's birth date is valid depends on the day."""
+        if len(text) <= CLEAN_MEMO_MAX_CHARS:
+            clean = self._clean
+            if len(clean) >= CLEAN_MEMO_SIZE:
+                self._clean_older = clean
+                self._clean = clean = set()
+            clean.add(text)
 
     def _collapsing_matters(self, prepared: str, markers: list[tuple[int, int, int]]) -> bool:
         """Whether collapsing the repeats ``markers`` found may make a match the uncollapsed text
