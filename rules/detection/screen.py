@@ -5,8 +5,7 @@ rest of detection. Both models decompose over clauses (the text cut at ``，``/`
 work-chat gate exactly (no n-gram of it spans two clauses), the COLD classifier as an upper bound
 (``TextModel.clause_bound``). So one split and one remembered entry per clause give both the
 gate's probability and whether the COLD score can reach its review threshold at all; a message
-made of clauses seen before ("收到", "请查收会议纪要", "辛苦了") costs a split and a few look-ups,
-and a message seen before costs one.
+made of clauses seen before ("收到", "请查收会议纪要", "辛苦了") costs a split and a few look-ups.
 """
 
 from __future__ import annotations
@@ -18,10 +17,10 @@ from operator import or_
 from rules.detection.model import CLAUSE_SEPARATORS, TextModel, logit_of, split_clauses
 from rules.detection.workchat import ClauseGate
 
-# Bounds of the memos of recent clauses and messages. Each entry is a short string, a few numbers
-# and a clause's characters; each memo is emptied when it reaches its size.
+# Bound of the memo of recent clauses. Each entry is a short string, a few numbers and a clause's
+# characters; the memo is emptied when it reaches its size. Whole messages are remembered by the
+# detector, and only those it found clean: what reaches the screen is nearly always new.
 CLAUSE_MEMO_SIZE = 65536
-TEXT_MEMO_SIZE = 65536
 
 # Per clause: the COLD bound's positive weights plus both edges and the gate's weight sum packed
 # as one complex number (real and imaginary parts add apart, so a message's two sums are one
@@ -49,7 +48,6 @@ class ModelScreen:
         "_limit",
         "_loose_limit",
         "_sep",
-        "_text_memo",
     )
 
     def __init__(self, cold: TextModel | None, cold_review: float, gate: ClauseGate | None) -> None:
@@ -65,13 +63,8 @@ class ModelScreen:
         limit = self._limit
         self._loose_limit = limit * limit if limit is not None and limit > 0.0 else -1.0
         self._clause_memo: dict[str, _Entry] = {}
-        self._text_memo: dict[str, tuple[bool, float]] = {}
 
     def __call__(self, prepared: str) -> tuple[bool, float]:
-        memo = self._text_memo
-        known = memo.get(prepared)  # the same message again ("收到，谢谢", a reminder reposted)
-        if known is not None:
-            return known
         parts = split_clauses(prepared)  # the same cut the gate was trained on
         get = self._clause_memo.get
         # A plain loop: a message has a handful of clauses, and for so few a builtin's call
@@ -96,14 +89,7 @@ class ModelScreen:
                 loose > 0.0 and loose * loose < self._loose_limit * widest
             ) and self._cold_may_reach(total.real, [self._remember(c)[3] for c in parts])
         gate = self._gate
-        known = (
-            reach,
-            gate.probability_of(total.imag, gate_count) if gate is not None else 0.0,
-        )
-        if len(memo) >= TEXT_MEMO_SIZE:
-            memo.clear()
-        memo[prepared] = known
-        return known
+        return reach, gate.probability_of(total.imag, gate_count) if gate is not None else 0.0
 
     def _remember(self, clause: str) -> _Entry:
         # Looked up again: a clause new to the memo may occur many times in one message (a
