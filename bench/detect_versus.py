@@ -5,8 +5,9 @@
 On a shared machine the speed of one run drifts by tens of percent within minutes, more than most
 changes gain; figures printed by separate runs cannot tell a 10 % change from the drift. This
 loads both detectors side by side (``rules/`` of ``REV`` is copied out of git as a package of
-another name) and lets them take turns over the same new messages (a fresh batch every turn, so
-that neither is measured on messages its memos already hold), alternating which goes first. It
+another name) and lets them take turns over the same new messages (a fresh batch every turn,
+alternating which goes first; like ``bench/detect.py``'s steady passes, a batch repeats some texts
+of earlier ones, which a detector that remembers clean texts answers from memory). It
 prints the best pass of each and their ratio. Each version uses its own lexicons and models, as
 shipped at that revision. Asserts nothing.
 """
