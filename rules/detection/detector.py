@@ -65,7 +65,8 @@ _MAY_HOLD_DATA_RE = re.compile(f"[{PII_CHARS}{LINK_CHARS}]")
 # to every group, then a column of "收到"), and a repeat costs one look-up instead of a pass.
 # Two generations of at most this many texts each: when the newer fills up, it becomes the older
 # and the older is dropped, so the most recent texts are always kept (emptying one memo when full
-# would forget "收到" along with the rest). Only texts this short are kept: a few MB at most.
+# would forget "收到" along with the rest). Only texts this short are kept: full, the memo holds
+# ~14 MB of 35-character texts and ~35 MB at most (docs/detection.md, round 15).
 CLEAN_MEMO_SIZE = 32768
 CLEAN_MEMO_MAX_CHARS = 200
 
