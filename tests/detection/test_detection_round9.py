@@ -346,6 +346,9 @@ def test_a_guess_of_another_category_is_never_held(detector: Detector):
 # over the six sets never trained on (heldout13, 15–19), 12 fewer acted on (heldout19 161 → 153,
 # its internal 18 → 14) and 25 more acted on or asked about (heldout18 169 → 177); the sets
 # trained on gained. Floors set to the figures after it, the falls knowingly.
+# Round 16 (heldout20 written before it, measured with round 15's models; five more writers
+# trained on twice and neither model shipped, docs/detection.md "Round 16"): heldout20 guarded at
+# the shipped models' figures, the rest unchanged.
 _GUARDED = {
     "heldout10": ((21, 22, 25, 22, 24, 24, 24, 23), (22, 25, 25, 23, 25, 25, 24, 25), 0, 4),
     "heldout11": ((21, 25, 25, 25, 25, 24, 25, 23), (23, 25, 25, 25, 25, 25, 25, 25), 0, 3),
@@ -357,6 +360,7 @@ _GUARDED = {
     "heldout17": ((22, 17, 24, 19, 18, 23, 20, 21), (25, 22, 25, 20, 22, 24, 20, 23), 3, 1),
     "heldout18": ((18, 16, 23, 19, 18, 16, 18, 18), (21, 20, 25, 23, 23, 21, 22, 22), 2, 2),
     "heldout19": ((18, 19, 20, 14, 18, 23, 20, 21), (20, 22, 23, 20, 21, 24, 23, 23), 2, 1),
+    "heldout20": ((17, 16, 19, 13, 19, 20, 21, 19), (21, 21, 21, 17, 23, 21, 22, 24), 2, 1),
 }
 
 
