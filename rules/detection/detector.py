@@ -71,6 +71,10 @@ CLEAN_MEMO_SIZE = 32768
 CLEAN_MEMO_MAX_CHARS = 200
 
 
+# The categories the COLD classifier's hits fall in (abuse, or harmful discrimination).
+_COLD_CATEGORIES = frozenset({"abuse", "harmful"})
+
+
 @dataclass(frozen=True, slots=True)
 class _Info:
     category: str
@@ -330,6 +334,15 @@ class Detector:
         )
         self._heuristics = tuple(heuristics)
         # Heuristic hits that enforcement/publicity cues drop like lexicon hits (category, kind).
+        # Per allow file: whether its cues keep the COLD classifier quiet. An enforcement or
+        # publicity cue does (it quotes what it warns of); a ``guess`` cue only where its file
+        # names a category the classifier's hits fall in (abuse, harmful).
+        self._cue_silences_cold = tuple(
+            f.mode != "quoted" and (f.mode != "guess" or bool(cats & _COLD_CATEGORIES))
+            for f, cats in zip(self._allow, self._cue_categories, strict=True)
+        )
+        # Files whose cues drop rule hits in their sentence (``guess`` cues drop none).
+        self._dropping_cue = tuple(f.mode in ("context", "quoted") for f in self._allow)
         self._cued = frozenset((h.category, h.kind) for h in heuristics if h.cues)
         # (winners, losers): a loser hit sharing a sentence with a winner hit is dropped.
         self._overrides = tuple(overrides)
@@ -764,13 +777,16 @@ class Detector:
             # category the cue's file applies to (a fraud warning silences a guess of fraud, not
             # one of somebody's private details beside it).
             # A quoted-mention cue's file silences nothing, so it leaves the COLD classifier on.
+            # A ``guess`` cue (everyday care: "早日康复", "路上慢点") keeps the models from
+            # guessing its file's categories, and drops no rule's hit.
             silenced = frozenset().union(*(self._cue_categories[ref] for ref, _, _ in cues))
+            quiet_cold = any(self._cue_silences_cold[ref] for ref, _, _ in cues)
             if len(hits) > MAX_HITS_PER_KIND:
                 # A word repeated a million times: keep the evidence before the gate's doubt is
                 # applied to each hit. Dedupe keeps every category present, which is all the
                 # models look at, and doubting after it changes no hit it keeps.
                 hits = self._dedupe(hits)
-            hits = self._model_hits(prepared, hits, cold=not silenced, silenced=silenced)
+            hits = self._model_hits(prepared, hits, cold=not quiet_cold, silenced=silenced)
         if hits:
             return self._dedupe(hits)
         if plain and not want_pii:
@@ -950,7 +966,10 @@ class Detector:
         O((hits + spans) log spans): allow spans are indexed per file by start, with the running
         furthest end; cues per sentence."""
         covers = _Cover([(h.start, h.end) for h in hits if h.source == "lexicon"])
-        live_cues = [(ref, cs, ce) for ref, cs, ce in cues if not covers.overlaps(cs, ce)]
+        dropping = self._dropping_cue
+        live_cues = [
+            (ref, cs, ce) for ref, cs, ce in cues if dropping[ref] and not covers.overlaps(cs, ce)
+        ]
         allow_by_ref: dict[int, list[tuple[int, int]]] = {}
         for ref, a, b in allow_spans:
             allow_by_ref.setdefault(ref, []).append((a, b))

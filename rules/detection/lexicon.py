@@ -38,14 +38,15 @@ class TermFile:
     removals: tuple[str, ...]
 
 
-ALLOW_MODES = ("span", "context", "quoted")
+ALLOW_MODES = ("span", "context", "quoted", "guess")
 
 
 @dataclass(frozen=True, slots=True)
 class AllowFile:
     """An allow-list: ``span`` phrases neutralise hits inside them; ``context`` cue words
     neutralise hits of the listed categories/kinds in the same sentence; ``quoted`` cue words do
-    so only for a hit in quotation marks (the word is mentioned, not used)."""
+    so only for a hit in quotation marks (the word is mentioned, not used); ``guess`` cue words
+    drop no hit a rule found, they only keep the models from guessing the listed categories."""
 
     path: Path
     mode: str

@@ -1,0 +1,115 @@
+"""Round 17: everyday care between colleagues is not guessed harmful or abuse by a model.
+
+Work groups are full of "下雨了出门小心点", "你妈身体好点了吗", "早日康复": warm words the models
+learnt from threats, curses and innuendo too. ``allow/everyday_care.txt`` (``@mode guess``) keeps
+the models from guessing harmful, abuse or unverified on such a message; it drops no rule's hit,
+so a listed curse beside "早日康复" is still found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from detection_heldout import measure
+
+from rules.detection import CATEGORIES, Detector
+
+_CARE_FILE = "allow/everyday_care.txt"
+_SILENCED = {"harmful", "abuse", "unverified"}
+
+
+def _dir_with(tmp_path: Path, relpath: str, text: str) -> Path:
+    path = tmp_path / "ext" / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return tmp_path / "ext"
+
+
+@pytest.fixture(scope="module")
+def without_care(tmp_path_factory: pytest.TempPathFactory) -> Detector:
+    # The shipped detector with the care list replaced by an empty one of the same mode.
+    empty = "@mode guess\n@applies harmful abuse unverified\n"
+    ext = _dir_with(tmp_path_factory.mktemp("care"), _CARE_FILE, empty)
+    return Detector.load([ext])
+
+
+def _model_categories(detector: Detector, text: str) -> set[str]:
+    return {h.category for h in detector.detect(text) if h.source == "model"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下雨了出门小心点",
+        "你妈的身体好点了吗",
+        "孩子退烧没有，要是还烧赶紧去医院看看",
+        "你妈的腿好些了没？上楼梯还疼不",
+        "天冷了，多穿点，路上慢点",
+        "节哀，有什么需要帮忙的说一声",
+    ],
+)
+def test_everyday_care_is_not_guessed_harmful_or_abuse(detector: Detector, text: str):
+    assert not _model_categories(detector, text) & _SILENCED, detector.detect(text)
+    assert not {h.category for h in detector.detect(text) if h.acted}
+
+
+def test_the_care_list_is_what_keeps_the_guess_away(detector: Detector, without_care: Detector):
+    # Without the list a model guesses on these (so the test above is not passing by accident);
+    # with it, none of those guesses is left.
+    texts = ["孩子退烧没有，要是还烧赶紧去医院看看八", "你妈的腿好些了没？上楼梯还疼不"]
+    guessed = [t for t in texts if _model_categories(without_care, t) & _SILENCED]
+    assert guessed, "no model guess to silence: pick texts the shipped models guess on"
+    for text in guessed:
+        assert not _model_categories(detector, text) & _SILENCED
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("你个废物，早日康复吧", "abuse"),
+        ("去你大爷的，下雨了关我屁事", "abuse"),
+        ("天冷了，约吗，开好房等你", "harmful"),
+    ],
+)
+def test_a_rule_hit_beside_care_words_stands(detector: Detector, text: str, category: str):
+    assert category in {h.category for h in detector.detect(text) if h.acted}
+
+
+def test_a_guess_cue_silences_only_its_categories(tmp_path: Path):
+    # A deployment's own list: cue "工作群" for offtopic guesses. The COLD classifier (abuse,
+    # harmful) stays on, and no lexicon hit is dropped.
+    ext = _dir_with(tmp_path, "allow/mine.txt", "@mode guess\n@applies offtopic\n工作群\n")
+    detector = Detector.load([ext])
+    assert not detector.warnings
+    hits = detector.detect("工作群里骂人：你个傻逼")
+    assert "abuse" in {h.category for h in hits if h.source == "lexicon"}
+
+
+def test_an_unknown_mode_names_guess_among_the_modes(tmp_path: Path):
+    ext = _dir_with(tmp_path, "allow/odd.txt", "@mode guessing\n下雨了\n")
+    warnings = Detector.load([ext]).warnings
+    assert any("guessing" in w and "'guess'" in w for w in warnings), warnings
+
+
+# A count of things, not the vulgar homophone (round 17: "家里还有好几把" was a vulgarity hit).
+@pytest.mark.parametrize(
+    "text", ["那把伞不用还了，你留着用吧，我家里还有好几把", "会议室缺椅子，谁去仓库搬几把椅子"]
+)
+def test_a_count_of_things_is_not_vulgar(detector: Detector, text: str):
+    assert not [h for h in detector.detect(text) if h.source == "lexicon"]
+
+
+# kindness.jsonl: 200 everyday kindness messages and 100 violations written as their twins, by a
+# separate session (development data for this rule; the models never trained on it).
+_GUARDED = {
+    "kindness": ((8, 13, 0, 0, 0, 13, 0, 12), (14, 18, 0, 0, 0, 16, 0, 21), 2, 8),
+}
+
+
+@pytest.mark.parametrize("name", list(_GUARDED))
+def test_kindness_figures_after_round_17(detector: Detector, name: str):
+    acted, seen, _, flagged, asked = measure(detector, name, held=True)
+    floor_acted, floor_seen, most_flagged, most_asked = _GUARDED[name]
+    assert all(acted[c] >= n for c, n in zip(CATEGORIES, floor_acted, strict=True)), acted
+    assert all(seen[c] >= n for c, n in zip(CATEGORIES, floor_seen, strict=True)), seen
+    assert flagged <= most_flagged and asked <= most_asked, (flagged, asked)
