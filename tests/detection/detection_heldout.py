@@ -36,3 +36,16 @@ def measure(
             flagged += bool(got)
             asked += bool(seen) and not got
     return acted, review, ordinary, flagged, asked
+
+
+Guard = tuple[tuple[int, ...], tuple[int, ...], int, int]
+
+
+def assert_guarded(detector: Detector, name: str, guard: Guard) -> None:
+    """Per category at least ``guard``'s positives acted on (a held guess counts) and acted on or
+    asked about; at most its ordinary messages flagged and only asked about."""
+    acted, seen, _, flagged, asked = measure(detector, name, held=True)
+    floor_acted, floor_seen, most_flagged, most_asked = guard
+    assert all(acted[c] >= n for c, n in zip(CATEGORIES, floor_acted, strict=True)), acted
+    assert all(seen[c] >= n for c, n in zip(CATEGORIES, floor_seen, strict=True)), seen
+    assert flagged <= most_flagged and asked <= most_asked, (flagged, asked)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from detection_heldout import measure
+from detection_heldout import assert_guarded
 
-from rules.detection import CATEGORIES, Detector
+from rules.detection import Detector
 
 _CARE_FILE = "allow/everyday_care.txt"
 _SILENCED = {"harmful", "abuse", "unverified"}
@@ -108,8 +108,4 @@ _GUARDED = {
 
 @pytest.mark.parametrize("name", list(_GUARDED))
 def test_kindness_figures_after_round_17(detector: Detector, name: str):
-    acted, seen, _, flagged, asked = measure(detector, name, held=True)
-    floor_acted, floor_seen, most_flagged, most_asked = _GUARDED[name]
-    assert all(acted[c] >= n for c, n in zip(CATEGORIES, floor_acted, strict=True)), acted
-    assert all(seen[c] >= n for c, n in zip(CATEGORIES, floor_seen, strict=True)), seen
-    assert flagged <= most_flagged and asked <= most_asked, (flagged, asked)
+    assert_guarded(detector, name, _GUARDED[name])

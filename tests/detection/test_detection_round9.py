@@ -5,9 +5,9 @@ secret computer's password; the offensive-language classifier that knows work ch
 from __future__ import annotations
 
 import pytest
-from detection_heldout import measure
+from detection_heldout import assert_guarded
 
-from rules.detection import CATEGORIES, Detector
+from rules.detection import Detector
 from rules.detection.report import hits_to_json
 
 
@@ -366,8 +366,4 @@ _GUARDED = {
 
 @pytest.mark.parametrize("name", list(_GUARDED))
 def test_held_out_figures_after_round_9(detector: Detector, name: str):
-    acted, seen, _, flagged, asked = measure(detector, name, held=True)
-    floor_acted, floor_seen, most_flagged, most_asked = _GUARDED[name]
-    assert all(acted[c] >= n for c, n in zip(CATEGORIES, floor_acted, strict=True)), acted
-    assert all(seen[c] >= n for c, n in zip(CATEGORIES, floor_seen, strict=True)), seen
-    assert flagged <= most_flagged and asked <= most_asked, (flagged, asked)
+    assert_guarded(detector, name, _GUARDED[name])
