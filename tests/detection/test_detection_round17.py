@@ -102,10 +102,32 @@ def test_a_count_of_things_is_not_vulgar(detector: Detector, text: str):
 # kindness.jsonl: 200 everyday kindness messages and 100 violations written as their twins, by a
 # separate session (development data for this rule; the models never trained on it).
 _GUARDED = {
-    "kindness": ((8, 13, 0, 0, 0, 13, 0, 12), (14, 18, 0, 0, 0, 16, 0, 21), 2, 8),
+    "kindness": ((8, 13, 0, 0, 0, 14, 0, 12), (14, 18, 0, 0, 0, 17, 0, 21), 2, 8),
 }
 
 
 @pytest.mark.parametrize("name", list(_GUARDED))
 def test_kindness_figures_after_round_17(detector: Detector, name: str):
     assert_guarded(detector, name, _GUARDED[name])
+
+
+# Wishing someone dead, often dressed as a greeting (heuristic death_wish).
+@pytest.mark.parametrize("text", ["中秋快乐，祝你全家都被月饼噎死", "巴不得你早点死，省得碍眼"])
+def test_a_death_wish_is_a_curse(detector: Detector, text: str):
+    assert {(h.category, h.kind) for h in detector.detect(text) if h.source == "heuristic"} >= {
+        ("abuse", "curse")
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "祝你工作顺利，别累死了哈哈",
+        "祝你电脑永不死机",
+        "祝你们出行平安，别出车祸哈",
+        "祝他早日康复",
+        "看你发的视频笑死我了，祝你天天开心",
+    ],
+)
+def test_wishes_that_mention_death_in_passing_are_no_curse(detector: Detector, text: str):
+    assert not [h for h in detector.detect(text) if h.source == "heuristic"]
