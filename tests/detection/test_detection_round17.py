@@ -1,4 +1,5 @@
-"""Round 17: everyday care between colleagues is not guessed harmful or abuse by a model.
+"""Round 17: everyday care between colleagues is not guessed harmful or abuse by a model; a
+death wish is a curse; a message without a Chinese character is left to the rules.
 
 Work groups are full of "下雨了出门小心点", "你妈身体好点了吗", "早日康复": warm words the models
 learnt from threats, curses and innuendo too. ``allow/everyday_care.txt`` (``@mode guess``) keeps
@@ -7,11 +8,13 @@ so a listed curse beside "早日康复" is still found."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from detection_heldout import assert_guarded
 
+import rules.detection.detector as detector_module
 from rules.detection import Detector
 
 _CARE_FILE = "allow/everyday_care.txt"
@@ -131,3 +134,27 @@ def test_a_death_wish_is_a_curse(detector: Detector, text: str):
 )
 def test_wishes_that_mention_death_in_passing_are_no_curse(detector: Detector, text: str):
     assert not [h for h in detector.detect(text) if h.source == "heuristic"]
+
+
+def _eager() -> Detector:
+    # Thresholds so low that whatever a model scores becomes a model hit.
+    return Detector.load(
+        model_review=0.01, model_high=0.02, workchat_review=0.01, workchat_high=0.02
+    )
+
+
+_LATIN = ("is bad", "good job everyone", "ok see you at 3pm", "what the hell is this")
+
+
+def test_a_message_without_chinese_is_left_to_the_rules(monkeypatch: pytest.MonkeyPatch):
+    # The models learnt Chinese chat: a Latin-only message is never scored, and a listed "sb" is
+    # still the lexicon's.
+    eager = _eager()
+    for text in _LATIN:
+        assert eager.detect(text) == [], text
+    assert {(h.category, h.source) for h in eager.detect("this is SB")} == {("abuse", "lexicon")}
+    # Scored like Chinese, the same messages draw the models' guesses: the gate is what keeps them
+    # away, not the thresholds.
+    monkeypatch.setattr(detector_module, "_CJK_RE", re.compile("."))
+    scored = _eager()
+    assert any(h.source == "model" for text in _LATIN for h in scored.detect(text))
