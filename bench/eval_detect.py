@@ -54,12 +54,13 @@ SPLITS = {
     "heldout18": "held out in round 13 (tests/detection/data/heldout18.jsonl, pass it with --eval)",
     "heldout19": "held out in round 14 (tests/detection/data/heldout19.jsonl, pass it with --eval)",
     "heldout20": "held out in round 16 (tests/detection/data/heldout20.jsonl, pass it with --eval)",
+    "heldout21": "held out in round 17 (tests/detection/data/heldout21.jsonl, pass it with --eval)",
 }
 
-# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout20 (each written
+# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout21 (each written
 # before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
 # on: development data now.
-HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 21))}  # 13, 15 … 20
+HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 22))}  # 13, 15 … 21
 
 
 def load_eval(path: Path) -> list[dict]:

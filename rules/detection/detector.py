@@ -347,6 +347,8 @@ class Detector:
             f.mode != "quoted" and (f.mode != "guess" or bool(cats & _COLD_CATEGORIES))
             for f, cats in zip(self._allow, self._cue_categories, strict=True)
         )
+        # Per allow file: the categories whose model guesses its cues send to the admins.
+        self._cue_review = tuple(f.review if f.mode == "guess" else _NOTHING for f in self._allow)
         # Files whose cues drop rule hits in their sentence (``guess`` cues drop none).
         self._dropping_cue = tuple(f.mode in ("context", "quoted") for f in self._allow)
         self._cued = frozenset((h.category, h.kind) for h in heuristics if h.cues)
@@ -792,7 +794,10 @@ class Detector:
                 # applied to each hit. Dedupe keeps every category present, which is all the
                 # models look at, and doubting after it changes no hit it keeps.
                 hits = self._dedupe(hits)
-            hits = self._model_hits(prepared, hits, cold=not quiet_cold, silenced=silenced)
+            doubted = frozenset().union(*(self._cue_review[ref] for ref, _, _ in cues))
+            hits = self._model_hits(
+                prepared, hits, cold=not quiet_cold, silenced=silenced, doubted=doubted
+            )
         if hits:
             return self._dedupe(hits)
         if plain and not want_pii:
@@ -840,10 +845,12 @@ class Detector:
         cold: bool,
         silenced: frozenset[str],
         verdict: tuple[bool, float] | None = None,
+        doubted: frozenset[str] = _NOTHING,
     ) -> list[Hit]:
         """``hits`` plus each model's hit: one screening pass (``verdict``, when the caller has
         it already) says which model may have one. ``cold``: whether the COLD classifier may add
-        one; ``silenced``: categories the work-chat model may not name."""
+        one; ``silenced``: categories the work-chat model may not name; ``doubted``: categories
+        whose work-chat guess only asks the admins."""
         assert self._screen is not None
         if len(prepared) < self._min_chars or _CJK_RE.search(prepared) is None:
             return hits
@@ -860,11 +867,16 @@ class Detector:
             hidden = workchat.model.hidden
             p = hidden.probability(prepared) if hidden is not None else gate_p
             if p >= workchat.review:
-                hits = self._with_workchat(prepared, p, hits, silenced)
+                hits = self._with_workchat(prepared, p, hits, silenced, doubted)
         return hits
 
     def _with_workchat(
-        self, prepared: str, p: float, hits: list[Hit], silenced: frozenset[str]
+        self,
+        prepared: str,
+        p: float,
+        hits: list[Hit],
+        silenced: frozenset[str],
+        doubted: frozenset[str] = _NOTHING,
     ) -> list[Hit]:
         """``hits`` plus the work-chat model's hit for a text the gate let through with ``p``,
         when the category it names has no hit yet (a rule's hit says it better)."""
@@ -881,12 +893,13 @@ class Detector:
         ):
             return hits
         review_only = guess.category in settings.review_only
+        asked = guess.category in doubted  # everyday care beside it: the admins decide
         hit = Hit(
             info.category, info.kind, info.article, "", 0, 0, info.reason, "model",
             score=round(p, 4),
             features=guess.top,
-            needs_review=p < settings.high or review_only,
-            hold=review_only and settings.hold and p >= settings.high,
+            needs_review=p < settings.high or review_only or asked,
+            hold=review_only and settings.hold and p >= settings.high and not asked,
         )  # fmt: skip
         return [*hits, hit]
 

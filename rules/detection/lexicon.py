@@ -54,6 +54,9 @@ class AllowFile:
     phrases: tuple[str, ...]
     # ``quoted`` mode: characters the quotation may hold beside the hit (``@quote_room``)
     quote_room: int = 4
+    # ``guess`` mode: categories whose model guesses go to the admins instead of being silenced
+    # or acted on (``@review``)
+    review: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,7 @@ def read_allow_file(path: Path) -> AllowFile:
         quote_room=_int_header(headers, "quote_room", 4, path),
         applies=frozenset(headers.get("applies", "").split()),
         phrases=tuple(t for t, _ in terms),
+        review=frozenset(headers.get("review", "").split()),
     )
 
 

@@ -31,7 +31,7 @@ def _dir_with(tmp_path: Path, relpath: str, text: str) -> Path:
 @pytest.fixture(scope="module")
 def without_care(tmp_path_factory: pytest.TempPathFactory) -> Detector:
     # The shipped detector with the care list replaced by an empty one of the same mode.
-    empty = "@mode guess\n@applies harmful abuse unverified\n"
+    empty = "@mode guess\n@applies harmful abuse unverified\n@review illegal\n"
     ext = _dir_with(tmp_path_factory.mktemp("care"), _CARE_FILE, empty)
     return Detector.load([ext])
 
@@ -57,13 +57,17 @@ def test_everyday_care_is_not_guessed_harmful_or_abuse(detector: Detector, text:
 
 
 def test_the_care_list_is_what_keeps_the_guess_away(detector: Detector, without_care: Detector):
-    # Without the list a model guesses on these (so the test above is not passing by accident);
-    # with it, none of those guesses is left.
-    texts = ["孩子退烧没有，要是还烧赶紧去医院看看八", "你妈的腿好些了没？上楼梯还疼不"]
-    guessed = [t for t in texts if _model_categories(without_care, t) & _SILENCED]
-    assert guessed, "no model guess to silence: pick texts the shipped models guess on"
-    for text in guessed:
-        assert not _model_categories(detector, text) & _SILENCED
+    # Without the list the models guess on these (so the tests here do not pass by accident):
+    # a weather forecast heard of is guessed unverified; a child's fever is held as illegal.
+    forecast = "听说明天要下雨"
+    assert "unverified" in _model_categories(without_care, forecast)
+    assert detector.detect(forecast) == []
+    fever = "孩子退烧没有，要是还烧赶紧去医院看看八"
+    assert "illegal" in {h.category for h in without_care.detect(fever) if h.acted}
+    # With it, an illegal guess beside care words only asks the admins (a threat or a drug offer
+    # dressed as care is still seen; the admins decide).
+    guesses = [h for h in detector.detect(fever) if h.source == "model"]
+    assert guesses and all(h.needs_review and not h.acted for h in guesses), guesses
 
 
 @pytest.mark.parametrize(
@@ -105,7 +109,7 @@ def test_a_count_of_things_is_not_vulgar(detector: Detector, text: str):
 # kindness.jsonl: 200 everyday kindness messages and 100 violations written as their twins, by a
 # separate session (development data for this rule; the models never trained on it).
 _GUARDED = {
-    "kindness": ((8, 13, 0, 0, 0, 14, 0, 12), (14, 18, 0, 0, 0, 17, 0, 21), 2, 8),
+    "kindness": ((7, 16, 0, 0, 0, 14, 0, 14), (14, 17, 0, 0, 0, 15, 0, 19), 2, 9),
 }
 
 

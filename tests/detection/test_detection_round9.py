@@ -349,18 +349,28 @@ def test_a_guess_of_another_category_is_never_held(detector: Detector):
 # Round 16 (heldout20 written before it, measured with round 15's models; five more writers
 # trained on twice and neither model shipped, docs/detection.md "Round 16"): heldout20 guarded at
 # the shipped models' figures, the rest unchanged.
+# Round 17 (heldout21 written before it; the care list; seven more writers trained on, the
+# work-chat thresholds by the unchanged rule 0.935 / 0.99; COLD retrained beside it): over the
+# seven sets never trained on (heldout13, 15–20) 1,101 → 1,213 acted on, 1,257 → 1,290 with
+# review, ordinary flagged 14 → 12; heldout21 162 → 180 and 187 → 189, none of its ordinary
+# flagged. Floors set to the figures after it; what fell, knowingly: acted on, heldout12 illegal
+# and internal (25 → 24), heldout14 abuse (25 → 24), heldout17 abuse (23 → 22), heldout20
+# unverified (21 → 20); with review, heldout10 harmful, heldout12 internal, heldout13 harmful and
+# offtopic, heldout14 and heldout17 abuse, heldout17 internal (one or two each); asked about,
+# heldout13 3 → 6, heldout15 2 → 3, heldout17 1 → 2.
 _GUARDED = {
-    "heldout10": ((21, 22, 25, 22, 24, 24, 24, 23), (22, 25, 25, 23, 25, 25, 24, 25), 0, 4),
-    "heldout11": ((21, 25, 25, 25, 25, 24, 25, 23), (23, 25, 25, 25, 25, 25, 25, 25), 0, 3),
-    "heldout12": ((25, 23, 24, 25, 25, 24, 24, 25), (25, 24, 25, 25, 25, 24, 25, 25), 0, 0),
-    "heldout13": ((18, 18, 25, 20, 24, 25, 19, 23), (23, 22, 25, 22, 25, 25, 21, 24), 2, 3),
-    "heldout14": ((25, 24, 25, 24, 24, 25, 23, 22), (25, 25, 25, 24, 25, 26, 26, 24), 4, 4),
-    "heldout15": ((19, 19, 24, 21, 22, 20, 23, 19), (22, 22, 25, 22, 25, 22, 25, 22), 2, 2),
-    "heldout16": ((16, 20, 21, 19, 22, 18, 18, 21), (23, 25, 22, 20, 23, 23, 22, 23), 1, 2),
-    "heldout17": ((22, 17, 24, 19, 18, 23, 20, 21), (25, 22, 25, 20, 22, 24, 20, 23), 3, 1),
-    "heldout18": ((18, 16, 23, 19, 18, 16, 18, 18), (21, 20, 25, 23, 23, 21, 22, 22), 2, 2),
-    "heldout19": ((18, 19, 20, 14, 18, 23, 20, 21), (20, 22, 23, 20, 21, 24, 23, 23), 2, 1),
-    "heldout20": ((17, 16, 19, 13, 19, 20, 21, 19), (21, 21, 21, 17, 23, 21, 22, 24), 2, 1),
+    "heldout10": ((22, 23, 25, 23, 25, 25, 24, 25), (22, 24, 25, 23, 25, 25, 24, 25), 0, 4),
+    "heldout11": ((25, 25, 25, 25, 25, 25, 25, 24), (25, 25, 25, 25, 25, 25, 25, 25), 0, 3),
+    "heldout12": ((24, 25, 25, 24, 25, 25, 25, 25), (25, 25, 25, 24, 25, 25, 25, 25), 0, 0),
+    "heldout13": ((20, 20, 25, 22, 25, 25, 20, 23), (23, 21, 25, 23, 25, 25, 22, 23), 2, 6),
+    "heldout14": ((25, 24, 25, 24, 25, 24, 25, 25), (25, 25, 25, 24, 25, 25, 26, 25), 4, 4),
+    "heldout15": ((21, 20, 24, 23, 24, 22, 25, 21), (22, 22, 25, 23, 25, 23, 25, 24), 1, 3),
+    "heldout16": ((19, 24, 23, 21, 22, 21, 20, 23), (24, 25, 24, 24, 23, 23, 22, 23), 1, 2),
+    "heldout17": ((24, 22, 25, 19, 21, 22, 20, 21), (25, 22, 25, 19, 24, 22, 22, 23), 2, 2),
+    "heldout18": ((21, 20, 25, 21, 22, 20, 21, 20), (22, 20, 25, 23, 23, 22, 22, 22), 2, 1),
+    "heldout19": ((19, 20, 22, 21, 21, 24, 21, 23), (21, 23, 24, 24, 23, 24, 25, 24), 2, 1),
+    "heldout20": ((22, 20, 21, 19, 22, 20, 20, 21), (22, 21, 21, 20, 23, 23, 22, 25), 2, 1),
+    "heldout21": ((24, 21, 25, 19, 24, 22, 23, 22), (24, 24, 25, 21, 24, 23, 25, 23), 0, 2),
 }
 
 
