@@ -349,6 +349,14 @@ class Detector:
         )
         # Per allow file: the categories whose model guesses its cues send to the admins.
         self._cue_review = tuple(f.review if f.mode == "guess" else _NOTHING for f in self._allow)
+        # Patterns that are only ``guess`` cues ("辛苦了", "下雨了"): a message matching nothing
+        # else stays on the clean path, where the cues' effect on the models is applied.
+        self._guess_only = frozenset(
+            pid
+            for pid, pattern_roles in enumerate(self._roles)
+            if pattern_roles
+            and all(r.role == CUE and self._allow[r.ref].mode == "guess" for r in pattern_roles)
+        )
         # Files whose cues drop rule hits in their sentence (``guess`` cues drop none).
         self._dropping_cue = tuple(f.mode in ("context", "quoted") for f in self._allow)
         self._cued = frozenset((h.category, h.kind) for h in heuristics if h.cues)
@@ -703,6 +711,14 @@ class Detector:
             else:
                 collapsed = normaliser.collapse(prepared)  # a repeated character: collapse, redo
                 raw = self._find(collapsed)
+        guess_raw: list[tuple[int, int, int]] = []
+        if (
+            raw
+            and not (forwarded or media_kind or want_links)
+            and all(pid in self._guess_only for pid, _, _ in raw)
+        ):
+            # Only words of care ("辛苦了"): no rule has anything to find, the models are told.
+            guess_raw, raw = raw, []
         if not raw and not forwarded and not media_kind and not want_links:
             hits = self._pii_hits(text, []) if want_pii else []
             screen = self._screen
@@ -711,8 +727,10 @@ class Detector:
                 read = _for_models(prepared)
                 verdict = screen(read)
                 if hits or verdict[0] or verdict[1] >= self._gate_screen:
-                    hits = self._model_hits(read, hits, cold=True, silenced=_NOTHING,
-                                            verdict=verdict)  # fmt: skip
+                    refs = [role.ref for pid, _, _ in guess_raw for role in self._roles[pid]]
+                    cold, silenced, doubted = self._cue_effect(refs)
+                    hits = self._model_hits(read, hits, cold=cold, silenced=silenced,
+                                            verdict=verdict, doubted=doubted)  # fmt: skip
             if hits:
                 return self._dedupe(hits)
             if plain and not want_pii:
@@ -787,22 +805,29 @@ class Detector:
             # A quoted-mention cue's file silences nothing, so it leaves the COLD classifier on.
             # A ``guess`` cue (everyday care: "早日康复", "路上慢点") keeps the models from
             # guessing its file's categories, and drops no rule's hit.
-            silenced = frozenset().union(*(self._cue_categories[ref] for ref, _, _ in cues))
-            quiet_cold = any(self._cue_silences_cold[ref] for ref, _, _ in cues)
+            cold, silenced, doubted = self._cue_effect([ref for ref, _, _ in cues])
             if len(hits) > MAX_HITS_PER_KIND:
                 # A word repeated a million times: keep the evidence before the gate's doubt is
                 # applied to each hit. Dedupe keeps every category present, which is all the
                 # models look at, and doubting after it changes no hit it keeps.
                 hits = self._dedupe(hits)
-            doubted = frozenset().union(*(self._cue_review[ref] for ref, _, _ in cues))
-            hits = self._model_hits(
-                prepared, hits, cold=not quiet_cold, silenced=silenced, doubted=doubted
-            )
+            hits = self._model_hits(prepared, hits, cold=cold, silenced=silenced, doubted=doubted)
         if hits:
             return self._dedupe(hits)
         if plain and not want_pii:
             self._remember_clean(text)
         return hits
+
+    def _cue_effect(self, refs: Sequence[int]) -> tuple[bool, frozenset[str], frozenset[str]]:
+        """What the cues of these allow files (one ref per cue seen) let the models do: whether
+        the COLD classifier may add a hit, the categories the work-chat model may not name, and
+        those whose work-chat guess only asks the admins."""
+        if not refs:
+            return True, _NOTHING, _NOTHING
+        cold = not any(self._cue_silences_cold[ref] for ref in refs)
+        silenced = frozenset().union(*(self._cue_categories[ref] for ref in refs))
+        doubted = frozenset().union(*(self._cue_review[ref] for ref in refs))
+        return cold, silenced, doubted
 
     def _remember_clean(self, text: str) -> None:
         """Remember a plain message found clean (``CLEAN_MEMO_SIZE``). Callers pass none that
