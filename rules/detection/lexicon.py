@@ -175,6 +175,22 @@ def discover(dirs: Sequence[Path]) -> LexiconSources:
             if allow.mode not in ALLOW_MODES:
                 warnings.append(f"{path}: unknown @mode {allow.mode!r} (one of {ALLOW_MODES})")
                 continue
+            unknown = sorted(
+                name
+                for name in allow.applies | allow.review
+                if name.split(".", 1)[0] not in CATEGORIES
+            )
+            if unknown:
+                # A misspelt category would silently apply to nothing: the file is not used.
+                warnings.append(
+                    f"{path}: unknown category in @applies/@review: {', '.join(unknown)}"
+                )
+                continue
+            if allow.review and allow.mode != "guess":
+                warnings.append(
+                    f"{path}: @review is for @mode guess only (this file is {allow.mode})"
+                )
+                continue
             allow_files.append(allow)
             continue
         term_file = read_term_file(path, sub)

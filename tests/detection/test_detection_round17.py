@@ -162,3 +162,19 @@ def test_a_message_without_chinese_is_left_to_the_rules(monkeypatch: pytest.Monk
     monkeypatch.setattr(detector_module, "_CJK_RE", re.compile("."))
     scored = _eager()
     assert any(h.source == "model" for text in _LATIN for h in scored.detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("@mode guess\n@applies harmful abuze\n下雨了\n", "abuze"),
+        ("@mode guess\n@applies harmful\n@review ilegal\n下雨了\n", "ilegal"),
+        ("@mode context\n@applies harmful\n@review illegal\n下雨了\n", "@mode guess only"),
+    ],
+)
+def test_a_misspelt_or_misplaced_header_is_a_warning_not_a_silent_rule(
+    tmp_path: Path, text: str, said: str
+):
+    ext = _dir_with(tmp_path, "allow/mine.txt", text)
+    warnings = Detector.load([ext], model=None, workchat=None).warnings
+    assert any("mine.txt" in w and said in w for w in warnings), warnings
