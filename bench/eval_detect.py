@@ -55,12 +55,13 @@ SPLITS = {
     "heldout19": "held out in round 14 (tests/detection/data/heldout19.jsonl, pass it with --eval)",
     "heldout20": "held out in round 16 (tests/detection/data/heldout20.jsonl, pass it with --eval)",
     "heldout21": "held out in round 17 (tests/detection/data/heldout21.jsonl, pass it with --eval)",
+    "heldout22": "written for round 18, not yet measured (tests/detection/data/heldout22.jsonl)",
 }
 
-# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout21 (each written
+# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout22 (each written
 # before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
 # on: development data now.
-HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 22))}  # 13, 15 … 21
+HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 23))}  # 13, 15 … 22
 
 
 def load_eval(path: Path) -> list[dict]:
