@@ -339,7 +339,6 @@ class Detector:
             for f in self._allow
         )
         self._heuristics = tuple(heuristics)
-        # Heuristic hits that enforcement/publicity cues drop like lexicon hits (category, kind).
         # Per allow file: whether its cues keep the COLD classifier quiet. An enforcement or
         # publicity cue does (it quotes what it warns of); a ``guess`` cue only where its file
         # names a category the classifier's hits fall in (abuse, harmful).
@@ -359,6 +358,7 @@ class Detector:
         )
         # Files whose cues drop rule hits in their sentence (``guess`` cues drop none).
         self._dropping_cue = tuple(f.mode in ("context", "quoted") for f in self._allow)
+        # Heuristic hits that enforcement/publicity cues drop like lexicon hits (category, kind).
         self._cued = frozenset((h.category, h.kind) for h in heuristics if h.cues)
         # (winners, losers): a loser hit sharing a sentence with a winner hit is dropped.
         self._overrides = tuple(overrides)
@@ -869,8 +869,8 @@ class Detector:
         *,
         cold: bool,
         silenced: frozenset[str],
+        doubted: frozenset[str],
         verdict: tuple[bool, float] | None = None,
-        doubted: frozenset[str] = _NOTHING,
     ) -> list[Hit]:
         """``hits`` plus each model's hit: one screening pass (``verdict``, when the caller has
         it already) says which model may have one. ``cold``: whether the COLD classifier may add
@@ -901,7 +901,7 @@ class Detector:
         p: float,
         hits: list[Hit],
         silenced: frozenset[str],
-        doubted: frozenset[str] = _NOTHING,
+        doubted: frozenset[str],
     ) -> list[Hit]:
         """``hits`` plus the work-chat model's hit for a text the gate let through with ``p``,
         when the category it names has no hit yet (a rule's hit says it better)."""
