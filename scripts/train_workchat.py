@@ -4,8 +4,10 @@
     python scripts/train_workchat.py [--out PATH] [--check]
 
 Data (labelled work-group messages; the held-out splits ``heldout13`` and ``heldout15`` …
-``heldout22`` and the kindness set are never read — ``heldout10`` … ``heldout12`` and ``heldout14``
-were measured first and joined the training data in rounds 10 and 11):
+``heldout23`` and the kindness set are never read — ``heldout10`` … ``heldout12`` and ``heldout14``
+were measured first and joined the training data in rounds 10 and 11; nor is a training message
+whose text equals one of theirs, punctuation, spaces and emoji aside — ``收到，马上到`` written by
+two sessions is one text, and a model that has seen it would be measured on its own answer):
 
 - the development splits: ``tests/data/detection_eval.jsonl`` (dev, heldout, heldout2,
   heldout3) and ``tests/detection/data/heldout4.jsonl`` … ``heldout12.jsonl``, ``heldout14.jsonl``;
@@ -59,6 +61,7 @@ import gzip
 import hashlib
 import json
 import sys
+import unicodedata
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -113,7 +116,9 @@ SPLIT_FILES = (
 )
 CORPUS = ROOT / "scripts" / "data" / "workchat"
 # Measured, never trained on.
-HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 23))}  # 13, 15 … 22
+HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 24))}  # 13, 15 … 23
+HELD_OUT_DATA = ROOT / "tests" / "detection" / "data"
+UNSEEN_FILES = (*(HELD_OUT_DATA / f"{name}.jsonl" for name in sorted(HELD_OUT)), HELD_OUT_DATA / "kindness.jsonl")
 GATE_C = 256.0  # chosen out of fold (writer-grouped folds) among 1, 4, 16, 64, 256, 1024
 CATEGORY_C = 8.0
 COLD_WEIGHT = 0.25  # one COLD safe comment counts this much beside one work-chat message
@@ -130,15 +135,32 @@ SCREENS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 SCREEN_COST = 0.01  # at most this share of the positives the second look finds may lie below it
 
 
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def text_key(text: str) -> str:
+    """What makes two messages the same text: NFKC, case, and no punctuation, symbols (emoji)
+    or spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
+
+
+def unseen_keys() -> set[str]:
+    """The texts of the never-trained sets (a file not written yet is skipped)."""
+    keys = {text_key(r["text"]) for path in UNSEEN_FILES if path.exists() for r in _jsonl(path)}
+    return keys - {""}
+
+
 def load_workchat() -> list[dict]:
     files = [*SPLIT_FILES, *sorted(CORPUS.glob("*.jsonl"))]
-    records = [
-        json.loads(line)
+    unseen = unseen_keys()
+    return [
+        r
         for path in files
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
+        for r in _jsonl(path)
+        if r.get("split") not in HELD_OUT and text_key(r["text"]) not in unseen
     ]
-    return [r for r in records if r.get("split") not in HELD_OUT]
 
 
 def load_cold(name: str) -> tuple[list[str], np.ndarray]:
