@@ -118,7 +118,10 @@ CORPUS = ROOT / "scripts" / "data" / "workchat"
 # Measured, never trained on.
 HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 24))}  # 13, 15 … 23
 HELD_OUT_DATA = ROOT / "tests" / "detection" / "data"
-UNSEEN_FILES = (*(HELD_OUT_DATA / f"{name}.jsonl" for name in sorted(HELD_OUT)), HELD_OUT_DATA / "kindness.jsonl")
+UNSEEN_FILES = (
+    *(HELD_OUT_DATA / f"{name}.jsonl" for name in sorted(HELD_OUT)),
+    HELD_OUT_DATA / "kindness.jsonl",
+)
 GATE_C = 256.0  # chosen out of fold (writer-grouped folds) among 1, 4, 16, 64, 256, 1024
 CATEGORY_C = 8.0
 COLD_WEIGHT = 0.25  # one COLD safe comment counts this much beside one work-chat message

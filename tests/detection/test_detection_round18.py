@@ -1,0 +1,64 @@
+"""Round 18: a threat said as care is a threat; knowing where a colleague lives, or wishing them
+care, is not.
+
+"知道你家住哪，路上小心哦" reads as kindness word by word; the regulations' threats to a person's
+safety (R1 Art.7(9), R2 Art.13(1)) are the knowing and the warning together. The rules are data
+(``checks.toml`` ``whereabouts_threat``, ``family_routine_threat``), tested here without the
+models so that a model cannot pass them by accident."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.detection import Detector
+
+_REASON = "以住处、家人的安全相威胁（恐吓）"
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Detector:
+    return Detector.load(model=None, workchat=None)
+
+
+def _threats(detector: Detector, text: str) -> list:
+    return [h for h in detector.detect(text) if h.reason == _REASON]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "知道你家住哪，路上小心哦",
+        "我知道你家在哪个小区，晚上走路当心点",
+        "你女儿几点下晚自习我都知道",
+        "你儿子在哪个学校上学我早就知道，好自为之",
+        "老李，我可清楚你老婆几点下班，你掂量掂量",
+    ],
+)
+def test_knowing_where_someone_lives_said_with_a_warning_is_a_threat(
+    rules_only: Detector, text: str
+):
+    hits = _threats(rules_only, text)
+    assert hits
+    assert {(h.category, h.kind, h.source, h.needs_review) for h in hits} == {
+        ("illegal", "violence", "heuristic", False)
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我知道你家孩子发烧了，路上小心",
+        "我知道你住哪个小区，顺路捎你回去",
+        "张姐你家孩子几点放学我都知道，今天我顺路去接",
+        "你家住哪？下雨了我开车送你",
+        "我知道你家在几号楼了，快递我帮你放门口",
+        "下班路上小心，雪天路滑",
+    ],
+)
+def test_knowing_or_caring_alone_is_no_threat(rules_only: Detector, text: str):
+    assert not _threats(rules_only, text)
+
+
+def test_the_threat_is_acted_on_with_the_models_too(detector: Detector):
+    text = "知道你家住哪，路上小心哦"
+    assert "illegal" in {h.category for h in detector.detect(text) if h.acted}
