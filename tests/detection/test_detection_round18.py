@@ -8,9 +8,17 @@ models so that a model cannot pass them by accident."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import json
+from pathlib import Path
+
 import pytest
 
 from rules.detection import Detector
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
 
 _REASON = "以住处、家人的安全相威胁（恐吓）"
 
@@ -62,3 +70,24 @@ def test_knowing_or_caring_alone_is_no_threat(rules_only: Detector, text: str):
 def test_the_threat_is_acted_on_with_the_models_too(detector: Detector):
     text = "知道你家住哪，路上小心哦"
     assert "illegal" in {h.category for h in detector.detect(text) if h.acted}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="the training extra is not installed"
+)
+def test_no_model_trains_on_a_text_of_a_never_trained_set(monkeypatch: pytest.MonkeyPatch):
+    # Two writers both wrote "收到，马上到"; a model trained on one copy would be measured on
+    # its own answer. The training data keeps no text equal to a held-out one, punctuation,
+    # spaces and emoji aside.
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    train = importlib.import_module("train_workchat")
+    assert train.text_key("收到，马上到👌") == train.text_key("收到 马上到") == "收到马上到"
+    assert train.text_key("ＯＫ！") == train.text_key("ok")
+    unseen = train.unseen_keys()
+    assert train.text_key("收到，马上到") in unseen  # heldout22's
+    kept = train.load_workchat()
+    assert len(kept) > 25_000
+    assert not [r["text"] for r in kept if train.text_key(r["text"]) in unseen]
+    # …and it is the filter that keeps them out: the files themselves hold such texts.
+    raw = [json.loads(x) for x in (DATA / "heldout14.jsonl").read_text("utf-8").splitlines()]
+    assert any(train.text_key(r["text"]) in unseen for r in raw)
