@@ -55,13 +55,14 @@ SPLITS = {
     "heldout19": "held out in round 14 (tests/detection/data/heldout19.jsonl, pass it with --eval)",
     "heldout20": "held out in round 16 (tests/detection/data/heldout20.jsonl, pass it with --eval)",
     "heldout21": "held out in round 17 (tests/detection/data/heldout21.jsonl, pass it with --eval)",
-    "heldout22": "written for round 18, not yet measured (tests/detection/data/heldout22.jsonl)",
+    "heldout22": "held out in round 18 (tests/detection/data/heldout22.jsonl, pass it with --eval)",
+    "heldout23": "written for round 19, not yet measured (tests/detection/data/heldout23.jsonl)",
 }
 
-# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout22 (each written
+# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout23 (each written
 # before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
 # on: development data now.
-HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 23))}  # 13, 15 … 22
+HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 24))}  # 13, 15 … 23
 
 
 def load_eval(path: Path) -> list[dict]:
