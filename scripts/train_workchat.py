@@ -5,9 +5,11 @@
 
 Data (labelled work-group messages; the held-out splits ``heldout13`` and ``heldout15`` …
 ``heldout23`` and the kindness set are never read — ``heldout10`` … ``heldout12`` and ``heldout14``
-were measured first and joined the training data in rounds 10 and 11; nor is a training message
-whose text equals one of theirs, punctuation, spaces and emoji aside — ``收到，马上到`` written by
-two sessions is one text, and a model that has seen it would be measured on its own answer):
+were measured first and joined the training data in rounds 10 and 11; with
+``--drop-unseen-equal``, nor is a training message whose text equals one of theirs, punctuation,
+spaces and emoji aside — ``收到，马上到`` written by two sessions is one text, and a model that has
+seen it is measured on its own answer. Off by default until a model trained so is shipped: round
+17's was trained with those 94 messages, and ``--check`` reproduces it):
 
 - the development splits: ``tests/data/detection_eval.jsonl`` (dev, heldout, heldout2,
   heldout3) and ``tests/detection/data/heldout4.jsonl`` … ``heldout12.jsonl``, ``heldout14.jsonl``;
@@ -155,9 +157,9 @@ def unseen_keys() -> set[str]:
     return keys - {""}
 
 
-def load_workchat() -> list[dict]:
+def load_workchat(*, drop_unseen_equal: bool = False) -> list[dict]:
     files = [*SPLIT_FILES, *sorted(CORPUS.glob("*.jsonl"))]
-    unseen = unseen_keys()
+    unseen = unseen_keys() if drop_unseen_equal else set()
     return [
         r
         for path in files
@@ -475,12 +477,21 @@ def main() -> None:
         default=[],
         help="leave these splits out as well (to measure them as if held out; not for shipping)",
     )
+    parser.add_argument(
+        "--drop-unseen-equal",
+        action="store_true",
+        help="leave out training messages whose text equals a never-trained set's (round 18)",
+    )
     args = parser.parse_args()
 
     rules_only = Detector.load(model=None, workchat=None)
     with_cold = Detector.load(workchat=None)  # the rest of the detector, COLD model included
     prepare = rules_only.prepare_for_model
-    records = [r for r in load_workchat() if r.get("split") not in args.exclude]
+    records = [
+        r
+        for r in load_workchat(drop_unseen_equal=args.drop_unseen_equal)
+        if r.get("split") not in args.exclude
+    ]
     cold_train, cold_y = load_cold("train.csv")
     cold_safe = [prepare(t) for t, y in zip(cold_train, cold_y, strict=True) if y == 0]
     work = [prepare(r["text"]) for r in records]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ import pytest
 from rules.detection import Detector
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(__file__).resolve().parent / "data"
 
 _REASON = "以住处、家人的安全相威胁（恐吓）"
 
@@ -75,19 +73,21 @@ def test_the_threat_is_acted_on_with_the_models_too(detector: Detector):
 @pytest.mark.skipif(
     importlib.util.find_spec("sklearn") is None, reason="the training extra is not installed"
 )
-def test_no_model_trains_on_a_text_of_a_never_trained_set(monkeypatch: pytest.MonkeyPatch):
+def test_training_can_leave_out_every_text_of_a_never_trained_set(monkeypatch: pytest.MonkeyPatch):
     # Two writers both wrote "收到，马上到"; a model trained on one copy would be measured on
-    # its own answer. The training data keeps no text equal to a held-out one, punctuation,
-    # spaces and emoji aside.
+    # its own answer. With the option the training data keeps no text equal to a held-out one,
+    # punctuation, spaces and emoji aside.
     monkeypatch.syspath_prepend(str(ROOT / "scripts"))
     train = importlib.import_module("train_workchat")
     assert train.text_key("收到，马上到👌") == train.text_key("收到 马上到") == "收到马上到"
     assert train.text_key("ＯＫ！") == train.text_key("ok")
     unseen = train.unseen_keys()
     assert train.text_key("收到，马上到") in unseen  # heldout22's
-    kept = train.load_workchat()
+    kept = train.load_workchat(drop_unseen_equal=True)
     assert len(kept) > 25_000
     assert not [r["text"] for r in kept if train.text_key(r["text"]) in unseen]
-    # …and it is the filter that keeps them out: the files themselves hold such texts.
-    raw = [json.loads(x) for x in (DATA / "heldout14.jsonl").read_text("utf-8").splitlines()]
-    assert any(train.text_key(r["text"]) in unseen for r in raw)
+    # …and it is the option that keeps them out: the shipped models (round 17's, trained before
+    # the option existed, which --check reproduces) saw 94 such messages.
+    shipped = train.load_workchat()
+    assert len(shipped) - len(kept) == sum(train.text_key(r["text"]) in unseen for r in shipped)
+    assert len(shipped) - len(kept) == 94
