@@ -108,8 +108,10 @@ def test_a_count_of_things_is_not_vulgar(detector: Detector, text: str):
 
 # kindness.jsonl: 200 everyday kindness messages and 100 violations written as their twins, by a
 # separate session (development data for this rule; the models never trained on it).
+# Round 18: two illegal twins more acted on (threats said as care, whereabouts_threat and
+# family_routine_threat), one more with review.
 _GUARDED = {
-    "kindness": ((7, 16, 0, 0, 0, 14, 0, 14), (14, 17, 0, 0, 0, 15, 0, 19), 2, 9),
+    "kindness": ((9, 16, 0, 0, 0, 14, 0, 14), (15, 17, 0, 0, 0, 15, 0, 19), 2, 9),
 }
 
 

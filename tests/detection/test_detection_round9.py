@@ -371,6 +371,9 @@ _GUARDED = {
     "heldout19": ((19, 20, 22, 21, 21, 24, 21, 23), (21, 23, 24, 24, 23, 24, 25, 24), 2, 1),
     "heldout20": ((22, 20, 21, 19, 22, 20, 20, 21), (22, 21, 21, 20, 23, 23, 22, 25), 2, 1),
     "heldout21": ((24, 21, 25, 19, 24, 22, 23, 22), (24, 24, 25, 21, 24, 23, 25, 23), 0, 2),
+    # Round 18: heldout22 measured once with round 17's models (its 13 texts equal to training
+    # messages inside; docs/detection.md "Round 18"), guarded at those figures.
+    "heldout22": ((22, 21, 25, 22, 25, 21, 23, 21), (22, 23, 25, 23, 25, 24, 24, 22), 2, 5),
 }
 
 
