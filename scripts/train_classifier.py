@@ -102,7 +102,7 @@ def work_chat_ordinary() -> list[str]:
     held-out splits left out), as more safe examples. COLD's comments are not work chat: on them
     alone the model learns that 垃圾 is an insult and flags "垃圾分类明天检查"; with them, ordinary
     messages of unseen writers scoring ≥ 0.9 fell from 11 to 1 of 2,310, COLD dev unchanged."""
-    from train_workchat import load_workchat  # here: train_workchat imports this module
+    from workchat_data import load_workchat  # a sibling script, on sys.path when run as one
 
     return [r["text"] for r in load_workchat() if not r["labels"]]
 

@@ -63,7 +63,6 @@ import gzip
 import hashlib
 import json
 import sys
-import unicodedata
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -87,6 +86,9 @@ from train_classifier import (  # noqa: E402
     write_unless_checking,
 )
 
+# gate_capacity.py reads HELD_OUT here too.
+from workchat_data import HELD_OUT, load_workchat  # noqa: E402,F401
+
 from rules.detection import CATEGORIES, Detector  # noqa: E402
 from rules.detection.detector import WorkchatSettings, doubtable  # noqa: E402
 from rules.detection.hidden import HIDDEN_FORMAT, HiddenGate, split_file  # noqa: E402
@@ -103,27 +105,6 @@ SCALE = 1e-4
 PRUNE = 0.02
 WEIGHT_TOLERANCE_UNITS = 3
 COLD = ROOT.parent / "shared" / "data" / "cold"
-SPLIT_FILES = (
-    ROOT / "tests" / "data" / "detection_eval.jsonl",
-    ROOT / "tests" / "detection" / "data" / "heldout4.jsonl",
-    ROOT / "tests" / "detection" / "data" / "heldout5.jsonl",
-    ROOT / "tests" / "detection" / "data" / "heldout6.jsonl",
-    ROOT / "tests" / "detection" / "data" / "heldout7.jsonl",  # held out in round 7
-    ROOT / "tests" / "detection" / "data" / "heldout8.jsonl",  # held out in round 8
-    ROOT / "tests" / "detection" / "data" / "heldout9.jsonl",  # held out in round 8's second half
-    ROOT / "tests" / "detection" / "data" / "heldout10.jsonl",  # held out in round 8's third part
-    ROOT / "tests" / "detection" / "data" / "heldout11.jsonl",  # held out in round 9
-    ROOT / "tests" / "detection" / "data" / "heldout12.jsonl",  # held out in round 9
-    ROOT / "tests" / "detection" / "data" / "heldout14.jsonl",  # held out in round 10
-)
-CORPUS = ROOT / "scripts" / "data" / "workchat"
-# Measured, never trained on.
-HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 24))}  # 13, 15 … 23
-HELD_OUT_DATA = ROOT / "tests" / "detection" / "data"
-UNSEEN_FILES = (
-    *(HELD_OUT_DATA / f"{name}.jsonl" for name in sorted(HELD_OUT)),
-    HELD_OUT_DATA / "kindness.jsonl",
-)
 GATE_C = 256.0  # chosen out of fold (writer-grouped folds) among 1, 4, 16, 64, 256, 1024
 CATEGORY_C = 8.0
 COLD_WEIGHT = 0.25  # one COLD safe comment counts this much beside one work-chat message
@@ -138,34 +119,6 @@ HIDDEN_PATH = WORKCHAT_PATH.parent / "workchat_hidden.bin.gz"
 # Candidate screens: the linear gate's probability from which the second look scores a message.
 SCREENS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 SCREEN_COST = 0.01  # at most this share of the positives the second look finds may lie below it
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
-def text_key(text: str) -> str:
-    """What makes two messages the same text: NFKC, case, and no punctuation, symbols (emoji)
-    or spaces."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
-
-
-def unseen_keys() -> set[str]:
-    """The texts of the never-trained sets (a file not written yet is skipped)."""
-    keys = {text_key(r["text"]) for path in UNSEEN_FILES if path.exists() for r in _jsonl(path)}
-    return keys - {""}
-
-
-def load_workchat(*, drop_unseen_equal: bool = False) -> list[dict]:
-    files = [*SPLIT_FILES, *sorted(CORPUS.glob("*.jsonl"))]
-    unseen = unseen_keys() if drop_unseen_equal else set()
-    return [
-        r
-        for path in files
-        for r in _jsonl(path)
-        if r.get("split") not in HELD_OUT and text_key(r["text"]) not in unseen
-    ]
 
 
 def load_cold(name: str) -> tuple[list[str], np.ndarray]:

@@ -9,7 +9,6 @@ models so that a model cannot pass them by accident."""
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -70,15 +69,12 @@ def test_the_threat_is_acted_on_with_the_models_too(detector: Detector):
     assert "illegal" in {h.category for h in detector.detect(text) if h.acted}
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("sklearn") is None, reason="the training extra is not installed"
-)
 def test_training_can_leave_out_every_text_of_a_never_trained_set(monkeypatch: pytest.MonkeyPatch):
     # Two writers both wrote "收到，马上到"; a model trained on one copy would be measured on
     # its own answer. With the option the training data keeps no text equal to a held-out one,
     # punctuation, spaces and emoji aside.
     monkeypatch.syspath_prepend(str(ROOT / "scripts"))
-    train = importlib.import_module("train_workchat")
+    train = importlib.import_module("workchat_data")  # what both training scripts read
     assert train.text_key("收到，马上到👌") == train.text_key("收到 马上到") == "收到马上到"
     assert train.text_key("ＯＫ！") == train.text_key("ok")
     unseen = train.unseen_keys()

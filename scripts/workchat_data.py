@@ -1,0 +1,60 @@
+"""Where the labelled work-chat messages live, which splits are never trained on, and the
+training data read from them (``train_workchat.py``, ``train_classifier.py``). Standard library
+only, so that the tests read the same registry without the training extra."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPLIT_FILES = (
+    ROOT / "tests" / "data" / "detection_eval.jsonl",
+    ROOT / "tests" / "detection" / "data" / "heldout4.jsonl",
+    ROOT / "tests" / "detection" / "data" / "heldout5.jsonl",
+    ROOT / "tests" / "detection" / "data" / "heldout6.jsonl",
+    ROOT / "tests" / "detection" / "data" / "heldout7.jsonl",  # held out in round 7
+    ROOT / "tests" / "detection" / "data" / "heldout8.jsonl",  # held out in round 8
+    ROOT / "tests" / "detection" / "data" / "heldout9.jsonl",  # held out in round 8's second half
+    ROOT / "tests" / "detection" / "data" / "heldout10.jsonl",  # held out in round 8's third part
+    ROOT / "tests" / "detection" / "data" / "heldout11.jsonl",  # held out in round 9
+    ROOT / "tests" / "detection" / "data" / "heldout12.jsonl",  # held out in round 9
+    ROOT / "tests" / "detection" / "data" / "heldout14.jsonl",  # held out in round 10
+)
+CORPUS = ROOT / "scripts" / "data" / "workchat"
+# Measured, never trained on.
+HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 24))}  # 13, 15 … 23
+HELD_OUT_DATA = ROOT / "tests" / "detection" / "data"
+UNSEEN_FILES = (
+    *(HELD_OUT_DATA / f"{name}.jsonl" for name in sorted(HELD_OUT)),
+    HELD_OUT_DATA / "kindness.jsonl",
+)
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def text_key(text: str) -> str:
+    """What makes two messages the same text: NFKC, case, and no punctuation, symbols (emoji)
+    or spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
+
+
+def unseen_keys() -> set[str]:
+    """The texts of the never-trained sets (a file not written yet is skipped)."""
+    keys = {text_key(r["text"]) for path in UNSEEN_FILES if path.exists() for r in _jsonl(path)}
+    return keys - {""}
+
+
+def load_workchat(*, drop_unseen_equal: bool = False) -> list[dict]:
+    files = [*SPLIT_FILES, *sorted(CORPUS.glob("*.jsonl"))]
+    unseen = unseen_keys() if drop_unseen_equal else set()
+    return [
+        r
+        for path in files
+        for r in _jsonl(path)
+        if r.get("split") not in HELD_OUT and text_key(r["text"]) not in unseen
+    ]
