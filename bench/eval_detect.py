@@ -25,6 +25,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # the held-out registry the training scripts read
+
+# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout23 (each written
+# before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
+# on: development data now.
+from workchat_data import HELD_OUT  # noqa: E402
 
 from rules.detection import CATEGORIES, Detector  # noqa: E402
 from rules.detection.model import MODEL_PATH  # noqa: E402
@@ -58,11 +64,6 @@ SPLITS = {
     "heldout22": "held out in round 18 (tests/detection/data/heldout22.jsonl, pass it with --eval)",
     "heldout23": "written for round 19, not yet measured (tests/detection/data/heldout23.jsonl)",
 }
-
-# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout23 (each written
-# before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
-# on: development data now.
-HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 24))}  # 13, 15 … 23
 
 
 def load_eval(path: Path) -> list[dict]:

@@ -34,10 +34,10 @@ import scipy.sparse as sp  # noqa: E402
 import train_workchat as tw  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
+from workchat_data import HELD_OUT, HELD_OUT_DATA  # noqa: E402
 
 from rules.detection import Detector  # noqa: E402
 
-HELD_OUT_DIR = ROOT / "tests" / "detection" / "data"
 RATES = (0.003, 0.01, 0.03)
 POOLED_RATES = (0.004, 0.01, 0.03)  # 0.4 % of the pooled splits' 750 ordinary messages is 3
 INPUT_SCALE = 10.0
@@ -107,14 +107,14 @@ def main() -> None:
         [prepare(t) for t, label in zip(dev_text, dev_y, strict=True) if label == 0], vocab
     )
     texts, labels = [], []
-    for name in sorted(tw.HELD_OUT):
-        for line in (HELD_OUT_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+    for name in sorted(HELD_OUT):
+        for line in (HELD_OUT_DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             texts.append(prepare(record["text"]))
             labels.append(bool(record["labels"]))
     x = tw.clause_featurise(texts, vocab)
     held_positive = np.array(labels)
-    print(f"held-out splits pooled ({', '.join(sorted(tw.HELD_OUT))}; never trained on)")
+    print(f"held-out splits pooled ({', '.join(sorted(HELD_OUT))}; never trained on)")
     for name, scores, dev in (
         ("linear gate", linear.predict_proba(x)[:, 1], linear.predict_proba(dev_safe)[:, 1]),
         (

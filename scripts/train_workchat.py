@@ -85,9 +85,7 @@ from train_classifier import (  # noqa: E402
     serialise,
     write_unless_checking,
 )
-
-# gate_capacity.py reads HELD_OUT here too.
-from workchat_data import HELD_OUT, load_workchat  # noqa: E402,F401
+from workchat_data import load_workchat  # noqa: E402
 
 from rules.detection import CATEGORIES, Detector  # noqa: E402
 from rules.detection.detector import WorkchatSettings, doubtable  # noqa: E402
