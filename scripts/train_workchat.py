@@ -1,15 +1,14 @@
 """Train the shipped work-chat model (rules/detection/model/workchat_char_ngram.json.gz).
 
     pip install -e '.[train]'
-    python scripts/train_workchat.py [--out PATH] [--check]
+    python scripts/train_workchat.py [--out PATH] [--check] [--seed N] [--epochs N]
 
 Data (labelled work-group messages; the held-out splits ``heldout13`` and ``heldout15`` …
 ``heldout23`` and the kindness set are never read — ``heldout10`` … ``heldout12`` and ``heldout14``
-were measured first and joined the training data in rounds 10 and 11; with
-``--drop-unseen-equal``, nor is a training message whose text equals one of theirs, punctuation,
-spaces and emoji aside — ``收到，马上到`` written by two sessions is one text, and a model that has
-seen it is measured on its own answer. Off by default until a model trained so is shipped: round
-17's was trained with those 94 messages, and ``--check`` reproduces it):
+were measured first and joined the training data in rounds 10 and 11; nor is a training message
+whose text equals one of theirs, punctuation, spaces and emoji aside — ``收到，马上到`` written by
+two sessions is one text, and a model that has seen it is measured on its own answer. Since round
+19; ``--no-drop-unseen-equal`` keeps them, as round 17's models were trained):
 
 - the development splits: ``tests/data/detection_eval.jsonl`` (dev, heldout, heldout2,
   heldout3) and ``tests/detection/data/heldout4.jsonl`` … ``heldout12.jsonl``, ``heldout14.jsonl``;
@@ -25,7 +24,7 @@ Two models over character 1–3-grams of the detector's prepared text:
   occur in, scaled by ``1 / sqrt(total)``), so that the runtime can remember clauses;
 - **second look** (one hidden layer of 32 rectified units, scikit-learn's ``MLPClassifier``, Adam,
   early stopping, a fixed seed), over the gate's features and with the same sample weights;
-  written beside the model as ``workchat_hidden.bin.gz`` (signed bytes per unit, see
+  written beside the model as ``workchat_hidden.bin.xz`` (signed bytes per unit, see
   ``rules/detection/hidden.py``) and named in it with its digest. At run time it scores only what
   the gate lets through: ``screen``, the highest candidate below which at most 1 % of the
   positives the second look finds out of fold would lie;
@@ -50,18 +49,18 @@ candidates that send under 1 % of the positives the rules act on to the admins i
 leaving the fewest ordinary messages flagged. The doubt is rule data: the script only reports it.
 
 Reproducible like ``train_classifier.py``: deterministic solvers, integer weights, no time stamp
-in the gzip header; every run prints its difference from the shipped file and ``--check`` exits 1
-outside ``WEIGHT_TOLERANCE_UNITS`` or when the thresholds it would choose differ from the shipped
-ones (a rule change alone can move them).
+in the gzip header (xz has none); every run prints its difference from the shipped file and
+``--check`` exits 1 outside ``WEIGHT_TOLERANCE_UNITS`` or when the thresholds it would choose
+differ from the shipped ones (a rule change alone can move them).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import hashlib
 import json
+import lzma
 import sys
 import warnings
 from collections import Counter
@@ -81,7 +80,6 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from train_classifier import (  # noqa: E402
     MIN_DF,
     build_vocab,
-    deterministic_gzip,
     featurise,
     print_identity,
     serialise,
@@ -91,7 +89,7 @@ from workchat_data import load_workchat  # noqa: E402
 
 from rules.detection import CATEGORIES, Detector  # noqa: E402
 from rules.detection.detector import WorkchatSettings, doubtable  # noqa: E402
-from rules.detection.hidden import HIDDEN_FORMAT, HiddenGate, split_file  # noqa: E402
+from rules.detection.hidden import HIDDEN_FORMAT, HiddenGate, decompress, split_file  # noqa: E402
 from rules.detection.model import read_payload  # noqa: E402
 from rules.detection.workchat import (  # noqa: E402
     WORKCHAT_FORMAT,
@@ -115,7 +113,7 @@ FOLDS = 5
 # splits in round 13's experiment (scripts/gate_capacity.py) and fit the wheel as bytes.
 HIDDEN_UNITS = 32
 INPUT_SCALE = 10.0
-HIDDEN_PATH = WORKCHAT_PATH.parent / "workchat_hidden.bin.gz"
+HIDDEN_PATH = WORKCHAT_PATH.parent / "workchat_hidden.bin.xz"
 # Candidate screens: the linear gate's probability from which the second look scores a message.
 SCREENS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 SCREEN_COST = 0.01  # at most this share of the positives the second look finds may lie below it
@@ -222,7 +220,9 @@ def hidden_blob(clf: MLPClassifier, inverse: dict[int, str]) -> tuple[bytes, dic
             (rows + 128).astype(np.uint8).tobytes(),
         ]
     )
-    return deterministic_gzip(raw), dict(zip(grams, rows.tolist(), strict=True))
+    # xz carries no time stamp: the same rows give the same bytes (why xz: hidden.py).
+    stored = lzma.compress(raw, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=9)
+    return stored, dict(zip(grams, rows.tolist(), strict=True))
 
 
 def choose_screen(linear: np.ndarray, hidden: np.ndarray, y: np.ndarray) -> float:
@@ -416,7 +416,7 @@ def compare_hidden(path: Path, blob: bytes, rows: dict[str, list[int]]) -> bool:
         print(f"  no shipped second look at {path}")
         return False
     print_identity(path, blob)
-    header, grams, matrix = split_file(gzip.decompress(path.read_bytes()))
+    header, grams, matrix = split_file(decompress(path.read_bytes()))
     old = np.frombuffer(matrix, dtype=np.uint8).astype(np.int64).reshape(-1, header["units"]) - 128
     shipped = dict(zip(grams, old.tolist(), strict=True))
     largest = max(
@@ -454,8 +454,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--drop-unseen-equal",
-        action="store_true",
-        help="leave out training messages whose text equals a never-trained set's (round 18)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="leave out training messages whose text equals a never-trained set's (round 18; "
+        "--no-drop-unseen-equal reproduces round 17's models)",
     )
     # The shipped second look's random start (and with it the epoch early stopping keeps). The
     # out-of-fold nets keep seed 0: they choose the thresholds, as five draws of their own.
@@ -463,8 +465,9 @@ def main() -> None:
     parser.add_argument(
         "--epochs",
         type=int,
-        default=None,
-        help="train every second look for this many epochs (default: early stopping, round 17)",
+        default=3,
+        help="train every second look for this many epochs (round 19; 0: early stopping on a "
+        "tenth held aside, as round 17's models were trained)",
     )
     args = parser.parse_args()
 
@@ -497,13 +500,13 @@ def main() -> None:
     names = [c for c in CATEGORIES if any(c in labs for labs in labels)]
     groups = [r.get("split", "") for r in records]
     linear, second, guesses = out_of_fold(
-        g_work, x_work, y, labels, names, g_cold, w_cold, groups, epochs=args.epochs
+        g_work, x_work, y, labels, names, g_cold, w_cold, groups, epochs=args.epochs or None
     )
     x_all = sp.vstack([g_work, g_cold]).tocsr()
     y_all = np.concatenate([y, np.zeros(len(cold_safe), dtype=int)])
     w_all = np.concatenate([np.ones(len(y)), w_cold])
     gate = fit_gate(x_all, y_all, w_all)
-    hidden = fit_hidden(x_all, y_all, w_all, seed=args.seed, epochs=args.epochs)
+    hidden = fit_hidden(x_all, y_all, w_all, seed=args.seed, epochs=args.epochs or None)
     hidden_bytes, hidden_rows = hidden_blob(hidden, gate_inverse)
     screen = choose_screen(linear, second, y)
     # What meets the thresholds: the second look's score where the gate lets a message through.
@@ -537,7 +540,7 @@ def main() -> None:
     safe_dev = [t for t, lab in zip(cold_dev, cold_dev_y, strict=True) if lab == 0]
     cold_rule_flag = np.array([any(h.acted for h in with_cold.detect(t)) for t in safe_dev])
     gate_model = ClauseGate.from_payload(gate_payload)
-    second_look = HiddenGate.from_gzip(hidden_bytes)
+    second_look = HiddenGate.from_stored(hidden_bytes)
     cold_scores = np.array(
         [
             second_look.probability(text) if gate_model.probability(text) >= screen else 0.0

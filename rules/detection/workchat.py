@@ -173,7 +173,7 @@ class WorkchatModel:
                 raise ValueError(f"{path}: its second look {named['file']} cannot be read") from exc
             if hashlib.sha256(blob).hexdigest() != named["sha256"]:
                 raise ValueError(f"{path}: {named['file']} is not the one trained with it")
-            hidden = HiddenGate.from_gzip(blob)
+            hidden = HiddenGate.from_stored(blob)
         return cls(
             ClauseGate.from_payload(data["gate"]),
             CategoryModel.from_payload(data["categories"]),

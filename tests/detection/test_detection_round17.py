@@ -58,11 +58,13 @@ def test_everyday_care_is_not_guessed_harmful_or_abuse(detector: Detector, text:
 
 def test_the_care_list_is_what_keeps_the_guess_away(detector: Detector, without_care: Detector):
     # Without the list the models guess on these (so the tests here do not pass by accident):
-    # a weather forecast heard of is guessed unverified; a child's fever is held as illegal.
+    # a weather forecast heard of is guessed unverified; care for a child's fever with an offer to
+    # get hold of something is held as illegal (round 19's models; round 17's held the fever
+    # alone, ending in a stray 八).
     forecast = "听说明天要下雨"
     assert "unverified" in _model_categories(without_care, forecast)
     assert detector.detect(forecast) == []
-    fever = "孩子退烧没有，要是还烧赶紧去医院看看八"
+    fever = "孩子退烧没有，要是还烧赶紧去医院看看，我认识人能搞到"
     assert "illegal" in {h.category for h in without_care.detect(fever) if h.acted}
     # With it, an illegal guess beside care words only asks the admins (a threat or a drug offer
     # dressed as care is still seen; the admins decide).
@@ -110,8 +112,9 @@ def test_a_count_of_things_is_not_vulgar(detector: Detector, text: str):
 # separate session (development data for this rule; the models never trained on it).
 # Round 18: two illegal twins more acted on (threats said as care, whereabouts_threat and
 # family_routine_threat), one more with review.
+# Round 19's models: 58 acted on (53), 71 with review (66), 2 flagged, 5 asked (9).
 _GUARDED = {
-    "kindness": ((9, 16, 0, 0, 0, 14, 0, 14), (15, 17, 0, 0, 0, 15, 0, 19), 2, 9),
+    "kindness": ((10, 16, 0, 0, 0, 15, 0, 17), (14, 19, 0, 0, 0, 17, 0, 21), 2, 5),
 }
 
 

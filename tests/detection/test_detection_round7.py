@@ -108,7 +108,7 @@ def test_above_high_acts_between_the_thresholds_asks_the_admins(detector: Detect
     assert settings is not None
     (ad,) = workchat_hits(detector, AD)
     assert ad.score >= settings.high and not ad.needs_review  # type: ignore[operator]
-    (person,) = workchat_hits(detector, "楼下超市老板讲，有小孩在小区被拐了")
+    (person,) = workchat_hits(detector, "楼下超市老板讲，有小孩在学校门口被拐了")
     assert person.category == "unverified"
     assert settings.review <= person.score < settings.high and person.needs_review  # type: ignore[operator]
 

@@ -358,22 +358,34 @@ def test_a_guess_of_another_category_is_never_held(detector: Detector):
 # unverified (21 → 20); with review, heldout10 harmful, heldout12 internal, heldout13 harmful and
 # offtopic, heldout14 and heldout17 abuse, heldout17 internal (one or two each); asked about,
 # heldout13 3 → 6, heldout15 2 → 3, heldout17 1 → 2.
+# Round 19 (models retrained: six more writers, no text equal to a never-trained one, every second
+# look trained three epochs): over heldout13, 15–21 acted on 1,393 → 1,397, with review 1,479 →
+# 1,492, 12 flagged, asked 18 → 20; heldout23, read once, 178 / 185 / 1 / 3 (round 17's
+# 178 / 184 / 1 / 3). What fell, knowingly, by one each unless said: acted on, heldout11 privacy,
+# heldout13 illegal, harmful, unverified, offtopic, heldout15 illegal, abuse, offtopic, unverified
+# (by two), heldout16 secret (by two), privacy, offtopic, heldout18 harmful, heldout19 abuse,
+# heldout20 illegal, internal, heldout21 secret, internal, heldout22 illegal, privacy, abuse,
+# unverified; with review, heldout15 and heldout20 abuse, heldout16 secret, heldout19 illegal,
+# internal, privacy, heldout22 abuse.
 _GUARDED = {
-    "heldout10": ((22, 23, 25, 23, 25, 25, 24, 25), (22, 24, 25, 23, 25, 25, 24, 25), 0, 4),
-    "heldout11": ((25, 25, 25, 25, 25, 25, 25, 24), (25, 25, 25, 25, 25, 25, 25, 25), 0, 3),
-    "heldout12": ((24, 25, 25, 24, 25, 25, 25, 25), (25, 25, 25, 24, 25, 25, 25, 25), 0, 0),
-    "heldout13": ((20, 20, 25, 22, 25, 25, 20, 23), (23, 21, 25, 23, 25, 25, 22, 23), 2, 6),
-    "heldout14": ((25, 24, 25, 24, 25, 24, 25, 25), (25, 25, 25, 24, 25, 25, 26, 25), 4, 4),
-    "heldout15": ((21, 20, 24, 23, 24, 22, 25, 21), (22, 22, 25, 23, 25, 23, 25, 24), 1, 3),
-    "heldout16": ((19, 24, 23, 21, 22, 21, 20, 23), (24, 25, 24, 24, 23, 23, 22, 23), 1, 2),
-    "heldout17": ((24, 22, 25, 19, 21, 22, 20, 21), (25, 22, 25, 19, 24, 22, 22, 23), 2, 2),
-    "heldout18": ((21, 20, 25, 21, 22, 20, 21, 20), (22, 20, 25, 23, 23, 22, 22, 22), 2, 1),
-    "heldout19": ((19, 20, 22, 21, 21, 24, 21, 23), (21, 23, 24, 24, 23, 24, 25, 24), 2, 1),
-    "heldout20": ((22, 20, 21, 19, 22, 20, 20, 21), (22, 21, 21, 20, 23, 23, 22, 25), 2, 1),
-    "heldout21": ((24, 21, 25, 19, 24, 22, 23, 22), (24, 24, 25, 21, 24, 23, 25, 23), 0, 2),
-    # Round 18: heldout22 measured once with round 17's models (its 13 texts equal to training
-    # messages inside; docs/detection.md "Round 18"), guarded at those figures.
-    "heldout22": ((22, 21, 25, 22, 25, 21, 23, 21), (22, 23, 25, 23, 25, 24, 24, 22), 2, 5),
+    "heldout10": ((22, 24, 25, 23, 25, 25, 24, 25), (22, 25, 25, 23, 25, 25, 24, 25), 0, 4),
+    "heldout11": ((25, 25, 25, 25, 24, 25, 25, 25), (25, 25, 25, 25, 25, 25, 25, 25), 0, 3),
+    "heldout12": ((25, 25, 25, 25, 25, 25, 25, 25), (25, 25, 25, 25, 25, 25, 25, 25), 0, 0),
+    "heldout13": ((19, 19, 25, 22, 25, 25, 19, 22), (23, 23, 25, 23, 25, 25, 22, 23), 2, 5),
+    "heldout14": ((25, 25, 25, 24, 25, 25, 26, 25), (25, 25, 25, 24, 25, 25, 26, 25), 4, 4),
+    "heldout15": ((20, 20, 24, 23, 24, 21, 23, 20), (22, 22, 25, 23, 25, 22, 25, 24), 1, 3),
+    "heldout16": ((20, 24, 21, 23, 21, 23, 20, 22), (24, 25, 23, 25, 23, 24, 23, 23), 1, 2),
+    "heldout17": ((24, 22, 25, 19, 21, 23, 20, 21), (25, 23, 25, 20, 24, 23, 22, 23), 2, 2),
+    "heldout18": ((21, 19, 25, 21, 22, 21, 22, 21), (22, 22, 25, 24, 23, 23, 22, 23), 2, 2),
+    "heldout19": ((19, 23, 24, 21, 22, 23, 23, 23), (20, 23, 24, 23, 22, 24, 25, 24), 2, 2),
+    "heldout20": ((21, 20, 21, 18, 23, 20, 21, 23), (22, 22, 22, 21, 23, 22, 22, 25), 2, 1),
+    "heldout21": ((24, 21, 24, 18, 24, 23, 24, 22), (24, 25, 25, 22, 24, 23, 25, 24), 0, 3),
+    # Round 18: heldout22 first measured with round 17's models (180 / 188 / 2 / 5; its 13 texts
+    # equal to training messages inside). Round 19: heldout23 read once with round 17's models
+    # (178 / 184 / 1 / 3) and once with round 19's, which judged them (docs/detection.md); every
+    # row here is round 19's models' figures.
+    "heldout22": ((21, 22, 25, 23, 24, 20, 22, 21), (24, 24, 25, 23, 25, 23, 24, 23), 2, 5),
+    "heldout23": ((22, 22, 21, 23, 23, 24, 22, 21), (22, 22, 24, 23, 24, 24, 23, 23), 1, 3),
 }
 
 
