@@ -8,12 +8,12 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytest.importorskip("sklearn", reason="the training extra is not installed")
+import numpy as np  # noqa: E402  (it comes with the training extra)
 
 
 @pytest.fixture(scope="module")
