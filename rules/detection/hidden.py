@@ -21,7 +21,7 @@ widened, the 200,000 rows would hold ~55 MB for the few messages that reach the 
 The file: xz (gzip before round 19) of a JSON header line, a JSON list of the n-grams, and the
 rows' bytes (``units`` per n-gram, each ``stored + 128``, in the list's order). The rows are near
 noise to gzip, which codes each byte alone; xz, which reads a byte beside the one before it, keeps
-the same rows in a fifth less (6.4 → 5.1 MB in round 19, when more training data grew the file and
+the same rows in a fifth less (6.6 → 5.4 MB in round 19, when more training data grew the file and
 the three model files would otherwise pass 10 MB together), for ~0.3 s more at load.
 """
 
