@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # the held-out registry the training scripts read
 
-# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout23 (each written
+# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout24 (each written
 # before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
 # on: development data now.
 from workchat_data import HELD_OUT  # noqa: E402
@@ -62,7 +62,8 @@ SPLITS = {
     "heldout20": "held out in round 16 (tests/detection/data/heldout20.jsonl, pass it with --eval)",
     "heldout21": "held out in round 17 (tests/detection/data/heldout21.jsonl, pass it with --eval)",
     "heldout22": "held out in round 18 (tests/detection/data/heldout22.jsonl, pass it with --eval)",
-    "heldout23": "written for round 19, not yet measured (tests/detection/data/heldout23.jsonl)",
+    "heldout23": "held out in round 19 (tests/detection/data/heldout23.jsonl, pass it with --eval)",
+    "heldout24": "written for round 20, not yet measured (tests/detection/data/heldout24.jsonl)",
 }
 
 
