@@ -4,7 +4,7 @@
     python scripts/train_workchat.py [--out PATH] [--check] [--seed N] [--epochs N]
 
 Data (labelled work-group messages; the held-out splits ``heldout13`` and ``heldout15`` …
-``heldout23`` and the kindness set are never read — ``heldout10`` … ``heldout12`` and ``heldout14``
+``heldout25`` and the kindness set are never read — ``heldout10`` … ``heldout12`` and ``heldout14``
 were measured first and joined the training data in rounds 10 and 11; nor is a training message
 whose text equals one of theirs, punctuation, spaces and emoji aside — ``收到，马上到`` written by
 two sessions is one text, and a model that has seen it is measured on its own answer. Since round
@@ -160,25 +160,20 @@ def hidden_model(
     positives it puts above the high threshold. A fixed number of epochs over all the data trains
     every net, out of fold and shipped, alike."""
     if epochs is None:
-        return MLPClassifier(
-            hidden_layer_sizes=(units,),
-            alpha=1e-4,
-            max_iter=25,
-            early_stopping=True,
-            validation_fraction=0.1,
-            n_iter_no_change=4,
-            random_state=seed,
-        )
-    # tol 0: never stop on a small improvement of the training loss; exactly ``epochs`` passes.
-    return MLPClassifier(
-        hidden_layer_sizes=(units,),
-        alpha=1e-4,
-        max_iter=epochs,
-        early_stopping=False,
-        tol=0.0,
-        n_iter_no_change=epochs + 1,
-        random_state=seed,
-    )
+        stopping = {
+            "max_iter": 25,
+            "early_stopping": True,
+            "validation_fraction": 0.1,
+            "n_iter_no_change": 4,
+        }
+    else:  # tol 0: never stop on a small improvement of the training loss; exactly ``epochs``
+        stopping = {
+            "max_iter": epochs,
+            "early_stopping": False,
+            "tol": 0.0,
+            "n_iter_no_change": epochs + 1,
+        }
+    return MLPClassifier(hidden_layer_sizes=(units,), alpha=1e-4, random_state=seed, **stopping)
 
 
 def fit_hidden(
@@ -499,14 +494,15 @@ def main() -> None:
     labels = [list(r["labels"]) for r in records]
     names = [c for c in CATEGORIES if any(c in labs for labs in labels)]
     groups = [r.get("split", "") for r in records]
+    epochs = args.epochs or None  # 0 on the command line: early stopping
     linear, second, guesses = out_of_fold(
-        g_work, x_work, y, labels, names, g_cold, w_cold, groups, epochs=args.epochs or None
+        g_work, x_work, y, labels, names, g_cold, w_cold, groups, epochs=epochs
     )
     x_all = sp.vstack([g_work, g_cold]).tocsr()
     y_all = np.concatenate([y, np.zeros(len(cold_safe), dtype=int)])
     w_all = np.concatenate([np.ones(len(y)), w_cold])
     gate = fit_gate(x_all, y_all, w_all)
-    hidden = fit_hidden(x_all, y_all, w_all, seed=args.seed, epochs=args.epochs or None)
+    hidden = fit_hidden(x_all, y_all, w_all, seed=args.seed, epochs=epochs)
     hidden_bytes, hidden_rows = hidden_blob(hidden, gate_inverse)
     screen = choose_screen(linear, second, y)
     # What meets the thresholds: the second look's score where the gate lets a message through.
