@@ -23,7 +23,7 @@ def mask_value(kind: str, value: str) -> str:
     """Mask one value of a PII kind: ``110105********123X``, ``138****5678``,
     ``6222********1234``, ``z***@example.com``; unknown kinds keep only the first and last
     character."""
-    if kind == "id_card":
+    if kind in ("id_card", "id_like"):
         d = _digits(value)
         return d[:6] + "*" * (len(d) - 10) + d[-4:] if len(d) > 10 else "*" * len(d)
     if kind == "mobile":

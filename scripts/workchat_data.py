@@ -27,9 +27,10 @@ CORPUS = ROOT / "scripts" / "data" / "workchat"
 HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 26))}  # 13, 15 … 25
 HELD_OUT_DATA = ROOT / "tests" / "detection" / "data"
 # Written after the shipped models were trained: their texts join the drop (``unseen_keys``) with
-# the next model, or ``--check`` could not reproduce the shipped one. Equal to a training message:
-# two of heldout24's texts ("谢谢！", "谁有充电宝借我用一下，手机快没电了。"; both ordinary) and four
-# of heldout25's (“你妈没教过你怎么好好说话吗？”, “滚！别在群里丢人现眼”, “砍一刀，谢谢”, “砍一刀谢谢”).
+# the next model, or ``--check`` could not reproduce the shipped one. Equal to a training
+# message: two of heldout24's texts ("谢谢！", "谁有充电宝借我用一下，手机快没电了。"; both
+# ordinary) and four of heldout25's ("你妈没教过你怎么好好说话吗？", "滚！别在群里丢人现眼",
+# "砍一刀，谢谢", "砍一刀谢谢").
 NOT_YET_DROPPED = {"heldout24", "heldout25"}
 UNSEEN_FILES = (
     *(HELD_OUT_DATA / f"{name}.jsonl" for name in sorted(HELD_OUT - NOT_YET_DROPPED)),

@@ -243,9 +243,11 @@ class _Builder:
         self.patterns: dict[str, list[Role]] = {}
         self.warnings: list[str] = []
 
-    def add(self, term: str, role: Role, where: str) -> str | None:
+    def add(self, term: str, role: Role, where: str, *, short: bool = False) -> str | None:
+        """``short``: a one-character trigger is allowed (a check that reads only whole short
+        messages, where the character costs a look, not a hit)."""
         norm = self.normaliser.term(term)
-        if len(norm) < _MIN_TERM_CHARS:
+        if len(norm) < (1 if short else _MIN_TERM_CHARS):
             # One-character patterns would flag every message that shares the character.
             self.warnings.append(f"{where}: term {term!r} too short after normalisation")
             return None
@@ -629,7 +631,11 @@ class Detector:
             }
             values = {k: tuple(v) for k, v in table.items() if k in _RAW_LISTS and k != "triggers"}
             role = Role(TRIGGER, len(specs))
-            added = (builder.add(t, role, f"heuristic {name}") for t in table.get("triggers", ()))
+            short = bool(table.get("short_triggers", False))
+            added = (
+                builder.add(t, role, f"heuristic {name}", short=short)
+                for t in table.get("triggers", ())
+            )
             triggers = tuple(n for n in added if n)
             specs.append(
                 HeuristicSpec(

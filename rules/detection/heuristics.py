@@ -261,6 +261,60 @@ def unreviewed_figures(
     return [(min(start, quantity.start()), max(end, quantity.end()))]
 
 
+# An @mention: what a bare insult may be said to ("@赵磊 饭桶").
+_MENTION_RE = re.compile(r"[@＠][^\s@＠,，:：。.!！?？]{1,16}")
+_NOT_WORD_RE = re.compile(r"[\W_]+")  # punctuation, spaces, emoji: CJK and Latin are \w
+BARE_MAX_CHARS = 24  # longer than any bare insult with its fillers and a mention
+
+
+def bare_insult(
+    spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
+) -> list[Span]:
+    """A message that is nothing but contempt ("滚", "废物！", "老巫婆，心理变态", "@赵磊 饭桶"):
+    words that are ordinary inside a sentence ("滚动播放", "废物利用", "神经病学") are an insult
+    when they are all that is said. Every piece of the message, once @mentions, punctuation and
+    emoji are taken out, is a trigger with at most ``filler`` words around it ("你个", "真是",
+    "啊"); a piece of anything else ("猪队友 又掉链子") leaves the message to the other checks."""
+    text = norm.folded
+    if len(text) > BARE_MAX_CHARS:
+        return []
+    pieces = [p for p in _NOT_WORD_RE.split(_MENTION_RE.sub(" ", text.lower())) if p]
+    if not pieces:
+        return []
+    insults = spec.triggers
+    fillers = spec.words.get("filler", ())
+    for piece in pieces:
+        if not _only_insult(piece, insults, fillers):
+            return []
+    start, end = triggers[0]
+    return [norm.span(start, end)]
+
+
+def _only_insult(piece: str, insults: tuple[str, ...], fillers: tuple[str, ...]) -> bool:
+    """``piece`` is one trigger with filler words before and after it."""
+    for word in insults:
+        at = piece.find(word)
+        if (
+            at >= 0
+            and _all_fillers(piece[:at], fillers)
+            and _all_fillers(piece[at + len(word) :], fillers)
+        ):
+            return True
+    return False
+
+
+def _all_fillers(rest: str, fillers: tuple[str, ...]) -> bool:
+    """``rest`` is made of filler words only (longest first, so "你个" is not "你" and "个")."""
+    while rest:
+        for word in fillers:
+            if rest.startswith(word):
+                rest = rest[len(word) :]
+                break
+        else:
+            return False
+    return True
+
+
 def _contact_ad(
     spec: HeuristicSpec, norm: Normalised, triggers: list[Span], meta: MessageMeta
 ) -> list[Span]:
@@ -283,5 +337,6 @@ HEURISTICS: Mapping[str, Heuristic] = MappingProxyType(
         "cooccurrence": cooccurrence,
         "contact_ad": _contact_ad,
         "unreviewed_figures": unreviewed_figures,
+        "bare_insult": bare_insult,
     }
 )

@@ -2,7 +2,8 @@
 addresses.
 
 A number is personal data only if it validates: GB 11643 check digit and a real birth date for
-resident IDs, a current mobile prefix, Luhn plus an issuer range (or a 卡号/账号 context word) for
+resident IDs (``id_like``: a real region and birth date with a wrong check digit, still somebody's
+ID), a current mobile prefix, Luhn plus an issuer range (or a 卡号/账号 context word) for
 bank cards. Order and tracking numbers fail these and are left alone.
 """
 
@@ -12,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-PII_KINDS: tuple[str, ...] = ("id_card", "mobile", "bank_card", "email", "address")
+PII_KINDS: tuple[str, ...] = ("id_card", "id_like", "mobile", "bank_card", "email", "address")
 
 # Full-width forms, ideographic space and typographic dashes fold one-to-one so spans stay put.
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -112,6 +113,33 @@ def valid_id18(value: str) -> bool:
     return _ID_CHECK[total % 11] == value[17].upper()
 
 
+# Before an ID: what tells a reader the number is one, whatever its check digit.
+_ID_LABELS = ("身份证", "证件号", "身份号", "公民身份")
+# After it: the sender says the number does not validate — a data-entry query.
+_ID_FAILS = ("校验失败", "校验不通过", "校验不过", "验证失败", "验证不通过", "好像不对", "号码不对",
+             "号不对")  # fmt: skip
+ID_ISSUED_AT_AGE = 16  # a resident ID is compulsory from 16 (居民身份证法 Art.2)
+
+
+def id_like(value: str, text: str, start: int) -> bool:
+    """An 18-character ID with a real region and birth date whose check digit is wrong: one digit
+    mistyped, or the last four made up — still somebody's ID. Labelled as one (``身份证``) it
+    counts whatever the birth date; unlabelled, only if the birth date is at least 16 years back.
+    A case or work-order number built of a region code and a recent date (``320106 20241205
+    0012``) is neither, and a number labelled as a thing's (``工单编号``) never counts."""
+    if len(value) != 18 or not value[:17].isdigit() or value[:2] not in _PROVINCES:
+        return False
+    if not (value[17].isdigit() or value[17] == "X") or not valid_birth_date(value[6:14]):
+        return False
+    if _near(text, start + 18, start + 18, _ID_FAILS, 0, 16):
+        return False  # a query about a number the system refuses ("…校验失败"), not a disclosure
+    if _near(text, start, start, _ID_LABELS, 12, 0):
+        return True
+    today = dt.date.today()
+    born = int(value[6:14])
+    return born <= (today.year - ID_ISSUED_AT_AGE) * 10_000 + today.month * 100 + today.day
+
+
 def valid_id15(value: str) -> bool:
     """Pre-1999 IDs: no check digit, two-digit year of the 1900s."""
     if len(value) != 15 or not value.isdigit() or value[:2] not in _PROVINCES:
@@ -160,19 +188,20 @@ def _classify(digits: str, text: str, start: int, end: int) -> str | None:
         return "id_card"
     if n == 15 and valid_id15(digits):
         return "id_card"
-    if not digits.isdigit():
-        return None
     kind = None
-    if (n == 11 and valid_mobile(digits)) or (
-        n == 13 and digits[:2] == "86" and valid_mobile(digits[2:])
-    ):
-        kind = "mobile"
-    elif (
-        15 <= n <= 19
-        and luhn_ok(digits)
-        and (known_card_range(digits) or _near(text, start, end, _CARD_CONTEXT, 12, 6))
-    ):
-        kind = "bank_card"
+    if digits.isdigit():
+        if (n == 11 and valid_mobile(digits)) or (
+            n == 13 and digits[:2] == "86" and valid_mobile(digits[2:])
+        ):
+            kind = "mobile"
+        elif (
+            15 <= n <= 19
+            and luhn_ok(digits)
+            and (known_card_range(digits) or _near(text, start, end, _CARD_CONTEXT, 12, 6))
+        ):
+            kind = "bank_card"
+    if kind is None and n == 18 and id_like(digits, text, start):
+        kind = "id_like"
     # Only a number that validates is worth the context look-up (an order number's label).
     if kind is not None and _near(text, start, end, _NOT_PERSONAL_CONTEXT, 8, 0):
         return None

@@ -1,0 +1,188 @@
+"""Round 20's rules, read without the models: what each finds and the ordinary talk beside it
+that it must leave alone (docs/detection.md, round 20)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rules.detection import Detector
+from rules.masking import mask_pii
+
+LEXICONS = Path(__file__).resolve().parents[2] / "rules" / "lexicons"
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Detector:
+    return Detector.load(model=None, workchat=None)
+
+
+def found(detector: Detector, text: str) -> set[tuple[str, str]]:
+    return {(h.category, h.kind) for h in detector.detect(text) if h.acted}
+
+
+# -- R1 Art.11: a non-public marking is a C3 marking and marks a non-public file (C4) -----------
+
+
+def _terms(path: Path) -> list[str]:
+    lines = path.read_text("utf-8").splitlines()
+    return [x for x in lines if x and not x.startswith(("#", "@"))]
+
+
+def test_the_non_public_markings_are_one_list_in_both_categories():
+    assert _terms(LEXICONS / "secret" / "nonpublic.txt") == _terms(
+        LEXICONS / "internal" / "marking.txt"
+    )
+    assert "内部资料" not in _terms(LEXICONS / "secret" / "marking.txt")
+
+
+@pytest.mark.parametrize(
+    "text", ["内部资料 不得外传 👇", "这是县里的内部资料，注明了不得外传，我觉得有用就发上来了"]
+)
+def test_a_file_marked_non_public_and_shared_is_secret_and_internal(rules_only, text):
+    assert {("secret", "nonpublic"), ("internal", "marking")} <= found(rules_only, text)
+
+
+def test_a_classification_beside_the_marking_leaves_it_secret_only(rules_only):
+    assert {c for c, _ in found(rules_only, "机密，仅限内部传阅")} == {"secret"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "好的 内部资料我不外传 看完还你",  # the receiver's promise
+        "随访名单请在系统里查看，不得外传",  # a pointer to the proper channel
+        "内部资料室明天盘点",  # a room's name
+    ],
+)
+def test_promises_and_pointers_with_the_marking_stay_clean(rules_only, text):
+    assert found(rules_only, text) == set()
+
+
+# -- R2 Art.13(3), 17: an ID number with a wrong check digit is still somebody's ID -------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "拘留的摊主马勇 341221198807165213",  # unlabelled, born 1988
+        "身份证110105194912310021",  # labelled
+        "新同事身份证号 430524199603087325，门禁卡帮忙办一下",
+    ],
+)
+def test_an_id_with_a_wrong_check_digit_is_personal_data(rules_only, text):
+    assert ("privacy", "id_like") in found(rules_only, text)
+    assert "********" in mask_pii(text)  # shown masked like any ID
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工单编号 320106202412050012",  # labelled as a thing's number
+        "320106202412050012 这单今天处理",  # a region code and a recent date: a case number
+        "身份证号320583198703152415这个好像不对，系统提示校验失败",  # a data-entry query
+        "订单号 202311051234567890",
+    ],
+)
+def test_numbers_shaped_like_ids_that_are_not_disclosures_stay_clean(rules_only, text):
+    assert ("privacy", "id_like") not in found(rules_only, text)
+
+
+def test_a_valid_id_is_still_an_id_card(rules_only):
+    assert ("privacy", "id_card") in found(rules_only, "身份证11010519491231002X")
+
+
+# -- R1 Art.7(10): a message that is nothing but contempt ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["滚", "滚！！", "废物", "你个废物！", "老巫婆，心理变态", "@赵磊 饭桶"]
+)
+def test_a_bare_insult_is_abuse(rules_only, text):
+    assert ("abuse", "insult") in found(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "废物利用",
+        "滚动播放",
+        "滚滚长江东逝水",
+        "猪队友 又掉链子",  # more than the insult: left to the other checks
+        "仓库里的老东西该清一清了，周五前腾空",
+        "@王姐 收到",
+    ],
+)
+def test_the_same_words_inside_a_sentence_are_not_a_bare_insult(rules_only, text):
+    assert ("abuse", "insult") not in found(rules_only, text)
+
+
+# -- R2 Art.13(3): somebody's pay and health --------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["老周月薪9867，表上看的", "听财务说马教授年薪税前62万"])
+def test_a_colleagues_pay_is_privacy(rules_only, text):
+    assert ("privacy", "salary") in found(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["招聘保洁员两名，月薪3500，包吃住", "全市平均月薪6000元", "我月薪三千五，够花了"]
+)
+def test_pay_scales_averages_and_ones_own_pay_are_not(rules_only, text):
+    assert ("privacy", "salary") not in found(rules_only, text)
+
+
+@pytest.mark.parametrize("text", ["老钱天天打胰岛素", "老马在吃降压药和抗焦虑的药，每天好几种"])
+def test_an_illness_named_by_its_treatment_is_privacy(rules_only, text):
+    assert ("privacy", "health") in found(rules_only, text)
+
+
+@pytest.mark.parametrize("text", ["提醒独居老人按时吃降压药", "我最近在打胰岛素，聚餐不喝酒了"])
+def test_care_reminders_and_ones_own_treatment_are_not(rules_only, text):
+    assert ("privacy", "health") not in found(rules_only, text)
+
+
+# -- R1 Art.9: discrimination, superstition, disasters mocked -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("河南来摆摊的没一个老实的", "discrimination"),
+        ("搞保洁的也配在群里说话？", "discrimination"),
+        ("女工就是事多，干不了重活还老请假", "discrimination"),
+        ("泵站老出故障是风水问题，每人出两百请大师来做个法", "superstition"),
+        ("山火烧了那么大一片，正好省得我们开荒了", "disaster_mockery"),
+        ("那户跳楼的水费还欠三百多，要不去地府催收", "disaster_mockery"),
+        ("还不上钱让她肉偿", "innuendo"),
+    ],
+)
+def test_harmful_said_as_work_talk(rules_only, text, kind):
+    assert ("harmful", kind) in found(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "女工委员会明天下午开会，请各分会主席参加",
+        "搞保洁的师傅们辛苦了，食堂给大家留了饭",
+        "风水林保护宣传周，请各村张贴海报",
+        "山火扑灭了，大家辛苦，注意休息",
+    ],
+)
+def test_the_same_words_in_ordinary_work_talk_stay_clean(rules_only, text):
+    assert found(rules_only, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("你瞎啊？标签贴反了", "abuse"),
+        ("修个管子修一夜，你们是吃屎长大的？", "abuse"),
+        ("诚念九字真言，消灾保平安", "illegal"),
+        ("CMA章能刻，当天取", "illegal"),
+    ],
+)
+def test_new_words(rules_only, text, category):
+    assert category in {c for c, _ in found(rules_only, text)}
