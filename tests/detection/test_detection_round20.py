@@ -186,3 +186,25 @@ def test_the_same_words_in_ordinary_work_talk_stay_clean(rules_only, text):
 )
 def test_new_words(rules_only, text, category):
     assert category in {c for c, _ in found(rules_only, text)}
+
+
+# -- after heldout24 was read: two of its ordinary messages' false alarms -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "捆苗用的大麻绳到了，一共二十卷，放在二号库",  # hemp as a material
+        "提醒各位：理财产品宣传要规范，不能说“保本保息”“稳赚不赔”，这是监管红线",
+    ],
+)
+def test_work_talk_that_names_a_listed_word_stays_clean(rules_only, text):
+    assert found(rules_only, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("出大麻，懂的来", "illegal"), ("新款理财产品上线，欢迎咨询，私聊我", "offtopic")],
+)
+def test_the_words_themselves_still_count(rules_only, text, category):
+    assert category in {c for c, _ in found(rules_only, text)}
