@@ -113,8 +113,9 @@ def test_a_count_of_things_is_not_vulgar(detector: Detector, text: str):
 # Round 18: two illegal twins more acted on (threats said as care, whereabouts_threat and
 # family_routine_threat), one more with review.
 # Round 19's models: 58 acted on (53), 71 with review (66), 2 flagged, 5 asked (9).
+# Round 20: a lift offered is everyday care, so its illegal guess only asks: 1 flagged, 6 asked.
 _GUARDED = {
-    "kindness": ((10, 16, 0, 0, 0, 15, 0, 17), (14, 19, 0, 0, 0, 17, 0, 21), 2, 5),
+    "kindness": ((10, 16, 0, 0, 0, 15, 0, 17), (14, 19, 0, 0, 0, 17, 0, 21), 1, 6),
 }
 
 

@@ -208,3 +208,22 @@ def test_work_talk_that_names_a_listed_word_stays_clean(rules_only, text):
 )
 def test_the_words_themselves_still_count(rules_only, text, category):
     assert category in {c for c, _ in found(rules_only, text)}
+
+
+# -- everyday care: nausea is no insult (the models read these, so the shipped detector) ---------
+
+
+@pytest.mark.parametrize("text", ["孕吐太厉害了，闻到油烟就恶心", "晕车了，有点恶心，先下车透透气"])
+def test_feeling_sick_is_not_abuse(detector: Detector, text):
+    assert [h for h in detector.detect(text) if h.category == "abuse"] == []
+
+
+def test_disgust_at_a_person_is_still_abuse(detector: Detector):
+    assert "abuse" in {h.category for h in detector.detect("看到你就想吐，恶心") if h.acted}
+
+
+def test_a_lift_offered_is_not_held_as_illegal(detector: Detector):
+    # The work-chat model guesses illegal on "我车里" (goods hidden in a car): beside an offer
+    # of a seat the guess only asks the admins, and nothing is removed.
+    hits = detector.detect("我车里还能坐两个，去高铁站的一起")
+    assert not [h for h in hits if h.acted]
