@@ -227,3 +227,44 @@ def test_a_lift_offered_is_not_held_as_illegal(detector: Detector):
     # of a seat the guess only asks the admins, and nothing is removed.
     hits = detector.detect("我车里还能坐两个，去高铁站的一起")
     assert not [h for h in hits if h.acted]
+
+
+# -- kinds that recur across writers: a card's code asked for, a limb threatened, a game with no
+# game named, a secrecy safe's code ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "kind"),
+    [
+        ("各位老师，我是财务处新来的，请把银行卡号和验证码发我核对", "illegal", "fraud"),
+        ("系统升级，工资卡需重新验证，点这个链接输入卡号和密码", "illegal", "fraud"),
+        ("再闹我晚上去她家把她腿打断", "illegal", "violence"),
+        ("找几个人晚上堵他，打断腿看他还投诉不", "illegal", "violence"),
+        ("下班去那个场子玩两把，今天手气好赢了三千多", "illegal", "gambling"),
+        ("还是那个局，上回输了的记得把钱带够，一把两百封顶", "illegal", "gambling"),
+        ("机要室电脑开机密码 jy@2023，我明天休假", "secret", "classified"),
+        ("保密柜密码左3右7左2", "secret", "classified"),
+    ],
+)
+def test_kinds_that_recur_across_writers(rules_only, text, category, kind):
+    assert (category, kind) in found(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "提醒：任何人索要银行卡号和验证码都是诈骗，不要发",
+        "工资卡号请填写在表里，不用写密码",
+        "食堂把鸡腿剁了再炸",
+        "他上周摔断了腿，在医院",
+        "篮球场子上输了两个球，下周再战",
+        "老地方吃饭，上回输了球的请客",
+        "保密柜密码要定期更换，不得告诉他人",
+    ],
+)
+def test_their_ordinary_neighbours_stay_clean(rules_only, text):
+    assert found(rules_only, text) == set()
+
+
+def test_a_threat_said_to_a_member_stays_one_abuse_hit(rules_only):
+    assert {c for c, _ in found(rules_only, "再让我看到你，打断你的腿")} == {"abuse"}
