@@ -268,3 +268,37 @@ def test_their_ordinary_neighbours_stay_clean(rules_only, text):
 
 def test_a_threat_said_to_a_member_stays_one_abuse_hit(rules_only):
     assert {c for c, _ in found(rules_only, "再让我看到你，打断你的腿")} == {"abuse"}
+
+
+# -- third part: a shared doom threatened, the Party's rule overthrown, 斗地主's stakes, a show's
+# title and props, evening games -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("再不补发演出费，我就在剧场里点一把火，大家一起完蛋", "illegal"),
+        ("谁再扣俺工资，俺就拉一车磷化铝去局里，大家一起完蛋", "illegal"),
+        ("这套制度早该推翻，党的领导就是一切问题的根源", "illegal"),
+        ("排练完后台斗地主来不来？一块钱一个炸，春天翻倍", "illegal"),
+        ("王者今晚五排有人吗？带我上个星耀", "offtopic"),
+        ("李丽那个狐狸精", "abuse"),
+    ],
+)
+def test_third_part_finds(rules_only, text, category):
+    assert category in {c for c, _ in found(rules_only, text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "项目再拖大家一起完蛋，抓紧吧",  # a shared doom with no means
+        "汽油发电机加满了，停电时用",  # a means with no doom
+        "考勤制度早该推翻重来，太不合理",  # a rule of the office, not the state's
+        "斗地主规则：炸弹翻倍，春天翻倍，不带钱",
+        "谍战音乐剧《密电》海报初稿出来了，大家提提意见",
+        "《红色娘子军》复排，枪支道具由道具组统一保管，演完当场清点收回",
+    ],
+)
+def test_third_part_leaves_alone(rules_only, text):
+    assert found(rules_only, text) == set()
