@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # the held-out registry the training scripts read
 
-# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout25 (each written
+# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout26 (each written
 # before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
 # on: development data now.
 from workchat_data import HELD_OUT  # noqa: E402
@@ -63,8 +63,9 @@ SPLITS = {
     "heldout21": "held out in round 17 (tests/detection/data/heldout21.jsonl, pass it with --eval)",
     "heldout22": "held out in round 18 (tests/detection/data/heldout22.jsonl, pass it with --eval)",
     "heldout23": "held out in round 19 (tests/detection/data/heldout23.jsonl, pass it with --eval)",
-    "heldout24": "written for round 20, not yet measured (tests/detection/data/heldout24.jsonl)",
-    "heldout25": "written for round 21, not yet measured (tests/detection/data/heldout25.jsonl)",
+    "heldout24": "held out in round 20 (tests/detection/data/heldout24.jsonl, pass it with --eval)",
+    "heldout25": "held out in round 20 (tests/detection/data/heldout25.jsonl, pass it with --eval)",
+    "heldout26": "held out in round 20 (tests/detection/data/heldout26.jsonl, pass it with --eval)",
 }
 
 

@@ -200,6 +200,7 @@ HELDOUT10_REVIEW = dict(zip(CATEGORIES, (20, 20, 25, 22, 23, 19, 24, 21), strict
         "heldout23",
         "heldout24",
         "heldout25",
+        "heldout26",
     ],
 )
 def test_heldout_splits_are_written_whole(name: str):
