@@ -302,3 +302,10 @@ def test_third_part_finds(rules_only, text, category):
 )
 def test_third_part_leaves_alone(rules_only, text):
     assert found(rules_only, text) == set()
+
+
+def test_a_rumour_answered_by_the_one_who_knows_is_not_spread(rules_only):
+    text = "关于“学校要合并”的传言，校长在全体会上已经明确说了，目前没有这个计划"
+    assert found(rules_only, text) == set()
+    # asking whether it is true still passes it on
+    assert ("unverified", "hearsay") in found(rules_only, "传言说学校要合并了，有没有这回事")

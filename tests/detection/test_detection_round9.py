@@ -368,19 +368,19 @@ def test_a_guess_of_another_category_is_never_held(detector: Detector):
 # unverified; with review, heldout15 and heldout20 abuse, heldout16 secret, heldout19 illegal,
 # internal, privacy, heldout22 abuse.
 # Round 20 (rules only, the models unchanged): heldout13, 15–21 acted on 1,397 → 1,432, with review
-# 1,492 → 1,526 (second part: 1,436 / 1,529), flagged 12, asked 20; heldout22 178 → 179,
-# heldout23 178 → 180 acted on.
+# 1,492 → 1,526 (second part: 1,436 / 1,529; third: 1,438 / 1,531), flagged 12, asked 20;
+# heldout22 178 → 179, heldout23 178 → 180 acted on.
 _GUARDED = {
     "heldout10": ((22, 24, 25, 24, 25, 25, 24, 25), (22, 25, 25, 24, 25, 25, 24, 25), 0, 4),
     "heldout11": ((25, 25, 25, 25, 25, 25, 25, 25), (25, 25, 25, 25, 25, 25, 25, 25), 0, 3),
     "heldout12": ((25, 25, 25, 25, 25, 25, 25, 25), (25, 25, 25, 25, 25, 25, 25, 25), 0, 0),
-    "heldout13": ((19, 20, 25, 22, 25, 25, 19, 22), (23, 24, 25, 23, 25, 25, 22, 23), 2, 5),
+    "heldout13": ((20, 20, 25, 22, 25, 25, 19, 22), (24, 24, 25, 23, 25, 25, 22, 23), 2, 5),
     "heldout14": ((25, 25, 25, 25, 25, 25, 26, 25), (25, 25, 25, 25, 25, 25, 26, 25), 4, 4),
     "heldout15": ((21, 23, 24, 24, 24, 24, 23, 20), (23, 25, 25, 24, 25, 25, 25, 24), 1, 3),
     "heldout16": ((21, 24, 21, 23, 23, 23, 20, 22), (24, 25, 23, 25, 25, 24, 23, 23), 1, 2),
     "heldout17": ((24, 23, 25, 20, 21, 23, 20, 21), (25, 24, 25, 21, 24, 23, 22, 23), 2, 2),
     "heldout18": ((22, 19, 25, 22, 23, 21, 22, 21), (23, 22, 25, 25, 24, 23, 22, 23), 2, 2),
-    "heldout19": ((21, 25, 24, 22, 25, 23, 23, 23), (22, 25, 24, 24, 25, 24, 25, 24), 2, 2),
+    "heldout19": ((22, 25, 24, 22, 25, 23, 23, 23), (23, 25, 24, 24, 25, 24, 25, 24), 2, 2),
     "heldout20": ((22, 24, 21, 20, 25, 21, 21, 23), (23, 25, 22, 23, 25, 23, 22, 25), 2, 1),
     "heldout21": ((24, 21, 24, 20, 25, 24, 24, 22), (24, 25, 25, 24, 25, 24, 25, 24), 0, 3),
     # Round 18: heldout22 first measured with round 17's models (180 / 188 / 2 / 5; its 13 texts
@@ -390,11 +390,13 @@ _GUARDED = {
     # fell); heldout24 read once with round 19's rules and once with round 20's (180 / 190 / 3 / 3
     # against 181 / 191 / 3 / 3), then two of its ordinary messages' false alarms mended;
     # heldout25 read once with the first part's rules (172 / 188 / 4 / 3) and once with the
-    # second part's, which it judged (173 / 188 / 4 / 3).
+    # second part's, which it judged (173 / 188 / 4 / 3); heldout26 likewise for the third part
+    # (182 / 192 / 4 / 4 both), then one rule false alarm of it mended.
     "heldout22": ((21, 22, 25, 24, 24, 20, 22, 21), (24, 24, 25, 24, 25, 23, 24, 23), 2, 5),
-    "heldout23": ((22, 22, 22, 24, 24, 24, 22, 21), (22, 22, 25, 24, 24, 24, 23, 23), 1, 3),
+    "heldout23": ((23, 22, 22, 24, 24, 24, 22, 21), (23, 22, 25, 24, 24, 24, 23, 23), 1, 3),
     "heldout24": ((25, 23, 25, 23, 24, 22, 21, 23), (25, 24, 25, 23, 24, 25, 24, 23), 1, 3),
-    "heldout25": ((21, 20, 22, 25, 23, 23, 20, 19), (24, 24, 23, 25, 25, 23, 23, 21), 4, 3),
+    "heldout25": ((24, 20, 22, 25, 23, 24, 20, 20), (25, 24, 23, 25, 25, 24, 23, 22), 2, 3),
+    "heldout26": ((21, 24, 24, 22, 24, 24, 21, 22), (22, 25, 25, 24, 25, 24, 23, 24), 3, 4),
 }
 
 
