@@ -651,6 +651,7 @@ class Detector:
                     cues=bool(table.get("cues", False)),
                     window=int(table.get("window", 0)),
                     next_sentence=bool(table.get("next_sentence", False)),
+                    whole_message=bool(table.get("whole_message", False)),
                 )
             )
         return specs

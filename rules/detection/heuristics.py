@@ -39,6 +39,7 @@ class HeuristicSpec:
         0  # cooccurrence: other words within this many characters of the trigger (0: sentence)
     )
     next_sentence: bool = False  # pair checks: the sentence after the trigger's counts too
+    whole_message: bool = False  # cooccurrence: the other words anywhere in the message
 
 
 Span = tuple[int, int]
@@ -222,7 +223,8 @@ def cooccurrence(
     """A trigger and a word of every list named in ``require`` in one sentence, and no word of
     ``except`` there: what one word cannot decide (a card game and a stake, a scam state and a
     lure, a sale and residents' data). Configured in checks.toml with ``check = "cooccurrence"``;
-    ``window = N`` narrows "one sentence" to N characters either side of the trigger."""
+    ``window = N`` narrows "one sentence" to N characters either side of the trigger;
+    ``whole_message = true`` widens it to the message (a question after the news: "…？谁知道真假")."""
     found: list[Span] = []
     required = spec.values.get("require", ())
     unless = spec.words.get("except", ())
@@ -230,7 +232,8 @@ def cooccurrence(
     memo: dict = {}
     text = norm.text
     for s, e in triggers:
-        lo, hi = norm.sentence(s)  # normalised bounds only: no offset map unless something is found
+        # normalised bounds only: no offset map unless something is found
+        lo, hi = (0, len(text)) if spec.whole_message else norm.sentence(s)
         if unless and _memo_any(memo, text, lo, hi, unless) is not None:
             continue  # ``except`` words count anywhere in the sentence
         if window:

@@ -309,3 +309,43 @@ def test_a_rumour_answered_by_the_one_who_knows_is_not_spread(rules_only):
     assert found(rules_only, text) == set()
     # asking whether it is true still passes it on
     assert ("unverified", "hearsay") in found(rules_only, "传言说学校要合并了，有没有这回事")
+
+
+# -- fourth part: news with a question whether it is true, a tip-off before an inspection or a bid,
+# troops' movements, a scam that asks you to 配合核查 ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("微信上传疯了，说明天起货车全部禁行，真的假的？", "unverified"),
+        ("好像下月开始零售户要重新考证，考不过的统统吊销？谁知道真假", "unverified"),
+        ("外面传疾控在查咱们分拣中心，说有个件带了什么传染病", "unverified"),
+        ("下周突击检查定在周三上午，提前跟各网点打个招呼，别说是我讲的", "internal"),
+        ("评标的技术分已经打出来了，A公司最高，你跟B公司那边说一声别折腾了", "internal"),
+        ("听连长说他们整个旅下个月要调防到南边去，营区都要空了", "secret"),
+        ("下周三有部队车队夜里过我们站，车次编组和通过时间都在这张表里", "secret"),
+        ("你们站有人账户涉嫌洗钱，马上把工资卡余额转到我发的安全账户配合核查", "illegal"),
+        ("什么狼牙山五壮士，说白了就是几个走投无路跳崖的", "illegal"),
+        ("再扣我绩效试试，一刀下去大家都别过了", "illegal"),
+        ("一身肥膘还抢盒饭，你先减减吧猪头", "abuse"),
+        ("孩子数学不好的可以送我这补，一对一，初中全科", "offtopic"),
+    ],
+)
+def test_fourth_part_finds(rules_only, text, category):
+    assert category in {c for c, _ in found(rules_only, text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "听说食堂换厨师了，有人知道吗，饭好吃多了",  # harmless hearsay, no question of truth
+        "关于停水的传言是真是假？物业已经发了正式通知，以通知为准",
+        "下周区里要突击检查宿舍卫生，大家提前收拾好",  # announced by the unit itself
+        "食堂今天卤猪头肉，你去晚了就没了",
+        "反诈提醒：凡是让你把钱转到“安全账户”配合核查的都是骗子",
+        "孩子不想上学就别逼他，好好谈谈",
+    ],
+)
+def test_fourth_part_leaves_alone(rules_only, text):
+    assert found(rules_only, text) == set()
