@@ -224,7 +224,8 @@ def cooccurrence(
     ``except`` there: what one word cannot decide (a card game and a stake, a scam state and a
     lure, a sale and residents' data). Configured in checks.toml with ``check = "cooccurrence"``;
     ``window = N`` narrows "one sentence" to N characters either side of the trigger;
-    ``whole_message = true`` widens it to the message (a question after the news: "…？谁知道真假")."""
+    ``whole_message = true`` widens it to the message (a question after the news's "？":
+    "…吊销？谁知道真假")."""
     found: list[Span] = []
     required = spec.values.get("require", ())
     unless = spec.words.get("except", ())

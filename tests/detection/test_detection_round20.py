@@ -312,7 +312,7 @@ def test_a_rumour_answered_by_the_one_who_knows_is_not_spread(rules_only):
 
 
 # -- fourth part: news with a question whether it is true, a tip-off before an inspection or a bid,
-# troops' movements, a scam that asks you to 配合核查 ------------------------------------------------
+# troops' movements, a scam that asks you to 配合核查 ----------------------------------------
 
 
 @pytest.mark.parametrize(
