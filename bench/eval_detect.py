@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # the held-out registry the training scripts read
 
-# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout26 (each written
+# Never trained on: heldout13 (measured at the end of round 9), heldout15 … heldout27 (each written
 # before the round that first measured it). heldout10–12 and heldout14 were measured, then trained
 # on: development data now.
 from workchat_data import HELD_OUT  # noqa: E402
@@ -66,6 +66,7 @@ SPLITS = {
     "heldout24": "held out in round 20 (tests/detection/data/heldout24.jsonl, pass it with --eval)",
     "heldout25": "held out in round 20 (tests/detection/data/heldout25.jsonl, pass it with --eval)",
     "heldout26": "held out in round 20 (tests/detection/data/heldout26.jsonl, pass it with --eval)",
+    "heldout27": "held out in round 20 (tests/detection/data/heldout27.jsonl, pass it with --eval)",
 }
 
 

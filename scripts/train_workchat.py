@@ -4,7 +4,7 @@
     python scripts/train_workchat.py [--out PATH] [--check] [--seed N] [--epochs N]
 
 Data (labelled work-group messages; the held-out splits ``heldout13`` and ``heldout15`` …
-``heldout26`` and the kindness set are never read — ``heldout10`` … ``heldout12`` and ``heldout14``
+``heldout27`` and the kindness set are never read — ``heldout10`` … ``heldout12`` and ``heldout14``
 were measured first and joined the training data in rounds 10 and 11; nor is a training message
 whose text equals one of theirs, punctuation, spaces and emoji aside — ``收到，马上到`` written by
 two sessions is one text, and a model that has seen it is measured on its own answer. Since round

@@ -24,14 +24,14 @@ SPLIT_FILES = (
 )
 CORPUS = ROOT / "scripts" / "data" / "workchat"
 # Measured, never trained on.
-HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 27))}  # 13, 15 … 26
+HELD_OUT = {"heldout13", *(f"heldout{n}" for n in range(15, 28))}  # 13, 15 … 27
 HELD_OUT_DATA = ROOT / "tests" / "detection" / "data"
 # Written after the shipped models were trained: their texts join the drop (``unseen_keys``) with
 # the next model, or ``--check`` could not reproduce the shipped one. Equal to a training
 # message: two of heldout24's texts ("谢谢！", "谁有充电宝借我用一下，手机快没电了。"; both
 # ordinary) and four of heldout25's ("你妈没教过你怎么好好说话吗？", "滚！别在群里丢人现眼",
 # "砍一刀，谢谢", "砍一刀谢谢"), three of heldout26's ("我看你就是欠收拾", "谢谢啦", "辛苦啦").
-NOT_YET_DROPPED = {"heldout24", "heldout25", "heldout26"}
+NOT_YET_DROPPED = {"heldout24", "heldout25", "heldout26", "heldout27"}  # 27: none equal
 UNSEEN_FILES = (
     *(HELD_OUT_DATA / f"{name}.jsonl" for name in sorted(HELD_OUT - NOT_YET_DROPPED)),
     HELD_OUT_DATA / "kindness.jsonl",

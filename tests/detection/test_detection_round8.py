@@ -201,6 +201,7 @@ HELDOUT10_REVIEW = dict(zip(CATEGORIES, (20, 20, 25, 22, 23, 19, 24, 21), strict
         "heldout24",
         "heldout25",
         "heldout26",
+        "heldout27",
     ],
 )
 def test_heldout_splits_are_written_whole(name: str):
