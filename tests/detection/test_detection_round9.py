@@ -368,7 +368,8 @@ def test_a_guess_of_another_category_is_never_held(detector: Detector):
 # unverified; with review, heldout15 and heldout20 abuse, heldout16 secret, heldout19 illegal,
 # internal, privacy, heldout22 abuse.
 # Round 20 (rules only, the models unchanged): heldout13, 15–21 acted on 1,397 → 1,432, with review
-# 1,492 → 1,526 (second part: 1,436 / 1,529; third: 1,438 / 1,531), flagged 12, asked 20;
+# 1,492 → 1,526 (second part: 1,436 / 1,529; third: 1,438 / 1,531; fourth: 1,444 / 1,536),
+# flagged 12, asked 20;
 # heldout22 178 → 179, heldout23 178 → 180 acted on.
 _GUARDED = {
     "heldout10": ((22, 24, 25, 24, 25, 25, 24, 25), (22, 25, 25, 24, 25, 25, 24, 25), 0, 4),
@@ -376,12 +377,12 @@ _GUARDED = {
     "heldout12": ((25, 25, 25, 25, 25, 25, 25, 25), (25, 25, 25, 25, 25, 25, 25, 25), 0, 0),
     "heldout13": ((20, 20, 25, 22, 25, 25, 19, 22), (24, 24, 25, 23, 25, 25, 22, 23), 2, 5),
     "heldout14": ((25, 25, 25, 25, 25, 25, 26, 25), (25, 25, 25, 25, 25, 25, 26, 25), 4, 4),
-    "heldout15": ((21, 23, 24, 24, 24, 24, 23, 20), (23, 25, 25, 24, 25, 25, 25, 24), 1, 3),
+    "heldout15": ((22, 23, 24, 24, 24, 24, 23, 20), (24, 25, 25, 24, 25, 25, 25, 24), 1, 3),
     "heldout16": ((21, 24, 21, 23, 23, 23, 20, 22), (24, 25, 23, 25, 25, 24, 23, 23), 1, 2),
-    "heldout17": ((24, 23, 25, 20, 21, 23, 20, 21), (25, 24, 25, 21, 24, 23, 22, 23), 2, 2),
+    "heldout17": ((24, 23, 25, 21, 21, 23, 20, 21), (25, 24, 25, 22, 24, 23, 22, 23), 2, 2),
     "heldout18": ((22, 19, 25, 22, 23, 21, 22, 21), (23, 22, 25, 25, 24, 23, 22, 23), 2, 2),
     "heldout19": ((22, 25, 24, 22, 25, 23, 23, 23), (23, 25, 24, 24, 25, 24, 25, 24), 2, 2),
-    "heldout20": ((22, 24, 21, 20, 25, 21, 21, 23), (23, 25, 22, 23, 25, 23, 22, 25), 2, 1),
+    "heldout20": ((22, 24, 24, 21, 25, 21, 21, 23), (23, 25, 24, 24, 25, 23, 22, 25), 2, 1),
     "heldout21": ((24, 21, 24, 20, 25, 24, 24, 22), (24, 25, 25, 24, 25, 24, 25, 24), 0, 3),
     # Round 18: heldout22 first measured with round 17's models (180 / 188 / 2 / 5; its 13 texts
     # equal to training messages inside). Round 19: heldout23 read once with round 17's models
@@ -391,12 +392,14 @@ _GUARDED = {
     # against 181 / 191 / 3 / 3), then two of its ordinary messages' false alarms mended;
     # heldout25 read once with the first part's rules (172 / 188 / 4 / 3) and once with the
     # second part's, which it judged (173 / 188 / 4 / 3); heldout26 likewise for the third part
-    # (182 / 192 / 4 / 4 both), then one rule false alarm of it mended.
+    # (182 / 192 / 4 / 4 both), then one rule false alarm of it mended; heldout27 likewise for the
+    # fourth part (168 / 186 / 3 / 4 both).
     "heldout22": ((21, 22, 25, 24, 24, 20, 22, 21), (24, 24, 25, 24, 25, 23, 24, 23), 2, 5),
     "heldout23": ((23, 22, 22, 24, 24, 24, 22, 21), (23, 22, 25, 24, 24, 24, 23, 23), 1, 3),
-    "heldout24": ((25, 23, 25, 23, 24, 22, 21, 23), (25, 24, 25, 23, 24, 25, 24, 23), 1, 3),
-    "heldout25": ((24, 20, 22, 25, 23, 24, 20, 20), (25, 24, 23, 25, 25, 24, 23, 22), 2, 3),
-    "heldout26": ((21, 24, 24, 22, 24, 24, 21, 22), (22, 25, 25, 24, 25, 24, 23, 24), 3, 4),
+    "heldout24": ((25, 23, 25, 25, 24, 23, 22, 24), (25, 24, 25, 25, 24, 25, 24, 24), 1, 3),
+    "heldout25": ((24, 20, 23, 25, 23, 24, 21, 22), (25, 24, 24, 25, 25, 24, 23, 24), 2, 3),
+    "heldout26": ((24, 24, 25, 22, 24, 25, 22, 22), (25, 25, 25, 24, 25, 25, 23, 24), 3, 4),
+    "heldout27": ((21, 20, 22, 21, 24, 21, 17, 22), (24, 24, 22, 25, 25, 22, 22, 22), 3, 4),
 }
 
 
