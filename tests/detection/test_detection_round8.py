@@ -174,8 +174,9 @@ def test_own_contact_switched_off_makes_every_number_privacy():
 # one's own arithmetic posted unchecked).
 # Round 11: privacy acted on 23 → 22 (the work-chat high threshold rose to 0.995).
 # Round 20: rules harmful 11 → 12, internal 6 → 8 (a non-public marking is C4 as well as C3),
-# privacy 9 → 12 (an ID with a wrong check digit; health named by its treatment).
-HELDOUT10_RULES = dict(zip(CATEGORIES, (6, 12, 16, 8, 12, 9, 8, 9), strict=True))
+# privacy 9 → 12 (an ID with a wrong check digit; health named by its treatment); its later parts
+# secret 16 → 17 (the secrecy safe's code), unverified 8 → 9 (news asked whether true).
+HELDOUT10_RULES = dict(zip(CATEGORIES, (6, 12, 17, 8, 12, 9, 9, 9), strict=True))
 HELDOUT10_ACTED = dict(zip(CATEGORIES, (6, 17, 15, 21, 22, 14, 24, 19), strict=True))
 HELDOUT10_REVIEW = dict(zip(CATEGORIES, (20, 20, 25, 22, 23, 19, 24, 21), strict=True))
 
