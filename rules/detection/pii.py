@@ -121,7 +121,7 @@ _ID_FAILS = ("校验失败", "校验不通过", "校验不过", "验证失败", 
 ID_ISSUED_AT_AGE = 16  # a resident ID is compulsory from 16 (居民身份证法 Art.2)
 
 
-def id_like(value: str, text: str, start: int) -> bool:
+def id_like(value: str, text: str, start: int, end: int) -> bool:
     """An 18-character ID with a real region and birth date whose check digit is wrong: one digit
     mistyped, or the last four made up — still somebody's ID. Labelled as one (``身份证``) it
     counts whatever the birth date; unlabelled, only if the birth date is at least 16 years back.
@@ -131,7 +131,7 @@ def id_like(value: str, text: str, start: int) -> bool:
         return False
     if not (value[17].isdigit() or value[17] == "X") or not valid_birth_date(value[6:14]):
         return False
-    if _near(text, start + 18, start + 18, _ID_FAILS, 0, 16):
+    if _near(text, end, end, _ID_FAILS, 0, 16):
         return False  # a query about a number the system refuses ("…校验失败"), not a disclosure
     if _near(text, start, start, _ID_LABELS, 12, 0):
         return True
@@ -200,7 +200,7 @@ def _classify(digits: str, text: str, start: int, end: int) -> str | None:
             and (known_card_range(digits) or _near(text, start, end, _CARD_CONTEXT, 12, 6))
         ):
             kind = "bank_card"
-    if kind is None and n == 18 and id_like(digits, text, start):
+    if kind is None and n == 18 and id_like(digits, text, start, end):
         kind = "id_like"
     # Only a number that validates is worth the context look-up (an order number's label).
     if kind is not None and _near(text, start, end, _NOT_PERSONAL_CONTEXT, 8, 0):

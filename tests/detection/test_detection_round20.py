@@ -349,3 +349,10 @@ def test_fourth_part_finds(rules_only, text, category):
 )
 def test_fourth_part_leaves_alone(rules_only, text):
     assert found(rules_only, text) == set()
+
+
+def test_the_fails_excuse_reads_after_a_number_written_in_groups(rules_only):
+    # separators make the number longer than its 18 digits: the words after it still count
+    text = "身份证号 3205 8319 8703 1524 15 这个好像不对，系统提示校验失败"
+    assert ("privacy", "id_like") not in found(rules_only, text)
+    assert ("privacy", "id_like") in found(rules_only, "身份证号 3205 8319 8703 1524 15 帮忙登记")
