@@ -617,8 +617,23 @@ class Detector:
         checks: dict[str, Any], normaliser: Normaliser, disabled: frozenset[str], builder: _Builder
     ) -> list[HeuristicSpec]:
         specs: list[HeuristicSpec] = []
-        for name, table in checks.get("heuristic", {}).items():
+        tables = checks.get("heuristic", {})
+        for name, table in tables.items():
             check = table.get("check", name)
+            if "except_from" in table:
+                # One list for kin checks (two threats share their offers of help): the named
+                # check's ``except`` words, as extended by any extra directory, then this one's.
+                source = tables.get(table["except_from"])
+                if source is None:
+                    builder.warnings.append(
+                        f"checks.toml: [heuristic.{name}] except_from "
+                        f"{table['except_from']!r}: no such heuristic"
+                    )
+                else:
+                    table = {
+                        **table,
+                        "except": [*source.get("except", ()), *table.get("except", ())],
+                    }
             if check not in HEURISTICS:
                 builder.warnings.append(f"checks.toml: unknown heuristic {check!r} ({name})")
                 continue

@@ -356,3 +356,25 @@ def test_the_fails_excuse_reads_after_a_number_written_in_groups(rules_only):
     text = "身份证号 3205 8319 8703 1524 15 这个好像不对，系统提示校验失败"
     assert ("privacy", "id_like") not in found(rules_only, text)
     assert ("privacy", "id_like") in found(rules_only, "身份证号 3205 8319 8703 1524 15 帮忙登记")
+
+
+# -- kin checks share one list: except_from -------------------------------------------------------
+
+
+def test_the_family_threat_takes_the_whereabouts_threats_offers_of_help(tmp_path: Path):
+    threat = "你女儿几点下晚自习我都知道"
+    assert ("illegal", "violence") in found(Detector.load(model=None, workchat=None), threat)
+    # a word an extra directory adds to whereabouts_threat's except list excuses both checks
+    (tmp_path / "checks.toml").write_text(
+        '[heuristic.whereabouts_threat]\nexcept = ["晚自习"]\n', encoding="utf-8"
+    )
+    extended = Detector.load([tmp_path], model=None, workchat=None)
+    assert ("illegal", "violence") not in found(extended, threat)
+
+
+def test_an_except_from_naming_no_heuristic_is_a_warning(tmp_path: Path):
+    (tmp_path / "checks.toml").write_text(
+        '[heuristic.family_routine_threat]\nexcept_from = "no_such_check"\n', encoding="utf-8"
+    )
+    detector = Detector.load([tmp_path], model=None, workchat=None)
+    assert any("except_from" in w and "no_such_check" in w for w in detector.warnings)
