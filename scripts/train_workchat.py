@@ -23,7 +23,9 @@ Two models over character 1–3-grams of the detector's prepared text:
   n-grams (``workchat.clause_grams``: each clause's distinct n-grams, counted once per clause they
   occur in, scaled by ``1 / sqrt(total)``), so that the runtime can remember clauses;
 - **second look** (one hidden layer of 32 rectified units, scikit-learn's ``MLPClassifier``, Adam,
-  early stopping, a fixed seed), over the gate's features and with the same sample weights;
+  three passes over all the data since round 19 — ``--epochs``; ``--epochs 0`` is round 17's early
+  stopping — and a fixed seed, ``--seed``), over the gate's features and with the same sample
+  weights;
   written beside the model as ``workchat_hidden.bin.xz`` (signed bytes per unit, see
   ``rules/detection/hidden.py``) and named in it with its digest. At run time it scores only what
   the gate lets through: ``screen``, the highest candidate below which at most 1 % of the

@@ -286,7 +286,8 @@ def bare_insult(
     if not pieces:
         return []
     insults = spec.triggers
-    fillers = spec.words.get("filler", ())
+    # Longest first, whatever the list's order: "你个" is one filler, not "你" then a stray "个".
+    fillers = tuple(sorted(spec.words.get("filler", ()), key=len, reverse=True))
     for piece in pieces:
         if not _only_insult(piece, insults, fillers):
             return []
@@ -308,7 +309,7 @@ def _only_insult(piece: str, insults: tuple[str, ...], fillers: tuple[str, ...])
 
 
 def _all_fillers(rest: str, fillers: tuple[str, ...]) -> bool:
-    """``rest`` is made of filler words only (longest first, so "你个" is not "你" and "个")."""
+    """``rest`` is made of filler words only (``fillers`` longest first)."""
     while rest:
         for word in fillers:
             if rest.startswith(word):
